@@ -1,0 +1,77 @@
+"""Symposium: registration for an annual symposium with plenary talks and workshop rounds."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+
+from symposium.config import configure
+from symposium.extensions import babel, csrf, db, migrate
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_relative_config=True,
+    )
+    configure(app, dict(config or {}))
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from symposium.database import configure_engine
+    from symposium.i18n import register_template_helpers, select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=app.root_path + "/../translations",
+    )
+    with app.app_context():
+        configure_engine(db.engine)
+    register_template_helpers(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from symposium.program.api import bp as program_api
+    from symposium.program.views import bp as program
+    from symposium.registration.api import bp as registration_api
+    from symposium.registration.views import bp as registration
+
+    app.register_blueprint(program)
+    app.register_blueprint(registration)
+    app.register_blueprint(program_api)
+    app.register_blueprint(registration_api)
+    csrf.exempt(registration_api)
+
+
+def register_error_handlers(app: Flask) -> None:
+    def page(code: int):
+        def handler(error):
+            if code == 500:
+                db.session.rollback()
+            if request.path.startswith("/api/"):
+                return jsonify(error=getattr(error, "name", "Error")), code
+            return render_template(f"errors/{code}.html", error=error), code
+
+        return handler
+
+    for code in (400, 403, 404, 405, 413, 500):
+        app.register_error_handler(code, page(code))
+    app.register_error_handler(CSRFError, page(400))
+
+
+def register_commands(app: Flask) -> None:
+    from symposium.cli import register
+
+    register(app)

@@ -1,0 +1,54 @@
+"""Settings: defaults here, overridden by SYMPOSIUM_* environment variables."""
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+DEFAULTS: dict[str, Any] = {
+    "SQLALCHEMY_DATABASE_URI": None,  # SQLite in the instance folder unless DATABASE_URL is set
+    "BABEL_DEFAULT_LOCALE": "nl",
+    "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
+    "LANGUAGES": ("nl", "en"),
+    "WTF_CSRF_TIME_LIMIT": None,  # a sign-up form left open over lunch must still submit
+    "WTF_I18N_ENABLED": True,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "PROGRAM_CACHE": True,
+    "PRODUCTION": False,
+}
+
+
+def configure(app: Flask, overrides: dict[str, Any] | None) -> None:
+    """Defaults, then SYMPOSIUM_* variables, then the caller's overrides (tests)."""
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_prefixed_env("SYMPOSIUM")
+    if overrides:
+        app.config.from_mapping(overrides)
+
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        database = Path(app.instance_path) / "symposium.sqlite"
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{database}"
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _development_secret_key(app)
+
+
+def _development_secret_key(app: Flask) -> str:
+    """Make a key once and keep it in instance/; production must set SYMPOSIUM_SECRET_KEY."""
+    if app.config["PRODUCTION"]:
+        raise RuntimeError(
+            "SYMPOSIUM_SECRET_KEY is not set. Make one with: "
+            'python -c "import secrets; print(secrets.token_urlsafe(48))"'
+        )
+    key_file = Path(app.instance_path) / "secret_key"
+    try:
+        return key_file.read_text().strip()
+    except FileNotFoundError:
+        key = secrets.token_urlsafe(48)
+        key_file.write_text(key)
+        key_file.chmod(0o600)
+        return key

@@ -1,0 +1,79 @@
+"""Language choice and how dates and times are written for people.
+
+The language comes from `?lang=` (kept in the session, as the switcher uses it), then the
+browser's preference, then Dutch.
+"""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from flask import current_app, request, session, url_for
+from flask_babel import get_locale
+
+_DAY = {"nl": "EEEE d MMMM y", "en": "EEEE d MMMM y"}
+_SHORT_DAY = {"nl": "d MMMM y", "en": "d MMMM y"}
+_TIME = {"nl": "H.mm", "en": "h:mm a"}
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    asked = request.args.get("lang")
+    if asked in languages:
+        session["lang"] = asked
+        return asked
+    if session.get("lang") in languages:
+        return session["lang"]
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+def current_language() -> str:
+    return str(get_locale() or "nl")[:2]
+
+
+def _local(moment: datetime, timezone: str) -> datetime:
+    return moment.astimezone(ZoneInfo(timezone))
+
+
+def format_day(moment: datetime, timezone: str) -> str:
+    """'maandag 25 november 2019' / 'Monday 25 November 2019'."""
+    language = current_language()
+    return format_datetime(_local(moment, timezone), _DAY[language], locale=language)
+
+
+def format_short_day(moment: datetime, timezone: str) -> str:
+    language = current_language()
+    return format_datetime(_local(moment, timezone), _SHORT_DAY[language], locale=language)
+
+
+def format_time(moment: datetime, timezone: str) -> str:
+    """'13.30' / '1:30 pm'."""
+    language = current_language()
+    text = format_datetime(_local(moment, timezone), _TIME[language], locale=language)
+    return text.lower() if language == "en" else text
+
+
+def format_time_range(starts: datetime, ends: datetime, timezone: str) -> str:
+    """'13.30–14.45 uur' / '1:30 pm–2:45 pm'."""
+    text = f"{format_time(starts, timezone)}–{format_time(ends, timezone)}"
+    return f"{text} uur" if current_language() == "nl" else text
+
+
+def url_in_language(language: str) -> str:
+    """This page in another language, for the switcher; the program when no page matched."""
+    if request.endpoint and request.method == "GET":
+        return url_for(request.endpoint, **(request.view_args or {}), lang=language)
+    return url_for("program.index", lang=language)
+
+
+def register_template_helpers(app) -> None:
+    app.jinja_env.filters.update(
+        day=format_day,
+        short_day=format_short_day,
+        time=format_time,
+    )
+    app.jinja_env.globals.update(
+        time_range=format_time_range,
+        current_language=current_language,
+        url_in_language=url_in_language,
+    )

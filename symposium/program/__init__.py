@@ -1,0 +1,1 @@
+"""Editions, rounds, sessions and speakers; the public program pages and feeds."""

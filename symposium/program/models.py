@@ -1,0 +1,172 @@
+"""The program of an edition: rounds of parallel breakouts and plenary items."""
+
+import enum
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from symposium.extensions import db
+
+
+class EditionStatus(enum.StrEnum):
+    draft = "draft"
+    published = "published"
+    archived = "archived"
+
+
+class AllocationMode(enum.StrEnum):
+    first_come = "first_come"
+    ranked = "ranked"
+
+
+class SessionKind(enum.StrEnum):
+    plenary = "plenary"
+    breakout = "breakout"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite as on PostgreSQL."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: store times as aware datetimes")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Edition(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: used in URLs, e.g. "2019"
+    slug: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    venue: Mapped[str] = mapped_column(sa.String(200))
+    timezone: Mapped[str] = mapped_column(sa.String(60), default="Europe/Amsterdam")
+    registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: None means the venue sets no limit beyond the sessions' own capacities
+    venue_capacity: Mapped[int | None]
+    #: confirmed registrations, kept by the same conditional update as session seats
+    registered: Mapped[int] = mapped_column(default=0)
+    allocation_mode: Mapped[AllocationMode] = mapped_column(
+        sa.Enum(AllocationMode, native_enum=False, length=20), default=AllocationMode.first_come
+    )
+    status: Mapped[EditionStatus] = mapped_column(
+        sa.Enum(EditionStatus, native_enum=False, length=20), default=EditionStatus.draft
+    )
+    certificate_text: Mapped[str] = mapped_column(sa.Text, default="")
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    #: bumped whenever the program changes; cached program pages are keyed on it
+    program_version: Mapped[int] = mapped_column(default=1)
+
+    rounds: Mapped[list["Round"]] = relationship(
+        back_populates="edition", order_by="Round.starts_at", cascade="all, delete-orphan"
+    )
+    sessions: Mapped[list["Session"]] = relationship(
+        back_populates="edition", order_by="Session.starts_at", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint("registered >= 0", name="registered_not_negative"),
+        sa.CheckConstraint(
+            "venue_capacity IS NULL OR registered <= venue_capacity", name="venue_not_overbooked"
+        ),
+    )
+
+
+class Round(db.Model):
+    """A time slot in which several breakouts run side by side."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(sa.ForeignKey("edition.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(sa.String(100))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    edition: Mapped[Edition] = relationship(back_populates="rounds")
+    sessions: Mapped[list["Session"]] = relationship(
+        back_populates="round", order_by="Session.title"
+    )
+
+
+session_speaker = sa.Table(
+    "session_speaker",
+    db.Model.metadata,
+    sa.Column("session_id", sa.ForeignKey("session.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("person_id", sa.ForeignKey("person.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Person(db.Model):
+    """A speaker or host; linked to the sessions they give."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    affiliation: Mapped[str] = mapped_column(sa.String(200), default="")
+    bio: Mapped[str] = mapped_column(sa.Text, default="")
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+
+    sessions: Mapped[list["Session"]] = relationship(
+        secondary=session_speaker, back_populates="speakers"
+    )
+
+
+class Session(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("edition.id", ondelete="CASCADE"), index=True
+    )
+    #: None for plenary items
+    round_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("round.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[SessionKind] = mapped_column(
+        sa.Enum(SessionKind, native_enum=False, length=20), default=SessionKind.breakout
+    )
+    title: Mapped[str] = mapped_column(sa.String(300))
+    slug: Mapped[str] = mapped_column(sa.String(120))
+    abstract: Mapped[str] = mapped_column(sa.Text, default="")
+    room: Mapped[str] = mapped_column(sa.String(120), default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: seats; None for plenaries, which everyone attends
+    capacity: Mapped[int | None]
+    #: confirmed seats, changed only by the conditional updates in registration.service
+    taken: Mapped[int] = mapped_column(default=0)
+    #: people on the waiting list, kept beside `taken` so the program needs no count query
+    waiting: Mapped[int] = mapped_column(default=0)
+    summary: Mapped[str] = mapped_column(sa.Text, default="")
+    summary_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    edition: Mapped[Edition] = relationship(back_populates="sessions")
+    round: Mapped[Round | None] = relationship(back_populates="sessions")
+    speakers: Mapped[list[Person]] = relationship(
+        secondary=session_speaker, back_populates="sessions", order_by="Person.name"
+    )
+
+    __table_args__ = (
+        sa.UniqueConstraint("edition_id", "slug", name="uq_session_edition_slug"),
+        sa.CheckConstraint("taken >= 0", name="taken_not_negative"),
+        sa.CheckConstraint("waiting >= 0", name="waiting_not_negative"),
+        sa.CheckConstraint("capacity IS NULL OR taken <= capacity", name="not_overbooked"),
+    )
+
+    @property
+    def seats_left(self) -> int | None:
+        return None if self.capacity is None else max(self.capacity - self.taken, 0)

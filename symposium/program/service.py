@@ -1,0 +1,260 @@
+"""Reading the program: editions, the program with live seat counts, one session.
+
+The program's structure (rounds, titles, rooms, times, speakers) changes a few times a
+year; seats change by the minute. The structure is read once per `program_version` and
+kept in memory; every request adds one lean query for the seat counts, so seats left are
+always exact and the number of queries does not grow with the number of sessions.
+"""
+
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
+
+from symposium.extensions import db
+from symposium.program.models import Edition, EditionStatus, Person, Round, Session, SessionKind
+
+# -- editions --------------------------------------------------------------------------
+
+
+def public_editions() -> list[Edition]:
+    return list(
+        db.session.scalars(
+            sa.select(Edition)
+            .where(Edition.status != EditionStatus.draft)
+            .order_by(Edition.starts_at.desc())
+        )
+    )
+
+
+def current_edition(now: datetime | None = None) -> Edition | None:
+    """The next edition still to end; otherwise the most recent one."""
+    now = now or datetime.now(UTC)
+    visible = Edition.status != EditionStatus.draft
+    upcoming = db.session.scalars(
+        sa.select(Edition).where(visible, Edition.ends_at >= now).order_by(Edition.starts_at)
+    ).first()
+    if upcoming is not None:
+        return upcoming
+    return db.session.scalars(
+        sa.select(Edition).where(visible).order_by(Edition.starts_at.desc())
+    ).first()
+
+
+def edition_by_slug(slug: str) -> Edition | None:
+    return db.session.scalars(
+        sa.select(Edition).where(Edition.slug == slug, Edition.status != EditionStatus.draft)
+    ).first()
+
+
+@dataclass(frozen=True)
+class RegistrationState:
+    open: bool
+    message: str = ""
+
+
+def registration_state(edition: Edition, now: datetime | None = None) -> RegistrationState:
+    """Whether sign-up is open now, and if not, why (for people)."""
+    now = now or datetime.now(UTC)
+    if edition.status != EditionStatus.published:
+        return RegistrationState(False, _l("Registration for this symposium is closed."))
+    if edition.registration_opens_at and now < edition.registration_opens_at:
+        return RegistrationState(False, _l("Registration has not opened yet."))
+    closes = edition.registration_closes_at or edition.starts_at
+    if now >= closes:
+        return RegistrationState(False, _l("Registration for this symposium is closed."))
+    return RegistrationState(True)
+
+
+def venue_is_full(edition: Edition) -> bool:
+    return edition.venue_capacity is not None and edition.registered >= edition.venue_capacity
+
+
+# -- the program -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionItem:
+    id: int
+    slug: str
+    title: str
+    kind: SessionKind
+    room: str
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int | None
+    speakers: tuple[str, ...]
+    round_id: int | None
+
+
+@dataclass(frozen=True)
+class RoundItem:
+    id: int
+    name: str
+    starts_at: datetime
+    ends_at: datetime
+    sessions: tuple[SessionItem, ...]
+
+
+@dataclass(frozen=True)
+class ProgramStructure:
+    plenaries: tuple[SessionItem, ...]
+    rounds: tuple[RoundItem, ...]
+
+    @property
+    def timeline(self) -> list[SessionItem | RoundItem]:
+        """Plenaries and rounds in the order of the day."""
+        return sorted((*self.plenaries, *self.rounds), key=lambda entry: entry.starts_at)
+
+
+@dataclass(frozen=True)
+class Seats:
+    capacity: int | None
+    taken: int
+    waiting: int
+
+    @property
+    def left(self) -> int | None:
+        return None if self.capacity is None else max(self.capacity - self.taken, 0)
+
+    @property
+    def full(self) -> bool:
+        return self.capacity is not None and self.taken >= self.capacity
+
+
+@dataclass(frozen=True)
+class Program:
+    edition: Edition
+    structure: ProgramStructure
+    seats: dict[int, Seats]
+
+
+_cache_lock = threading.Lock()
+
+
+def _structure_cache() -> dict[tuple[int, int], ProgramStructure]:
+    """One cache per app, so that apps (and tests) never see each other's programs."""
+    return current_app.extensions.setdefault("symposium.program_structures", {})
+
+
+def _load_structure(edition_id: int) -> ProgramStructure:
+    """Three queries, whatever the number of sessions: rounds, sessions, speakers."""
+    rounds = db.session.execute(
+        sa.select(Round.id, Round.name, Round.starts_at, Round.ends_at)
+        .where(Round.edition_id == edition_id)
+        .order_by(Round.starts_at, Round.id)
+    ).all()
+    sessions = db.session.execute(
+        sa.select(
+            Session.id,
+            Session.slug,
+            Session.title,
+            Session.kind,
+            Session.room,
+            Session.starts_at,
+            Session.ends_at,
+            Session.capacity,
+            Session.round_id,
+        )
+        .where(Session.edition_id == edition_id)
+        .order_by(Session.starts_at, Session.title)
+    ).all()
+    speakers: dict[int, list[str]] = {}
+    for session_id, name in db.session.execute(
+        sa.select(Session.id, Person.name)
+        .join(Session.speakers)
+        .where(Session.edition_id == edition_id)
+        .order_by(Person.name)
+    ):
+        speakers.setdefault(session_id, []).append(name)
+
+    items = [
+        SessionItem(
+            id=row.id,
+            slug=row.slug,
+            title=row.title,
+            kind=row.kind,
+            room=row.room,
+            starts_at=row.starts_at,
+            ends_at=row.ends_at,
+            capacity=row.capacity,
+            speakers=tuple(speakers.get(row.id, ())),
+            round_id=row.round_id,
+        )
+        for row in sessions
+    ]
+    return ProgramStructure(
+        plenaries=tuple(item for item in items if item.kind == SessionKind.plenary),
+        rounds=tuple(
+            RoundItem(
+                id=row.id,
+                name=row.name,
+                starts_at=row.starts_at,
+                ends_at=row.ends_at,
+                sessions=tuple(
+                    item
+                    for item in items
+                    if item.round_id == row.id and item.kind == SessionKind.breakout
+                ),
+            )
+            for row in rounds
+        ),
+    )
+
+
+def program_structure(edition: Edition) -> ProgramStructure:
+    if not current_app.config["PROGRAM_CACHE"]:
+        return _load_structure(edition.id)
+    cache = _structure_cache()
+    key = (edition.id, edition.program_version)
+    if (cached := cache.get(key)) is not None:
+        return cached
+    structure = _load_structure(edition.id)
+    with _cache_lock:
+        # Older versions of this edition's program will not be asked for again.
+        for old in [k for k in cache if k[0] == edition.id]:
+            del cache[old]
+        cache[key] = structure
+    return structure
+
+
+def seat_counts(edition_id: int) -> dict[int, Seats]:
+    """Exact seats per session, in one query."""
+    return {
+        row.id: Seats(row.capacity, row.taken, row.waiting)
+        for row in db.session.execute(
+            sa.select(Session.id, Session.capacity, Session.taken, Session.waiting).where(
+                Session.edition_id == edition_id
+            )
+        )
+    }
+
+
+def program(edition: Edition) -> Program:
+    """The edition's program with live seat counts."""
+    return Program(
+        edition=edition,
+        structure=program_structure(edition),
+        seats=seat_counts(edition.id),
+    )
+
+
+def session_seats(session: Session) -> Seats:
+    return Seats(session.capacity, session.taken, session.waiting)
+
+
+def session_by_slug(edition: Edition, slug: str) -> Session | None:
+    return db.session.scalars(
+        sa.select(Session)
+        .where(Session.edition_id == edition.id, Session.slug == slug)
+        .options(selectinload(Session.speakers), selectinload(Session.round))
+    ).first()
+
+
+def bump_program_version(edition: Edition) -> None:
+    """Call after changing an edition's program, so cached structures are read anew."""
+    edition.program_version = Edition.program_version + 1

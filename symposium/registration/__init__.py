@@ -1,0 +1,1 @@
+"""Registrations, breakout choices and waiting lists: the capacity rules live here."""

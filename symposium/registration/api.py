@@ -1,0 +1,88 @@
+"""JSON sign-up: the same service as the form. JSON only, so no CSRF token is needed."""
+
+from flask import Blueprint, abort, jsonify, request
+
+from symposium.i18n import current_language
+from symposium.program.service import edition_by_slug
+from symposium.registration import service
+from symposium.registration.models import ChoiceState
+from symposium.registration.views import manage_url
+
+bp = Blueprint("registration_api", __name__, url_prefix="/api/v1")
+
+TEXT_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "organisation",
+    "role",
+    "dietary_needs",
+    "access_needs",
+)
+
+
+def _parse(data: dict) -> tuple[service.RegistrationRequest, dict[str, list]]:
+    """Types first: the service's rules expect text, booleans and ids."""
+    errors: dict[str, list] = {}
+    wanted = service.RegistrationRequest(locale=current_language())
+    for name in TEXT_FIELDS:
+        value = data.get(name, "")
+        if isinstance(value, str):
+            setattr(wanted, name, value)
+        else:
+            errors[name] = [service.TYPE_MESSAGES["text"]]
+    for name in ("consent", "newsletter"):
+        value = data.get(name, False)
+        if isinstance(value, bool):
+            setattr(wanted, name, value)
+        else:
+            errors[name] = [service.TYPE_MESSAGES["boolean"]]
+    choices = data.get("choices", {})
+    if not isinstance(choices, dict):
+        errors["choices"] = [service.TYPE_MESSAGES["choices"]]
+        return wanted, errors
+    for round_key, session_id in choices.items():
+        if not round_key.isdigit() or len(round_key) > 9:
+            errors.setdefault("choices", []).append(service.TYPE_MESSAGES["choices"])
+        elif session_id is not None and (
+            isinstance(session_id, bool) or not isinstance(session_id, int)
+        ):
+            errors[f"choices.{round_key}"] = [service.TYPE_MESSAGES["choices"]]
+        else:
+            wanted.choices[int(round_key)] = service.RoundRequest(session_id=session_id)
+    return wanted, errors
+
+
+def _messages(errors: dict[str, list]) -> dict[str, list[str]]:
+    return {name: [str(message) for message in messages] for name, messages in errors.items()}
+
+
+@bp.post("/editions/<slug>/registrations")
+def create_registration(slug: str):
+    """Sign up: 201 with the choices' states, 409 duplicate, 422 field errors, 400 not JSON."""
+    edition = edition_by_slug(slug)
+    if edition is None:
+        abort(404)
+    data = request.get_json(silent=True) if request.is_json else None
+    if not isinstance(data, dict):
+        return jsonify(error="Send a JSON object with Content-Type: application/json."), 400
+    wanted, errors = _parse(data)
+    if errors:
+        return jsonify(errors=_messages(service.validate(edition, wanted) | errors)), 422
+    try:
+        registration = service.register(edition.id, wanted)
+    except service.InvalidRegistration as error:
+        return jsonify(errors=_messages(error.errors)), 422
+    except service.DuplicateRegistration as error:
+        return jsonify(error=str(error.message)), 409
+    except service.RegistrationClosed as error:
+        return jsonify(error=str(error.message)), 403
+    return jsonify(
+        status=registration.status.value,
+        choices=[
+            {"round_id": c.round_id, "session_id": c.session_id, "state": c.state.value}
+            for c in registration.choices
+            if c.state in (ChoiceState.confirmed, ChoiceState.waitlisted)
+        ],
+        manage_url=manage_url(registration, external=True),
+    ), 201

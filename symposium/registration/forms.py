@@ -1,0 +1,91 @@
+"""The sign-up form. Field rules live in registration.service; this only parses and shows."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
+
+from symposium.program.models import Edition
+from symposium.registration.models import ROLES
+from symposium.registration.service import RegistrationRequest, RoundRequest
+
+ROLE_LABELS = {
+    "social_worker": _l("Social worker"),
+    "policy_maker": _l("Policy maker"),
+    "researcher": _l("Researcher"),
+    "teacher": _l("Teacher"),
+    "student": _l("Student"),
+    "expert_by_experience": _l("Expert by experience"),
+    "other": _l("Other"),
+}
+NO_SESSION = "none"
+
+
+class RegistrationForm(FlaskForm):
+    first_name = StringField(_l("First name"))
+    last_name = StringField(_l("Last name"))
+    email = EmailField(_l("E-mail address"), description=_l("We send your confirmation here."))
+    organisation = StringField(_l("Organisation"))
+    role = SelectField(
+        _l("Role"), choices=[("", _l("Choose your role"))] + [(r, ROLE_LABELS[r]) for r in ROLES],
+        validate_choice=False,
+    )
+    dietary_needs = TextAreaField(
+        _l("Dietary needs"), description=_l("For lunch, for example vegetarian or gluten-free.")
+    )
+    access_needs = TextAreaField(
+        _l("Access needs"),
+        description=_l("For example a wheelchair-accessible room or a sign language interpreter."),
+    )
+    consent = BooleanField(_l("I agree to the privacy statement"))
+    newsletter = BooleanField(_l("Send me the network's newsletter"))
+
+    def round_requests(
+        self, edition: Edition, formdata: MultiDict
+    ) -> tuple[dict[int, RoundRequest], dict[str, list]]:
+        """Per round: the radio (a session or none) and at most one waiting list."""
+        choices: dict[int, RoundRequest] = {}
+        errors: dict[str, list] = {}
+        for round_ in edition.rounds:
+            key = f"choices.{round_.id}"
+            picked = formdata.get(f"round-{round_.id}")
+            waits = formdata.getlist(f"waitlist-{round_.id}")
+            wanted = RoundRequest()
+            if picked is None:
+                errors[key] = [_l("Choose a session, or no session, for this round.")]
+            elif picked != NO_SESSION:
+                wanted.session_id = _as_id(picked)
+            if len(waits) > 1:
+                errors[key] = [_l("Choose one waiting list per round.")]
+            elif waits:
+                wanted.waitlist_session_id = _as_id(waits[0])
+            if -1 in (wanted.session_id, wanted.waitlist_session_id):
+                errors[key] = [_l("Choose a session of this round.")]
+            choices[round_.id] = wanted
+        return choices, errors
+
+    def to_request(self, choices: dict[int, RoundRequest], locale: str) -> RegistrationRequest:
+        return RegistrationRequest(
+            first_name=self.first_name.data or "",
+            last_name=self.last_name.data or "",
+            email=self.email.data or "",
+            organisation=self.organisation.data or "",
+            role=self.role.data or "",
+            dietary_needs=self.dietary_needs.data or "",
+            access_needs=self.access_needs.data or "",
+            consent=bool(self.consent.data),
+            newsletter=bool(self.newsletter.data),
+            choices=choices,
+            locale=locale,
+        )
+
+    def attach(self, errors: dict[str, list]) -> None:
+        """Show the service's messages beside their fields."""
+        for name, messages in errors.items():
+            field = self._fields.get(name)
+            if field is not None:
+                field.errors = list(field.errors) + list(messages)
+
+
+def _as_id(value: str) -> int:
+    return int(value) if value.isdigit() and len(value) < 10 else -1

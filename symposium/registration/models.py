@@ -1,0 +1,129 @@
+"""Who signed up for an edition and which breakout they hold or wait for in each round."""
+
+import enum
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from symposium.extensions import db
+from symposium.program.models import Edition, Round, Session, UTCDateTime, utcnow
+
+
+class RegistrationStatus(enum.StrEnum):
+    confirmed = "confirmed"
+    #: on the edition's waiting list because the venue was full
+    waitlisted = "waitlisted"
+    cancelled = "cancelled"
+
+
+class ChoiceState(enum.StrEnum):
+    confirmed = "confirmed"
+    waitlisted = "waitlisted"
+    #: given up: changed to another session, left the waiting list or cancelled
+    declined = "declined"
+
+
+ROLES = (
+    "social_worker",
+    "policy_maker",
+    "researcher",
+    "teacher",
+    "student",
+    "expert_by_experience",
+    "other",
+)
+
+
+def new_manage_secret() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Registration(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(sa.ForeignKey("edition.id", ondelete="CASCADE"))
+    first_name: Mapped[str] = mapped_column(sa.String(100))
+    last_name: Mapped[str] = mapped_column(sa.String(100))
+    #: as typed, for mail; `email_key` is the lower-cased form that must be unique
+    email: Mapped[str] = mapped_column(sa.String(254))
+    email_key: Mapped[str] = mapped_column(sa.String(254))
+    organisation: Mapped[str] = mapped_column(sa.String(200), default="")
+    role: Mapped[str] = mapped_column(sa.String(40))
+    dietary_needs: Mapped[str] = mapped_column(sa.String(500), default="")
+    access_needs: Mapped[str] = mapped_column(sa.String(500), default="")
+    newsletter: Mapped[bool] = mapped_column(default=False)
+    consent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: the language the person used, for their mail: "nl" or "en"
+    locale: Mapped[str] = mapped_column(sa.String(5), default="nl")
+    status: Mapped[RegistrationStatus] = mapped_column(
+        sa.Enum(RegistrationStatus, native_enum=False, length=20)
+    )
+    #: the random half of the manage link; the link itself is signed (see tokens.py)
+    manage_secret: Mapped[str] = mapped_column(sa.String(64), default=new_manage_secret)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    edition: Mapped[Edition] = relationship()
+    choices: Mapped[list["Choice"]] = relationship(
+        back_populates="registration", order_by="Choice.id", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        sa.UniqueConstraint("edition_id", "email_key", name="uq_registration_edition_email"),
+        sa.Index("ix_registration_edition_status_created", "edition_id", "status", "created_at"),
+    )
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+_confirmed = sa.text("state = 'confirmed'")
+_waitlisted = sa.text("state = 'waitlisted'")
+
+
+class Choice(db.Model):
+    """A breakout a registration holds (confirmed) or waits for (waitlisted) in one round."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("registration.id", ondelete="CASCADE")
+    )
+    round_id: Mapped[int] = mapped_column(sa.ForeignKey("round.id", ondelete="CASCADE"))
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("session.id", ondelete="CASCADE"))
+    #: 1 in first-come mode; the preference order in ranked mode
+    rank: Mapped[int] = mapped_column(default=1)
+    state: Mapped[ChoiceState] = mapped_column(
+        sa.Enum(ChoiceState, native_enum=False, length=20)
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: the waiting list is served in this order (then by id)
+    waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    registration: Mapped[Registration] = relationship(back_populates="choices")
+    round: Mapped[Round] = relationship()
+    session: Mapped[Session] = relationship()
+
+    __table_args__ = (
+        # The database itself refuses a second seat, or a second waiting place, in a round.
+        sa.Index(
+            "uq_choice_one_confirmed_per_round",
+            "registration_id",
+            "round_id",
+            unique=True,
+            sqlite_where=_confirmed,
+            postgresql_where=_confirmed,
+        ),
+        sa.Index(
+            "uq_choice_one_waitlisted_per_round",
+            "registration_id",
+            "round_id",
+            unique=True,
+            sqlite_where=_waitlisted,
+            postgresql_where=_waitlisted,
+        ),
+        sa.Index("ix_choice_session_state_waitlisted", "session_id", "state", "waitlisted_at"),
+    )

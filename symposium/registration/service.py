@@ -1,0 +1,602 @@
+"""The registration rules: sign-up, seats, waiting lists, changes and cancellation.
+
+Seats are counted in `Session.taken` and claimed by one conditional update whose row
+count says yes or no, in the same transaction as the choice row; the same holds for the
+venue in `Edition.registered`. Before claiming, the session row is locked (`FOR UPDATE`,
+a no-op on SQLite where `BEGIN IMMEDIATE` already serialises writers) so that a seat that
+frees while someone joins the waiting list is never left empty.
+"""
+
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+
+from symposium.database import in_transaction
+from symposium.extensions import db
+from symposium.program.models import Edition, Round, Session, SessionKind
+from symposium.program.service import registration_state
+from symposium.registration.models import (
+    ROLES,
+    Choice,
+    ChoiceState,
+    Registration,
+    RegistrationStatus,
+)
+from symposium.registration.tokens import make_manage_token, read_manage_token, secrets_match
+
+# -- what callers hand in ---------------------------------------------------------------
+
+
+@dataclass
+class RoundRequest:
+    """What a person asks for in one round: a seat, and optionally a waiting list."""
+
+    session_id: int | None = None
+    waitlist_session_id: int | None = None
+
+
+@dataclass
+class RegistrationRequest:
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+    organisation: str = ""
+    role: str = ""
+    dietary_needs: str = ""
+    access_needs: str = ""
+    consent: bool = False
+    newsletter: bool = False
+    choices: dict[int, RoundRequest] = field(default_factory=dict)
+    locale: str = "nl"
+
+
+# -- errors a person can read ----------------------------------------------------------
+
+
+class RegistrationError(Exception):
+    """A sign-up or change that the rules refuse; `message` is for people."""
+
+    message = _l("That could not be done.")
+
+    def __init__(self, message=None):
+        super().__init__(str(message or self.message))
+        if message is not None:
+            self.message = message
+
+
+class InvalidRegistration(RegistrationError):
+    message = _l("Some answers need attention.")
+
+    def __init__(self, errors: dict[str, list]):
+        super().__init__()
+        #: field name -> messages; choice errors are keyed "choices.<round id>"
+        self.errors = errors
+
+
+class DuplicateRegistration(RegistrationError):
+    message = _l(
+        "This e-mail address has already been used to sign up for this symposium. "
+        "Use the link in your confirmation e-mail to change your registration."
+    )
+
+
+class RegistrationClosed(RegistrationError):
+    pass
+
+
+class SessionFull(RegistrationError):
+    message = _l("This session is full. You can join its waiting list instead.")
+
+
+class NotAllowed(RegistrationError):
+    pass
+
+
+# -- validation ------------------------------------------------------------------------
+
+FIELD_LIMITS = {
+    "first_name": 100,
+    "last_name": 100,
+    "email": 254,
+    "organisation": 200,
+    "dietary_needs": 500,
+    "access_needs": 500,
+}
+MULTILINE_FIELDS = {"dietary_needs", "access_needs"}
+REQUIRED_MESSAGES = {
+    "first_name": _l("Enter your first name."),
+    "last_name": _l("Enter your last name."),
+    "email": _l("Enter your e-mail address."),
+}
+
+
+#: for values of the wrong kind, which only the JSON face can send
+TYPE_MESSAGES = {
+    "text": _l("Enter text."),
+    "boolean": _l("Answer true or false."),
+    "choices": _l("Give the choices as an object from round id to session id."),
+}
+
+
+def _has_forbidden_characters(value: str, multiline: bool) -> bool:
+    allowed = {"\n", "\r", "\t"} if multiline else set()
+    return any(
+        unicodedata.category(char) in ("Cc", "Cs") and char not in allowed for char in value
+    )
+
+
+def validate(edition: Edition, request: RegistrationRequest) -> dict[str, list]:
+    """Every problem with a sign-up request, per field; empty when it can go ahead."""
+    errors: dict[str, list] = {}
+
+    def add(name: str, message) -> None:
+        errors.setdefault(name, []).append(message)
+
+    for name, limit in FIELD_LIMITS.items():
+        value = getattr(request, name)
+        if not isinstance(value, str):
+            add(name, TYPE_MESSAGES["text"])
+        elif _has_forbidden_characters(value, name in MULTILINE_FIELDS):
+            add(name, _l("Remove the control characters from this field."))
+        elif len(value) > limit:
+            add(name, _l("Use at most %(limit)d characters.", limit=limit))
+        elif name in REQUIRED_MESSAGES and not value.strip():
+            add(name, REQUIRED_MESSAGES[name])
+
+    if "email" not in errors:
+        try:
+            validate_email(request.email.strip(), check_deliverability=False)
+        except EmailNotValidError:
+            add("email", _l("Enter an e-mail address like name@example.org."))
+    if request.role not in ROLES:
+        add("role", _l("Choose your role."))
+    if request.consent is not True:
+        add("consent", _l("Agree to the privacy statement to sign up."))
+
+    rounds = {round_.id: round_ for round_ in edition.rounds}
+    for round_id, wanted in request.choices.items():
+        round_ = rounds.get(round_id)
+        key = f"choices.{round_id}"
+        if round_ is None:
+            add(key, _l("This round is not part of this symposium."))
+            continue
+        in_round = {session.id for session in round_.sessions}
+        for session_id in (wanted.session_id, wanted.waitlist_session_id):
+            if session_id is not None and session_id not in in_round:
+                add(key, _l("Choose a session of this round."))
+        if wanted.session_id is not None and wanted.session_id == wanted.waitlist_session_id:
+            add(key, _l("Choose another session than the one you wait for."))
+    return errors
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+# -- seats -----------------------------------------------------------------------------
+
+
+def _lock_session(session_id: int) -> None:
+    db.session.execute(sa.select(Session.id).where(Session.id == session_id).with_for_update())
+
+
+def _claim_seat(session_id: int) -> bool:
+    """Take one seat of a session; False when it is full."""
+    _lock_session(session_id)
+    result = db.session.execute(
+        sa.update(Session)
+        .where(
+            Session.id == session_id,
+            sa.or_(Session.capacity.is_(None), Session.taken < Session.capacity),
+        )
+        .values(taken=Session.taken + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def _release_seat(session_id: int) -> None:
+    db.session.execute(
+        sa.update(Session)
+        .where(Session.id == session_id, Session.taken > 0)
+        .values(taken=Session.taken - 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _count_waiting(session_id: int, delta: int) -> None:
+    db.session.execute(
+        sa.update(Session)
+        .where(Session.id == session_id)
+        .values(waiting=Session.waiting + delta)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _claim_venue_place(edition_id: int) -> bool:
+    result = db.session.execute(
+        sa.update(Edition)
+        .where(
+            Edition.id == edition_id,
+            sa.or_(Edition.venue_capacity.is_(None), Edition.registered < Edition.venue_capacity),
+        )
+        .values(registered=Edition.registered + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def _release_venue_place(edition_id: int) -> None:
+    db.session.execute(
+        sa.update(Edition)
+        .where(Edition.id == edition_id, Edition.registered > 0)
+        .values(registered=Edition.registered - 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _add_choice(registration: Registration, round_id: int, session_id: int, state) -> Choice:
+    now = _now()
+    choice = Choice(
+        round_id=round_id,
+        session_id=session_id,
+        state=state,
+        created_at=now,
+        waitlisted_at=now if state == ChoiceState.waitlisted else None,
+        decided_at=now if state == ChoiceState.confirmed else None,
+    )
+    registration.choices.append(choice)
+    if state == ChoiceState.waitlisted:
+        _count_waiting(session_id, +1)
+    db.session.flush()
+    return choice
+
+
+def _decline(choice: Choice) -> None:
+    """Give up a held seat or waiting place; the caller fills a freed seat."""
+    if choice.state == ChoiceState.confirmed:
+        _release_seat(choice.session_id)
+    elif choice.state == ChoiceState.waitlisted:
+        _count_waiting(choice.session_id, -1)
+    choice.state = ChoiceState.declined
+    choice.decided_at = _now()
+    db.session.flush()
+
+
+def _fill_freed_seats(session_ids: Iterable[int]) -> list[Choice]:
+    """Give freed seats to the first people waiting, following the chain through rounds.
+
+    Someone promoted into a session gives up the seat they held in that round, which
+    goes to the first person waiting for it, and so on.
+    """
+    worklist = list(session_ids)
+    promoted: list[Choice] = []
+    while worklist:
+        session_id = worklist.pop(0)
+        while True:
+            _lock_session(session_id)
+            first_waiting = db.session.scalars(
+                sa.select(Choice)
+                .where(Choice.session_id == session_id, Choice.state == ChoiceState.waitlisted)
+                .order_by(Choice.waitlisted_at, Choice.id)
+                .limit(1)
+            ).first()
+            if first_waiting is None or not _claim_seat(session_id):
+                break
+            held = db.session.scalars(
+                sa.select(Choice).where(
+                    Choice.registration_id == first_waiting.registration_id,
+                    Choice.round_id == first_waiting.round_id,
+                    Choice.state == ChoiceState.confirmed,
+                )
+            ).first()
+            if held is not None:
+                _decline(held)
+                worklist.append(held.session_id)
+            _count_waiting(session_id, -1)
+            first_waiting.state = ChoiceState.confirmed
+            first_waiting.decided_at = _now()
+            db.session.flush()
+            promoted.append(first_waiting)
+    return promoted
+
+
+def _promote_from_venue_waitlist(edition_id: int) -> Registration | None:
+    """A freed venue place goes to the first registration on the edition's waiting list."""
+    first_waiting = db.session.scalars(
+        sa.select(Registration)
+        .where(
+            Registration.edition_id == edition_id,
+            Registration.status == RegistrationStatus.waitlisted,
+        )
+        .order_by(Registration.created_at, Registration.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    ).first()
+    if first_waiting is None or not _claim_venue_place(edition_id):
+        return None
+    first_waiting.status = RegistrationStatus.confirmed
+    return first_waiting
+
+
+# -- use cases -------------------------------------------------------------------------
+
+
+def register(
+    edition_id: int, request: RegistrationRequest, now: datetime | None = None
+) -> Registration:
+    """Sign someone up: a venue place, then per round the seat or waiting place they asked for."""
+    try:
+        return in_transaction(lambda: _register(edition_id, request, now or _now()))
+    except IntegrityError as error:
+        # Two sign-ups with one address raced; the unique index let one through.
+        raise DuplicateRegistration() from error
+
+
+def _register(edition_id: int, request: RegistrationRequest, now: datetime) -> Registration:
+    edition = db.session.get(Edition, edition_id)
+    errors = validate(edition, request)
+    if errors:
+        raise InvalidRegistration(errors)
+    state = registration_state(edition, now)
+    if not state.open:
+        raise RegistrationClosed(state.message)
+
+    email_key = normalise_email(request.email)
+    exists = db.session.scalar(
+        sa.select(Registration.id).where(
+            Registration.edition_id == edition.id, Registration.email_key == email_key
+        )
+    )
+    if exists:
+        raise DuplicateRegistration()
+
+    has_place = _claim_venue_place(edition.id)
+    registration = Registration(
+        edition_id=edition.id,
+        first_name=request.first_name.strip(),
+        last_name=request.last_name.strip(),
+        email=request.email.strip(),
+        email_key=email_key,
+        organisation=request.organisation.strip(),
+        role=request.role,
+        dietary_needs=request.dietary_needs.strip(),
+        access_needs=request.access_needs.strip(),
+        newsletter=bool(request.newsletter),
+        consent_at=now,
+        locale=request.locale if request.locale in ("nl", "en") else "nl",
+        status=RegistrationStatus.confirmed if has_place else RegistrationStatus.waitlisted,
+        created_at=now,
+    )
+    db.session.add(registration)
+    db.session.flush()
+    if has_place:
+        # Rounds in a fixed order, so concurrent sign-ups lock session rows alike.
+        for round_id in sorted(request.choices):
+            _take_round(registration, round_id, request.choices[round_id])
+    return registration
+
+
+def _take_round(registration: Registration, round_id: int, wanted: RoundRequest) -> None:
+    """A seat in the waited-for session if one is free, else wait for it and take the other."""
+    waiting = False
+    if wanted.waitlist_session_id is not None:
+        if _claim_seat(wanted.waitlist_session_id):
+            _add_choice(registration, round_id, wanted.waitlist_session_id, ChoiceState.confirmed)
+            return
+        _add_choice(registration, round_id, wanted.waitlist_session_id, ChoiceState.waitlisted)
+        waiting = True
+    if wanted.session_id is None:
+        return
+    if _claim_seat(wanted.session_id):
+        _add_choice(registration, round_id, wanted.session_id, ChoiceState.confirmed)
+    elif not waiting:
+        _add_choice(registration, round_id, wanted.session_id, ChoiceState.waitlisted)
+
+
+def _active_choice(registration: Registration, round_id: int, state: ChoiceState):
+    for choice in registration.choices:
+        if choice.round_id == round_id and choice.state == state:
+            return choice
+    return None
+
+
+def _breakout_of_round(registration: Registration, round_id: int, session_id: int) -> Session:
+    session = db.session.get(Session, session_id)
+    if (
+        session is None
+        or session.edition_id != registration.edition_id
+        or session.round_id != round_id
+        or session.kind != SessionKind.breakout
+    ):
+        raise InvalidRegistration({f"choices.{round_id}": [_l("Choose a session of this round.")]})
+    return session
+
+
+def _require_confirmed(registration: Registration) -> None:
+    """Sessions can be chosen while sign-up is open, by people with a place at the venue."""
+    if registration.status != RegistrationStatus.confirmed:
+        raise NotAllowed(_l("Only a confirmed registration can choose sessions."))
+    if not registration_state(registration.edition).open:
+        raise NotAllowed(_l("Sessions can no longer be changed."))
+
+
+def change_choice(registration_id: int, round_id: int, session_id: int | None) -> None:
+    """Move to another session of a round: the new seat is taken first, or nothing changes."""
+
+    def use_case():
+        registration = db.session.get(Registration, registration_id)
+        _require_confirmed(registration)
+        current = _active_choice(registration, round_id, ChoiceState.confirmed)
+        if current is not None and current.session_id == session_id:
+            return
+        if session_id is not None:
+            _breakout_of_round(registration, round_id, session_id)
+            if not _claim_seat(session_id):
+                raise SessionFull()
+        freed = []
+        if current is not None:
+            _decline(current)
+            freed.append(current.session_id)
+        if session_id is not None:
+            waiting = _active_choice(registration, round_id, ChoiceState.waitlisted)
+            if waiting is not None and waiting.session_id == session_id:
+                _decline(waiting)
+            _add_choice(registration, round_id, session_id, ChoiceState.confirmed)
+        _fill_freed_seats(freed)
+
+    in_transaction(use_case)
+
+
+def join_waitlist(registration_id: int, round_id: int, session_id: int) -> None:
+    """Wait for a full session, keeping the seat held in that round meanwhile."""
+
+    def use_case():
+        registration = db.session.get(Registration, registration_id)
+        _require_confirmed(registration)
+        session = _breakout_of_round(registration, round_id, session_id)
+        _lock_session(session_id)
+        db.session.refresh(session)
+        if session.capacity is None or session.taken < session.capacity:
+            raise NotAllowed(_l("This session still has seats: choose it instead."))
+        held = _active_choice(registration, round_id, ChoiceState.confirmed)
+        if held is not None and held.session_id == session_id:
+            raise NotAllowed(_l("You already have a seat in this session."))
+        waiting = _active_choice(registration, round_id, ChoiceState.waitlisted)
+        if waiting is not None:
+            if waiting.session_id == session_id:
+                return
+            _decline(waiting)
+        _add_choice(registration, round_id, session_id, ChoiceState.waitlisted)
+
+    in_transaction(use_case)
+
+
+def leave_waitlist(registration_id: int, round_id: int) -> None:
+    def use_case():
+        registration = db.session.get(Registration, registration_id)
+        waiting = _active_choice(registration, round_id, ChoiceState.waitlisted)
+        if waiting is not None:
+            _decline(waiting)
+
+    in_transaction(use_case)
+
+
+def cancel(registration_id: int) -> list[Choice]:
+    """Cancel a registration: its seats go to the people waiting, in the same transaction."""
+
+    def use_case():
+        registration = db.session.get(Registration, registration_id)
+        if registration.status == RegistrationStatus.cancelled:
+            return []
+        had_place = registration.status == RegistrationStatus.confirmed
+        registration.status = RegistrationStatus.cancelled
+        registration.cancelled_at = _now()
+        freed = []
+        for choice in registration.choices:
+            if choice.state == ChoiceState.confirmed:
+                freed.append(choice.session_id)
+            if choice.state in (ChoiceState.confirmed, ChoiceState.waitlisted):
+                _decline(choice)
+        promoted = _fill_freed_seats(freed)
+        if had_place:
+            _release_venue_place(registration.edition_id)
+            _promote_from_venue_waitlist(registration.edition_id)
+        return promoted
+
+    return in_transaction(use_case)
+
+
+def change_capacity(session_id: int, capacity: int) -> list[Choice]:
+    """Set a session's seats; new seats go to the people waiting. Never below seats taken."""
+
+    def use_case():
+        _lock_session(session_id)
+        session = db.session.get(Session, session_id)
+        db.session.refresh(session)
+        if capacity < session.taken:
+            raise NotAllowed(
+                _l("%(taken)d seats are taken; the capacity cannot be lower.", taken=session.taken)
+            )
+        session.capacity = capacity
+        db.session.flush()
+        return _fill_freed_seats([session_id])
+
+    return in_transaction(use_case)
+
+
+# -- reading ---------------------------------------------------------------------------
+
+
+def manage_token(registration: Registration, secret_key: str) -> str:
+    return make_manage_token(secret_key, registration.id, registration.manage_secret)
+
+
+def find_by_token(token: str, secret_key: str) -> Registration | None:
+    """The registration a manage link points to; None for a tampered or unknown link."""
+    carried = read_manage_token(secret_key, token)
+    if carried is None:
+        return None
+    registration = db.session.get(Registration, carried[0])
+    if registration is None or not secrets_match(registration.manage_secret, carried[1]):
+        return None
+    return registration
+
+
+@dataclass
+class RoundPlan:
+    round: Round
+    held: Session | None
+    waiting_for: Session | None
+    waiting_position: int | None
+
+
+@dataclass
+class PersonalProgram:
+    plenaries: list[Session]
+    rounds: list[RoundPlan]
+
+
+def personal_program(registration: Registration) -> PersonalProgram:
+    """Plenaries, and per round the session held and the waiting list joined with its place."""
+    edition = registration.edition
+    plans = []
+    for round_ in edition.rounds:
+        held = _active_choice(registration, round_.id, ChoiceState.confirmed)
+        waiting = _active_choice(registration, round_.id, ChoiceState.waitlisted)
+        plans.append(
+            RoundPlan(
+                round=round_,
+                held=held.session if held else None,
+                waiting_for=waiting.session if waiting else None,
+                waiting_position=waitlist_position(waiting) if waiting else None,
+            )
+        )
+    plenaries = [s for s in edition.sessions if s.kind == SessionKind.plenary]
+    return PersonalProgram(plenaries=plenaries, rounds=plans)
+
+
+def waitlist_position(choice: Choice) -> int:
+    ahead = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Choice)
+        .where(
+            Choice.session_id == choice.session_id,
+            Choice.state == ChoiceState.waitlisted,
+            sa.or_(
+                Choice.waitlisted_at < choice.waitlisted_at,
+                sa.and_(Choice.waitlisted_at == choice.waitlisted_at, Choice.id < choice.id),
+            ),
+        )
+    )
+    return ahead + 1

@@ -1,0 +1,158 @@
+"""Sign-up, and the manage page behind each person's link."""
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    get_flashed_messages,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from symposium.i18n import current_language
+from symposium.program import service as program_service
+from symposium.program.views import edition_or_404
+from symposium.registration import service
+from symposium.registration.forms import NO_SESSION, RegistrationForm
+from symposium.registration.models import Registration, RegistrationStatus
+
+bp = Blueprint("registration", __name__)
+
+
+def manage_url(registration: Registration, external: bool = False) -> str:
+    token = service.manage_token(registration, current_app.secret_key)
+    return url_for("registration.manage", token=token, _external=external)
+
+
+def registration_or_404(token: str) -> Registration:
+    registration = service.find_by_token(token, current_app.secret_key)
+    if registration is None:
+        abort(404)
+    return registration
+
+
+@bp.route("/<slug>/register", methods=["GET", "POST"])
+def register(slug: str):
+    """Sign-up form with one breakout choice per round."""
+    edition = edition_or_404(slug)
+    form = RegistrationForm()
+    errors: dict[str, list] = {}
+    if form.validate_on_submit():
+        choices, errors = form.round_requests(edition, request.form)
+        wanted = form.to_request(choices, current_language())
+        if errors:
+            errors = service.validate(edition, wanted) | errors
+        else:
+            try:
+                registration = service.register(edition.id, wanted)
+            except service.InvalidRegistration as error:
+                errors = error.errors
+            except service.DuplicateRegistration as error:
+                errors = {"email": [error.message]}
+            except service.RegistrationClosed as error:
+                errors = {"form": [error.message]}
+            else:
+                flash(_("You are signed up."), "registered")
+                return redirect(manage_url(registration))
+        form.attach(errors)
+    return render_template(
+        "registration/register.html",
+        edition=edition,
+        form=form,
+        errors=errors,
+        program=program_service.program(edition),
+        state=program_service.registration_state(edition),
+        venue_full=program_service.venue_is_full(edition),
+        picked=request.form,
+        no_session=NO_SESSION,
+    )
+
+
+@bp.route("/r/<token>")
+def manage(token: str):
+    """One registration: personal program, changes, waiting lists, cancel."""
+    registration = registration_or_404(token)
+    edition = registration.edition
+    return render_template(
+        "registration/manage.html",
+        edition=edition,
+        registration=registration,
+        token=token,
+        plan=service.personal_program(registration),
+        program=program_service.program(edition),
+        state=program_service.registration_state(edition),
+        just_registered=bool(get_flashed_messages(category_filter=["registered"])),
+        manage_link=manage_url(registration, external=True),
+        statuses=RegistrationStatus,
+    )
+
+
+def _back(token: str, round_id: int | None = None):
+    anchor = f"round-{round_id}" if round_id else None
+    return redirect(url_for(".manage", token=token, _anchor=anchor))
+
+
+@bp.post("/r/<token>/rounds/<int:round_id>")
+def change_choice(token: str, round_id: int):
+    """Take another session in a round; the old seat is freed only once the new one is held."""
+    registration = registration_or_404(token)
+    picked = request.form.get("session", "")
+    session_id = None if picked == NO_SESSION else _session_id_or_400(picked)
+    try:
+        service.change_choice(registration.id, round_id, session_id)
+    except service.InvalidRegistration:
+        abort(400)
+    except service.RegistrationError as error:
+        flash(error.message, "error")
+    else:
+        flash(_("Your change has been saved."), "success")
+    return _back(token, round_id)
+
+
+@bp.post("/r/<token>/rounds/<int:round_id>/waitlist")
+def join_waitlist(token: str, round_id: int):
+    """Wait for a full session while keeping the seat held in that round."""
+    registration = registration_or_404(token)
+    session_id = _session_id_or_400(request.form.get("session", ""))
+    try:
+        service.join_waitlist(registration.id, round_id, session_id)
+    except service.InvalidRegistration:
+        abort(400)
+    except service.RegistrationError as error:
+        flash(error.message, "error")
+    else:
+        flash(_("You are on the waiting list."), "success")
+    return _back(token, round_id)
+
+
+@bp.post("/r/<token>/rounds/<int:round_id>/waitlist/leave")
+def leave_waitlist(token: str, round_id: int):
+    """Leave a round's waiting list."""
+    registration = registration_or_404(token)
+    service.leave_waitlist(registration.id, round_id)
+    flash(_("You have left the waiting list."), "success")
+    return _back(token, round_id)
+
+
+@bp.route("/r/<token>/cancel", methods=["GET", "POST"])
+def cancel(token: str):
+    """Ask once more, then cancel the registration and free its seats."""
+    registration = registration_or_404(token)
+    if request.method == "POST":
+        service.cancel(registration.id)
+        flash(_("Your registration has been cancelled."), "success")
+        return redirect(url_for(".manage", token=token))
+    return render_template(
+        "registration/cancel.html", edition=registration.edition, registration=registration,
+        token=token,
+    )
+
+
+def _session_id_or_400(value: str) -> int:
+    if not value.isdigit() or len(value) > 9:
+        abort(400)
+    return int(value)
