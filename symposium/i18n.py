@@ -8,7 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
-from flask import current_app, request, session, url_for
+from flask import current_app, has_request_context, request, session, url_for
 from flask_babel import get_locale
 
 _DAY = {"nl": "EEEE d MMMM y", "en": "EEEE d MMMM y"}
@@ -18,6 +18,8 @@ _TIME = {"nl": "H.mm", "en": "h:mm a"}
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # commands and workers speak the default language
+        return languages[0]
     asked = request.args.get("lang")
     if asked in languages:
         session["lang"] = asked
