@@ -10,11 +10,12 @@ from symposium.config import configure
 from symposium.extensions import babel, csrf, db, migrate
 
 
-def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+def create_app(config: Mapping[str, Any] | None = None, instance_path: str | None = None) -> Flask:
     app = Flask(
         __name__,
         template_folder="../templates",
         static_folder="../static",
+        instance_path=str(instance_path) if instance_path else None,
         instance_relative_config=True,
     )
     configure(app, dict(config or {}))

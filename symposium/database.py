@@ -31,7 +31,6 @@ def writing() -> Iterator[None]:
         _writing.reset(token)
 
 
-
 def configure_engine(engine: Engine) -> None:
     if engine.dialect.name != "sqlite":
         return

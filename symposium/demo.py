@@ -67,16 +67,24 @@ def _add_session(edition, round_, item: Item, kind, starts, ends, people) -> Ses
 def _build(edition: Edition, day: date, plenaries, rounds) -> None:
     """plenaries: (start, end, Item); rounds: (name, start, end, [Item])."""
     people = _people()
-    for (start, end, item) in plenaries:
+    for start, end, item in plenaries:
         _add_session(
             edition, None, item, SessionKind.plenary, _at(day, *start), _at(day, *end), people
         )
     for name, start, end, items in rounds:
-        round_ = Round(edition=edition, name=name, starts_at=_at(day, *start), ends_at=_at(day, *end))
+        round_ = Round(
+            edition=edition, name=name, starts_at=_at(day, *start), ends_at=_at(day, *end)
+        )
         db.session.add(round_)
         for item in items:
             _add_session(
-                edition, round_, item, SessionKind.breakout, round_.starts_at, round_.ends_at, people
+                edition,
+                round_,
+                item,
+                SessionKind.breakout,
+                round_.starts_at,
+                round_.ends_at,
+                people,
             )
 
 

@@ -6,6 +6,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import flask
+import flask_babel
 import flask_migrate
 import pytest
 import sqlalchemy as sa
@@ -92,8 +94,15 @@ def sqlite_url(tmp_path, sqlite_template) -> str:
     return f"sqlite:///{path}"
 
 
+def _fresh_language(sender, **extra):
+    # Test requests share the test's app context, and Flask-Babel keeps the language on
+    # `g`; a real server gives every request its own context.
+    flask_babel.refresh()
+
+
 def _app_for(url: str):
     app = build_app(url)
+    flask.request_started.connect(_fresh_language, app)
     with app.app_context():
         yield app
         db.session.remove()

@@ -186,9 +186,7 @@ def test_same_address_signs_up_once_whatever_its_case_and_spaces(app, make_editi
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 1
 
 
-def test_a_full_venue_puts_people_on_its_waiting_list_and_promotes_them(
-    app, make_edition, sign_up
-):
+def test_a_full_venue_puts_people_on_its_waiting_list_and_promotes_them(app, make_edition, sign_up):
     edition = make_edition(venue_capacity=1)
     [[workshop, *_], _] = breakouts(edition)
     first = sign_up(edition, 1, {workshop.round_id: workshop.id})

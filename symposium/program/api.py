@@ -56,14 +56,18 @@ def edition(slug: str):
         venue=found.venue,
         timezone=found.timezone,
         registration_open=service.registration_state(found).open,
-        plenaries=[_session_json(item, program.seats[item.id]) for item in program.structure.plenaries],
+        plenaries=[
+            _session_json(item, program.seats[item.id]) for item in program.structure.plenaries
+        ],
         rounds=[
             {
                 "id": round_.id,
                 "name": round_.name,
                 "starts_at": round_.starts_at.isoformat(),
                 "ends_at": round_.ends_at.isoformat(),
-                "sessions": [_session_json(item, program.seats[item.id]) for item in round_.sessions],
+                "sessions": [
+                    _session_json(item, program.seats[item.id]) for item in round_.sessions
+                ],
             }
             for round_ in program.structure.rounds
         ],

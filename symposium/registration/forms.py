@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 
 from symposium.program.models import Edition
 from symposium.registration.models import ROLES
@@ -27,7 +28,9 @@ class RegistrationForm(FlaskForm):
     email = EmailField(_l("E-mail address"), description=_l("We send your confirmation here."))
     organisation = StringField(_l("Organisation"))
     role = SelectField(
-        _l("Role"), choices=[("", _l("Choose your role"))] + [(r, ROLE_LABELS[r]) for r in ROLES],
+        _l("Role"),
+        choices=[SelectChoice("", _l("Choose your role"))]
+        + [SelectChoice(role, ROLE_LABELS[role]) for role in ROLES],
         validate_choice=False,
     )
     dietary_needs = TextAreaField(

@@ -95,9 +95,7 @@ class Choice(db.Model):
     session_id: Mapped[int] = mapped_column(sa.ForeignKey("session.id", ondelete="CASCADE"))
     #: 1 in first-come mode; the preference order in ranked mode
     rank: Mapped[int] = mapped_column(default=1)
-    state: Mapped[ChoiceState] = mapped_column(
-        sa.Enum(ChoiceState, native_enum=False, length=20)
-    )
+    state: Mapped[ChoiceState] = mapped_column(sa.Enum(ChoiceState, native_enum=False, length=20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: the waiting list is served in this order (then by id)
     waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -126,9 +126,7 @@ TYPE_MESSAGES = {
 
 def _has_forbidden_characters(value: str, multiline: bool) -> bool:
     allowed = {"\n", "\r", "\t"} if multiline else set()
-    return any(
-        unicodedata.category(char) in ("Cc", "Cs") and char not in allowed for char in value
-    )
+    return any(unicodedata.category(char) in ("Cc", "Cs") and char not in allowed for char in value)
 
 
 def validate(edition: Edition, request: RegistrationRequest) -> dict[str, list]:

@@ -147,7 +147,9 @@ def cancel(token: str):
         flash(_("Your registration has been cancelled."), "success")
         return redirect(url_for(".manage", token=token))
     return render_template(
-        "registration/cancel.html", edition=registration.edition, registration=registration,
+        "registration/cancel.html",
+        edition=registration.edition,
+        registration=registration,
         token=token,
     )
 
