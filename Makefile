@@ -24,7 +24,7 @@ translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(BIN)/honcho -f Procfile.dev start
 
 test: install lint
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -7,7 +7,7 @@ from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from symposium.config import configure
-from symposium.extensions import babel, csrf, db, migrate
+from symposium.extensions import babel, csrf, db, mailer, migrate
 
 
 def create_app(config: Mapping[str, Any] | None = None, instance_path: str | None = None) -> Flask:
@@ -33,6 +33,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     csrf.init_app(app)
+    mailer.init_app(app)
     babel.init_app(
         app,
         locale_selector=select_locale,

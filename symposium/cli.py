@@ -1,7 +1,9 @@
 """`flask --app symposium ...` commands."""
 
+from pathlib import Path
+
 import click
-from flask import Flask
+from flask import Flask, current_app
 
 
 def register(app: Flask) -> None:
@@ -15,3 +17,37 @@ def register(app: Flask) -> None:
             click.echo(f"Demo editions created: {', '.join(created)}")
         else:
             click.echo("Demo editions already present; nothing changed.")
+
+    @app.cli.command("worker")
+    @click.option("--once", is_flag=True, help="Deliver what is due now, then stop.")
+    def worker_command(once: bool):
+        """Deliver the outbox over SMTP and queue reminders when they fall due."""
+        import logging
+        from datetime import datetime
+
+        from symposium.mail import worker
+        from symposium.registration import service
+
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(message)s")
+
+        def reminders(now: datetime) -> int:
+            return service.queue_due_reminders(now, current_app.config["REMINDER_DAYS_BEFORE"])
+
+        stop = worker.StopFlag()
+        stop.install()
+        worker.run([reminders], stop, once=once)
+
+    @app.cli.command("mail-catcher")
+    @click.option("--host", default="127.0.0.1", show_default=True)
+    @click.option("--port", default=1025, show_default=True)
+    @click.option(
+        "--directory",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Where to keep messages [default: instance/mail].",
+    )
+    def mail_catcher_command(host: str, port: int, directory: Path | None):
+        """Receive mail locally and keep each message as a .eml file."""
+        from symposium.mail.catcher import serve
+
+        serve(host, port, directory or Path(current_app.instance_path) / "mail")

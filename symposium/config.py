@@ -17,6 +17,26 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "PROGRAM_CACHE": True,
     "PRODUCTION": False,
+    #: where links in mail point when no request is at hand (worker, commands)
+    "BASE_URL": "http://127.0.0.1:5000",
+    "MAIL_SERVER": "127.0.0.1",
+    "MAIL_PORT": 1025,
+    "MAIL_USE_TLS": False,
+    "MAIL_USE_SSL": False,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_DEFAULT_SENDER": "Symposium <symposium@localhost>",
+    "MAIL_SUPPRESS_SEND": False,
+    "MAIL_MAX_ATTEMPTS": 8,
+    #: the first retry waits this long; each next one twice as long
+    "MAIL_RETRY_SECONDS": 30,
+    "MAIL_BATCH_SIZE": 100,
+    #: how long a worker may hold a claimed message before another worker takes it over
+    "MAIL_LEASE_SECONDS": 300,
+    "WORKER_POLL_SECONDS": 1.0,
+    "REMINDER_DAYS_BEFORE": 3,
+    #: where `flask mail-catcher` keeps what it receives
+    "MAIL_CATCHER_DIR": None,
 }
 
 

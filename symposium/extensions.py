@@ -1,6 +1,8 @@
 """Flask extensions, created unbound here and bound in create_app (no circular imports)."""
 
 from flask_babel import Babel
+from flask_login import LoginManager
+from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -25,3 +27,5 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
+mailer = Mail()
+login = LoginManager()

@@ -1,6 +1,10 @@
 """Fixtures: apps on real SQLite and PostgreSQL databases built from the migrations."""
 
+import asyncio
+import email
+import email.policy
 import os
+import socket
 import shutil
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -11,6 +15,7 @@ import flask_babel
 import flask_migrate
 import pytest
 import sqlalchemy as sa
+from aiosmtpd.controller import Controller
 
 from symposium import create_app
 from symposium.extensions import db
@@ -240,3 +245,62 @@ def sign_up():
         return service.register(edition.id, person(number, choices, **fields))
 
     return sign
+
+
+# -- mail --------------------------------------------------------------------------------
+
+
+class Inbox:
+    """What a real SMTP server on loopback received, parsed."""
+
+    def __init__(self, port: int) -> None:
+        self.envelopes = []
+        self.delay = 0.0
+        self.port = port
+        self.controller = None
+
+    def start(self) -> None:
+        """Listen (again): aiosmtpd controllers cannot be restarted, so make a new one."""
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        """An outage: connections are refused until start()."""
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        self.envelopes.append(envelope)
+        return "250 OK"
+
+    @property
+    def messages(self) -> list[email.message.EmailMessage]:
+        return [
+            email.message_from_bytes(e.original_content or e.content, policy=email.policy.default)
+            for e in self.envelopes
+        ]
+
+    def keys(self) -> list[str]:
+        return [m["X-Symposium-Key"] for m in self.messages]
+
+    def to(self, address: str) -> list[email.message.EmailMessage]:
+        return [m for m in self.messages if m["To"] == address]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(app_under_test):
+    """An aiosmtpd server on a free port; the app's mail goes there."""
+    inbox = Inbox(free_port())
+    inbox.start()
+    app_under_test.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=inbox.port)
+    yield inbox
+    inbox.stop()

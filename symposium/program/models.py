@@ -57,6 +57,8 @@ class Edition(db.Model):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     venue: Mapped[str] = mapped_column(sa.String(200))
+    #: address and route, for the reminder mail
+    venue_details: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     timezone: Mapped[str] = mapped_column(sa.String(60), default="Europe/Amsterdam")
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

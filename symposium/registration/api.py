@@ -6,7 +6,7 @@ from symposium.i18n import current_language
 from symposium.program.service import edition_by_slug
 from symposium.registration import service
 from symposium.registration.models import ChoiceState
-from symposium.registration.views import manage_url
+from symposium.registration.personal import manage_url
 
 bp = Blueprint("registration_api", __name__, url_prefix="/api/v1")
 
@@ -84,5 +84,5 @@ def create_registration(slug: str):
             for c in registration.choices
             if c.state in (ChoiceState.confirmed, ChoiceState.waitlisted)
         ],
-        manage_url=manage_url(registration, external=True),
+        manage_url=manage_url(registration),
     ), 201

@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Email, InputRequired, Length
 
 from symposium.program.models import Edition
 from symposium.registration.models import ROLES
@@ -92,3 +93,16 @@ class RegistrationForm(FlaskForm):
 
 def _as_id(value: str) -> int:
     return int(value) if value.isdigit() and len(value) < 10 else -1
+
+
+class ManageLinkForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail address"),
+        description=_l("The address you signed up with."),
+        filters=[lambda value: value.strip() if value else value],
+        validators=[
+            InputRequired(_l("Enter your e-mail address.")),
+            Length(max=254, message=_l("Use at most %(max)d characters.")),
+            Email(_l("Enter an e-mail address like name@example.org.")),
+        ],
+    )

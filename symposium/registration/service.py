@@ -10,7 +10,7 @@ frees while someone joins the waiting list is never left empty.
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
@@ -19,8 +19,10 @@ from sqlalchemy.exc import IntegrityError
 
 from symposium.database import in_transaction
 from symposium.extensions import db
-from symposium.program.models import Edition, Round, Session, SessionKind
+from symposium.mail.models import OutboxMessage
+from symposium.program.models import Edition, EditionStatus, Session, SessionKind
 from symposium.program.service import registration_state
+from symposium.registration import notifications
 from symposium.registration.models import (
     ROLES,
     Choice,
@@ -28,7 +30,8 @@ from symposium.registration.models import (
     Registration,
     RegistrationStatus,
 )
-from symposium.registration.tokens import make_manage_token, read_manage_token, secrets_match
+from symposium.registration.personal import active_choice
+from symposium.registration.tokens import read_manage_token, secrets_match
 
 # -- what callers hand in ---------------------------------------------------------------
 
@@ -82,7 +85,7 @@ class InvalidRegistration(RegistrationError):
 class DuplicateRegistration(RegistrationError):
     message = _l(
         "This e-mail address has already been used to sign up for this symposium. "
-        "Use the link in your confirmation e-mail to change your registration."
+        "We have sent the link to change that registration to this address again."
     )
 
 
@@ -275,7 +278,7 @@ def _fill_freed_seats(session_ids: Iterable[int]) -> list[Choice]:
     """Give freed seats to the first people waiting, following the chain through rounds.
 
     Someone promoted into a session gives up the seat they held in that round, which
-    goes to the first person waiting for it, and so on.
+    goes to the first person waiting for it, and so on. Each promoted person is mailed.
     """
     worklist = list(session_ids)
     promoted: list[Choice] = []
@@ -306,6 +309,7 @@ def _fill_freed_seats(session_ids: Iterable[int]) -> list[Choice]:
             first_waiting.decided_at = _now()
             db.session.flush()
             promoted.append(first_waiting)
+            notifications.promoted(first_waiting, held.session if held else None)
     return promoted
 
 
@@ -324,6 +328,7 @@ def _promote_from_venue_waitlist(edition_id: int) -> Registration | None:
     if first_waiting is None or not _claim_venue_place(edition_id):
         return None
     first_waiting.status = RegistrationStatus.confirmed
+    notifications.venue_promoted(first_waiting)
     return first_waiting
 
 
@@ -382,6 +387,7 @@ def _register(edition_id: int, request: RegistrationRequest, now: datetime) -> R
         # Rounds in a fixed order, so concurrent sign-ups lock session rows alike.
         for round_id in sorted(request.choices):
             _take_round(registration, round_id, request.choices[round_id])
+    notifications.confirmation(registration)
     return registration
 
 
@@ -400,13 +406,6 @@ def _take_round(registration: Registration, round_id: int, wanted: RoundRequest)
         _add_choice(registration, round_id, wanted.session_id, ChoiceState.confirmed)
     elif not waiting:
         _add_choice(registration, round_id, wanted.session_id, ChoiceState.waitlisted)
-
-
-def _active_choice(registration: Registration, round_id: int, state: ChoiceState):
-    for choice in registration.choices:
-        if choice.round_id == round_id and choice.state == state:
-            return choice
-    return None
 
 
 def _breakout_of_round(registration: Registration, round_id: int, session_id: int) -> Session:
@@ -435,8 +434,8 @@ def change_choice(registration_id: int, round_id: int, session_id: int | None) -
     def use_case():
         registration = db.session.get(Registration, registration_id)
         _require_confirmed(registration)
-        current = _active_choice(registration, round_id, ChoiceState.confirmed)
-        if current is not None and current.session_id == session_id:
+        current = active_choice(registration, round_id, ChoiceState.confirmed)
+        if (current.session_id if current else None) == session_id:
             return
         if session_id is not None:
             _breakout_of_round(registration, round_id, session_id)
@@ -447,10 +446,11 @@ def change_choice(registration_id: int, round_id: int, session_id: int | None) -
             _decline(current)
             freed.append(current.session_id)
         if session_id is not None:
-            waiting = _active_choice(registration, round_id, ChoiceState.waitlisted)
+            waiting = active_choice(registration, round_id, ChoiceState.waitlisted)
             if waiting is not None and waiting.session_id == session_id:
                 _decline(waiting)
-            _add_choice(registration, round_id, session_id, ChoiceState.confirmed)
+            new = _add_choice(registration, round_id, session_id, ChoiceState.confirmed)
+        notifications.choice_changed(registration, f"{new.id}" if session_id else f"-{current.id}")
         _fill_freed_seats(freed)
 
     in_transaction(use_case)
@@ -467,15 +467,17 @@ def join_waitlist(registration_id: int, round_id: int, session_id: int) -> None:
         db.session.refresh(session)
         if session.capacity is None or session.taken < session.capacity:
             raise NotAllowed(_l("This session still has seats: choose it instead."))
-        held = _active_choice(registration, round_id, ChoiceState.confirmed)
+        held = active_choice(registration, round_id, ChoiceState.confirmed)
         if held is not None and held.session_id == session_id:
             raise NotAllowed(_l("You already have a seat in this session."))
-        waiting = _active_choice(registration, round_id, ChoiceState.waitlisted)
+        waiting = active_choice(registration, round_id, ChoiceState.waitlisted)
         if waiting is not None:
             if waiting.session_id == session_id:
                 return
             _decline(waiting)
-        _add_choice(registration, round_id, session_id, ChoiceState.waitlisted)
+        notifications.waitlist_joined(
+            _add_choice(registration, round_id, session_id, ChoiceState.waitlisted)
+        )
 
     in_transaction(use_case)
 
@@ -483,7 +485,7 @@ def join_waitlist(registration_id: int, round_id: int, session_id: int) -> None:
 def leave_waitlist(registration_id: int, round_id: int) -> None:
     def use_case():
         registration = db.session.get(Registration, registration_id)
-        waiting = _active_choice(registration, round_id, ChoiceState.waitlisted)
+        waiting = active_choice(registration, round_id, ChoiceState.waitlisted)
         if waiting is not None:
             _decline(waiting)
 
@@ -506,6 +508,7 @@ def cancel(registration_id: int) -> list[Choice]:
                 freed.append(choice.session_id)
             if choice.state in (ChoiceState.confirmed, ChoiceState.waitlisted):
                 _decline(choice)
+        notifications.cancelled(registration)
         promoted = _fill_freed_seats(freed)
         if had_place:
             _release_venue_place(registration.edition_id)
@@ -536,8 +539,69 @@ def change_capacity(session_id: int, capacity: int) -> list[Choice]:
 # -- reading ---------------------------------------------------------------------------
 
 
-def manage_token(registration: Registration, secret_key: str) -> str:
-    return make_manage_token(secret_key, registration.id, registration.manage_secret)
+def queue_due_reminders(now: datetime, days_before: int, limit: int = 500) -> int:
+    """Queue the reminder for confirmed people of editions starting within `days_before` days."""
+
+    def use_case():
+        editions = db.session.scalars(
+            sa.select(Edition).where(
+                Edition.status == EditionStatus.published,
+                Edition.starts_at > now,
+                Edition.starts_at <= now + timedelta(days=days_before),
+            )
+        ).all()
+        queued = 0
+        for edition in editions:
+            key = sa.literal(f"reminder:{edition.id}:") + sa.cast(Registration.id, sa.String)
+            due = db.session.scalars(
+                sa.select(Registration)
+                .where(
+                    Registration.edition_id == edition.id,
+                    Registration.status == RegistrationStatus.confirmed,
+                    ~sa.exists().where(OutboxMessage.dedupe_key == key),
+                )
+                .limit(limit - queued)
+            ).all()
+            for registration in due:
+                notifications.reminder(registration)
+            queued += len(due)
+        return queued
+
+    return in_transaction(use_case)
+
+
+def notify_program_change(session_id: int, changes: list, version: int) -> int:
+    """One message to everyone holding a seat in a session whose time or room changed."""
+    holders = db.session.scalars(
+        sa.select(Registration)
+        .join(Choice, Choice.registration_id == Registration.id)
+        .where(
+            Choice.session_id == session_id,
+            Choice.state == ChoiceState.confirmed,
+            Registration.status == RegistrationStatus.confirmed,
+        )
+    ).all()
+    session = db.session.get(Session, session_id)
+    for registration in holders:
+        notifications.program_changed(registration, session, changes, str(version))
+    return len(holders)
+
+
+def send_manage_link(edition_id: int, email: str) -> None:
+    """Mail the manage link to a registered address; say nothing about whether it is one."""
+
+    def use_case():
+        registration = db.session.scalars(
+            sa.select(Registration).where(
+                Registration.edition_id == edition_id,
+                Registration.email_key == normalise_email(email),
+                Registration.status != RegistrationStatus.cancelled,
+            )
+        ).first()
+        if registration is not None:
+            notifications.manage_link(registration)
+
+    in_transaction(use_case)
 
 
 def find_by_token(token: str, secret_key: str) -> Registration | None:
@@ -549,52 +613,3 @@ def find_by_token(token: str, secret_key: str) -> Registration | None:
     if registration is None or not secrets_match(registration.manage_secret, carried[1]):
         return None
     return registration
-
-
-@dataclass
-class RoundPlan:
-    round: Round
-    held: Session | None
-    waiting_for: Session | None
-    waiting_position: int | None
-
-
-@dataclass
-class PersonalProgram:
-    plenaries: list[Session]
-    rounds: list[RoundPlan]
-
-
-def personal_program(registration: Registration) -> PersonalProgram:
-    """Plenaries, and per round the session held and the waiting list joined with its place."""
-    edition = registration.edition
-    plans = []
-    for round_ in edition.rounds:
-        held = _active_choice(registration, round_.id, ChoiceState.confirmed)
-        waiting = _active_choice(registration, round_.id, ChoiceState.waitlisted)
-        plans.append(
-            RoundPlan(
-                round=round_,
-                held=held.session if held else None,
-                waiting_for=waiting.session if waiting else None,
-                waiting_position=waitlist_position(waiting) if waiting else None,
-            )
-        )
-    plenaries = [s for s in edition.sessions if s.kind == SessionKind.plenary]
-    return PersonalProgram(plenaries=plenaries, rounds=plans)
-
-
-def waitlist_position(choice: Choice) -> int:
-    ahead = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Choice)
-        .where(
-            Choice.session_id == choice.session_id,
-            Choice.state == ChoiceState.waitlisted,
-            sa.or_(
-                Choice.waitlisted_at < choice.waitlisted_at,
-                sa.and_(Choice.waitlisted_at == choice.waitlisted_at, Choice.id < choice.id),
-            ),
-        )
-    )
-    return ahead + 1

@@ -17,15 +17,11 @@ from symposium.i18n import current_language
 from symposium.program import service as program_service
 from symposium.program.views import edition_or_404
 from symposium.registration import service
-from symposium.registration.forms import NO_SESSION, RegistrationForm
+from symposium.registration.forms import NO_SESSION, ManageLinkForm, RegistrationForm
 from symposium.registration.models import Registration, RegistrationStatus
+from symposium.registration.personal import manage_token, manage_url, personal_program
 
 bp = Blueprint("registration", __name__)
-
-
-def manage_url(registration: Registration, external: bool = False) -> str:
-    token = service.manage_token(registration, current_app.secret_key)
-    return url_for("registration.manage", token=token, _external=external)
 
 
 def registration_or_404(token: str) -> Registration:
@@ -52,12 +48,13 @@ def register(slug: str):
             except service.InvalidRegistration as error:
                 errors = error.errors
             except service.DuplicateRegistration as error:
+                service.send_manage_link(edition.id, wanted.email)
                 errors = {"email": [error.message]}
             except service.RegistrationClosed as error:
                 errors = {"form": [error.message]}
             else:
                 flash(_("You are signed up."), "registered")
-                return redirect(manage_url(registration))
+                return redirect(url_for(".manage", token=manage_token(registration)))
         form.attach(errors)
     return render_template(
         "registration/register.html",
@@ -72,6 +69,20 @@ def register(slug: str):
     )
 
 
+@bp.route("/<slug>/link", methods=["GET", "POST"])
+def send_link(slug: str):
+    """Send me my link again: the same answer whether or not the address is registered."""
+    edition = edition_or_404(slug)
+    form = ManageLinkForm()
+    if form.validate_on_submit():
+        service.send_manage_link(edition.id, form.email.data)
+        flash(_("If this address is signed up, a mail with your link is on its way."), "success")
+        return redirect(url_for(".send_link", slug=slug))
+    return render_template(
+        "registration/send_link.html", edition=edition, form=form, errors=form.errors
+    )
+
+
 @bp.route("/r/<token>")
 def manage(token: str):
     """One registration: personal program, changes, waiting lists, cancel."""
@@ -82,11 +93,11 @@ def manage(token: str):
         edition=edition,
         registration=registration,
         token=token,
-        plan=service.personal_program(registration),
+        plan=personal_program(registration),
         program=program_service.program(edition),
         state=program_service.registration_state(edition),
         just_registered=bool(get_flashed_messages(category_filter=["registered"])),
-        manage_link=manage_url(registration, external=True),
+        manage_link=manage_url(registration),
         statuses=RegistrationStatus,
     )
 

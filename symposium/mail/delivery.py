@@ -1,0 +1,187 @@
+"""Delivering the outbox over SMTP: claim a batch, send it over one connection, record each.
+
+A batch is claimed by marking its messages `sending` until a lease runs out, in a short
+transaction of its own (`FOR UPDATE SKIP LOCKED` lets several workers share the outbox
+on PostgreSQL). Each message is marked sent right after the SMTP server accepted it, so
+a worker killed mid-batch leaves only unsent messages behind, which the next worker picks
+up when their lease expires.
+"""
+
+import logging
+import smtplib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import formatdate, make_msgid
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_mail import Connection
+
+from symposium.database import in_transaction
+from symposium.extensions import db, mailer
+from symposium.mail.models import MessageStatus, OutboxMessage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BatchResult:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
+    """Text and HTML alternatives plus attachments; long lines are encoded, never sent raw."""
+    email = EmailMessage(policy=SMTP)
+    email["From"] = sender
+    email["To"] = message.recipient
+    email["Subject"] = message.subject
+    email["Date"] = formatdate(localtime=False)
+    email["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].strip(">") or None)
+    email["X-Symposium-Key"] = message.dedupe_key
+    # set_content picks quoted-printable or base64 when a line would pass 78 characters.
+    email.set_content(message.text_body)
+    email.add_alternative(message.html_body, subtype="html")
+    for attachment in message.attachments or []:
+        maintype, subtype = attachment["content_type"].split("/", 1)
+        email.add_attachment(
+            attachment["content"].encode(),
+            maintype=maintype,
+            subtype=subtype,
+            filename=attachment["filename"],
+        )
+    return email
+
+
+def _claim_batch(size: int) -> list[int]:
+    lease = timedelta(seconds=current_app.config["MAIL_LEASE_SECONDS"])
+
+    def use_case():
+        now = _now()
+        due = db.session.scalars(
+            sa.select(OutboxMessage.id)
+            .where(
+                OutboxMessage.status.in_([MessageStatus.queued, MessageStatus.sending]),
+                OutboxMessage.next_attempt_at <= now,
+            )
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(size)
+            .with_for_update(skip_locked=True)
+        ).all()
+        if due:
+            db.session.execute(
+                sa.update(OutboxMessage)
+                .where(OutboxMessage.id.in_(due))
+                .values(status=MessageStatus.sending, next_attempt_at=now + lease)
+            )
+        return list(due)
+
+    return in_transaction(use_case)
+
+
+def _record(message_id: int, error: str | None) -> MessageStatus:
+    """Sent, or one more failed attempt: back-off doubles until the limit, then failed."""
+
+    def use_case():
+        message = db.session.get(OutboxMessage, message_id)
+        now = _now()
+        message.attempts += 1
+        if error is None:
+            message.status = MessageStatus.sent
+            message.sent_at = now
+            message.last_error = None
+        elif message.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+            message.status = MessageStatus.failed
+            message.last_error = error
+        else:
+            delay = current_app.config["MAIL_RETRY_SECONDS"] * 2 ** (message.attempts - 1)
+            message.status = MessageStatus.queued
+            message.next_attempt_at = now + timedelta(seconds=delay)
+            message.last_error = error
+        return message.status
+
+    return in_transaction(use_case)
+
+
+def _release(message_ids: list[int]) -> None:
+    """Give claimed messages back at once, when the worker stops before sending them."""
+    if not message_ids:
+        return
+
+    def use_case():
+        db.session.execute(
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.id.in_(message_ids), OutboxMessage.status == MessageStatus.sending)
+            .values(status=MessageStatus.queued, next_attempt_at=_now())
+        )
+
+    in_transaction(use_case)
+
+
+def deliver_due(batch_size: int = 50, should_stop=lambda: False) -> BatchResult:
+    """Send the messages that are due over one SMTP connection."""
+    result = BatchResult()
+    claimed = _claim_batch(batch_size)
+    if not claimed:
+        return result
+    sender = current_app.config["MAIL_DEFAULT_SENDER"]
+    pending = list(claimed)
+    try:
+        # Settings are read per batch, so that they can change without a new worker.
+        smtp = mailer.init_mail(current_app.config, current_app.debug, current_app.testing)
+        with Connection(smtp) as connection:
+            while pending and not should_stop():
+                message_id = pending[0]
+                message = db.session.get(OutboxMessage, message_id)
+                email = build_email(message, sender)
+                db.session.rollback()  # no transaction held open while talking to SMTP
+                try:
+                    connection.host.send_message(
+                        email, from_addr=sender, to_addrs=[message.recipient]
+                    )
+                except smtplib.SMTPRecipientsRefused as error:
+                    status = _record(message_id, f"recipient refused: {error.recipients}")
+                except smtplib.SMTPResponseException as error:
+                    status = _record(message_id, f"{error.smtp_code} {error.smtp_error!r}")
+                else:
+                    status = _record(message_id, None)
+                pending.pop(0)
+                _count(result, status)
+    except (OSError, smtplib.SMTPException) as error:
+        # The server is unreachable or hung up: every message not yet sent waits to retry.
+        log.warning("SMTP delivery failed: %s", error)
+        for message_id in pending:
+            _count(result, _record(message_id, f"{type(error).__name__}: {error}"))
+        pending = []
+    finally:
+        _release(pending)
+    return result
+
+
+def _count(result: BatchResult, status: MessageStatus) -> None:
+    if status == MessageStatus.sent:
+        result.sent += 1
+    elif status == MessageStatus.failed:
+        result.failed += 1
+    else:
+        result.retried += 1
+
+
+def retry(message_id: int) -> None:
+    """Send a failed message again, soon."""
+
+    def use_case():
+        message = db.session.get(OutboxMessage, message_id)
+        if message is not None and message.status == MessageStatus.failed:
+            message.status = MessageStatus.queued
+            message.attempts = 0
+            message.next_attempt_at = _now()
+
+    in_transaction(use_case)

@@ -1,0 +1,44 @@
+"""Mail waiting to go out, written in the same transaction as the change that causes it."""
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from symposium.extensions import db
+from symposium.program.models import UTCDateTime, utcnow
+
+
+class MessageStatus(enum.StrEnum):
+    queued = "queued"
+    #: claimed by a worker until `next_attempt_at`; a worker that died leaves it to expire
+    sending = "sending"
+    sent = "sent"
+    failed = "failed"
+
+
+class OutboxMessage(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: e.g. "confirmation:12"; the same event never queues a second message
+    dedupe_key: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    recipient: Mapped[str] = mapped_column(sa.String(254))
+    subject: Mapped[str] = mapped_column(sa.String(300))
+    text_body: Mapped[str] = mapped_column(sa.Text)
+    html_body: Mapped[str] = mapped_column(sa.Text)
+    #: [{"filename", "content_type", "content" (text)}]
+    attachments: Mapped[list] = mapped_column(sa.JSON, default=list)
+    registration_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("registration.id", ondelete="SET NULL"), index=True
+    )
+    status: Mapped[MessageStatus] = mapped_column(
+        sa.Enum(MessageStatus, native_enum=False, length=20), default=MessageStatus.queued
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+
+    __table_args__ = (sa.Index("ix_outbox_message_due", "status", "next_attempt_at"),)
