@@ -4,8 +4,8 @@ import asyncio
 import email
 import email.policy
 import os
-import socket
 import shutil
+import socket
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -270,7 +270,7 @@ class Inbox:
             self.controller.stop()
             self.controller = None
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+    async def handle_DATA(self, server, session, envelope):
         if self.delay:
             await asyncio.sleep(self.delay)
         self.envelopes.append(envelope)

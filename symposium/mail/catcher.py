@@ -14,7 +14,7 @@ class MailDirHandler:
         self.directory = directory
         directory.mkdir(parents=True, exist_ok=True)
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+    async def handle_DATA(self, server, session, envelope):
         name = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}.eml"
         (self.directory / name).write_bytes(envelope.original_content or envelope.content)
         return "250 Message accepted for delivery"
