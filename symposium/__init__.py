@@ -4,10 +4,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext
 from flask_wtf.csrf import CSRFError
 
 from symposium.config import configure
-from symposium.extensions import babel, csrf, db, mailer, migrate
+from symposium.extensions import babel, csrf, db, limiter, login, mailer, migrate
 
 
 def create_app(config: Mapping[str, Any] | None = None, instance_path: str | None = None) -> Flask:
@@ -27,6 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
 
 
 def register_extensions(app: Flask) -> None:
+    from symposium.accounts.service import load_user
     from symposium.database import configure_engine
     from symposium.i18n import register_template_helpers, select_locale
 
@@ -34,6 +36,11 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     csrf.init_app(app)
     mailer.init_app(app)
+    limiter.init_app(app)
+    login.init_app(app)
+    login.login_view = "accounts.sign_in"
+    login.login_message = lazy_gettext("Sign in to see this page.")
+    login.user_loader(load_user)
     babel.init_app(
         app,
         locale_selector=select_locale,
@@ -45,11 +52,15 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from symposium.accounts.views import bp as accounts
+    from symposium.organiser.views import bp as organiser
     from symposium.program.api import bp as program_api
     from symposium.program.views import bp as program
     from symposium.registration.api import bp as registration_api
     from symposium.registration.views import bp as registration
 
+    app.register_blueprint(accounts)
+    app.register_blueprint(organiser)
     app.register_blueprint(program)
     app.register_blueprint(registration)
     app.register_blueprint(program_api)
@@ -68,7 +79,7 @@ def register_error_handlers(app: Flask) -> None:
 
         return handler
 
-    for code in (400, 403, 404, 405, 413, 500):
+    for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, page(code))
     app.register_error_handler(CSRFError, page(400))
 

@@ -51,3 +51,17 @@ def register(app: Flask) -> None:
         from symposium.mail.catcher import serve
 
         serve(host, port, directory or Path(current_app.instance_path) / "mail")
+
+    @app.cli.command("create-organiser")
+    @click.argument("email")
+    @click.option("--name", default="", help="The organiser's name.")
+    def create_organiser_command(email: str, name: str):
+        """Create an organiser account; asks for the password twice."""
+        from symposium.accounts import service
+
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        try:
+            user = service.create_organiser(email, name, password)
+        except service.AccountError as error:
+            raise click.ClickException(str(error.message)) from error
+        click.echo(f"Organiser {user.email} created.")

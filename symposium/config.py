@@ -15,6 +15,12 @@ DEFAULTS: dict[str, Any] = {
     "WTF_I18N_ENABLED": True,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    #: organiser sessions end after a working day
+    "PERMANENT_SESSION_LIFETIME": 8 * 60 * 60,
+    "RATELIMIT_ENABLED": True,
+    #: "redis://127.0.0.1:6379" when several web processes must share the counts
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
     "PROGRAM_CACHE": True,
     "PRODUCTION": False,
     #: where links in mail point when no request is at hand (worker, commands)
@@ -53,6 +59,8 @@ def configure(app: Flask, overrides: dict[str, Any] | None) -> None:
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         database = Path(app.instance_path) / "symposium.sqlite"
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{database}"
+    if str(app.config["BASE_URL"]).startswith("https://"):
+        app.config["SESSION_COOKIE_SECURE"] = True
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _development_secret_key(app)
 

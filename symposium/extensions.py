@@ -1,6 +1,8 @@
 """Flask extensions, created unbound here and bound in create_app (no circular imports)."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
@@ -29,3 +31,4 @@ csrf = CSRFProtect()
 babel = Babel()
 mailer = Mail()
 login = LoginManager()
+limiter = Limiter(key_func=get_remote_address)

@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import flask
-import flask_babel
 import flask_migrate
 import pytest
 import sqlalchemy as sa
@@ -99,15 +98,16 @@ def sqlite_url(tmp_path, sqlite_template) -> str:
     return f"sqlite:///{path}"
 
 
-def _fresh_language(sender, **extra):
-    # Test requests share the test's app context, and Flask-Babel keeps the language on
-    # `g`; a real server gives every request its own context.
-    flask_babel.refresh()
+def _fresh_request_globals(sender, **extra):
+    # Test requests share the test's app context, so `g` (where Flask-Babel keeps the
+    # language and Flask-Login the user) would outlive a request; a real server gives every
+    # request its own context.
+    vars(flask.g).clear()
 
 
 def _app_for(url: str):
     app = build_app(url)
-    flask.request_started.connect(_fresh_language, app)
+    flask.request_started.connect(_fresh_request_globals, app)
     with app.app_context():
         yield app
         db.session.remove()

@@ -11,6 +11,7 @@ from symposium.extensions import db
 from symposium.program.models import Edition, Session
 from symposium.registration import service
 from symposium.registration.models import Choice, ChoiceState, Registration, RegistrationStatus
+from symposium.registration.personal import manage_token
 from tests.conftest import person
 
 
@@ -240,7 +241,7 @@ def test_a_second_seat_in_one_round_is_refused_by_the_database(app, make_edition
 def test_manage_tokens_are_signed(app, make_edition, sign_up):
     edition = make_edition()
     registration = sign_up(edition, 1)
-    token = service.manage_token(registration, app.secret_key)
+    token = manage_token(registration)
 
     assert service.find_by_token(token, app.secret_key).id == registration.id
     assert service.find_by_token(token[:-2] + "xx", app.secret_key) is None

@@ -42,3 +42,18 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str | None] = mapped_column(sa.Text)
 
     __table_args__ = (sa.Index("ix_outbox_message_due", "status", "next_attempt_at"),)
+
+
+class Mailout(db.Model):
+    """A message an organiser wrote to a segment of the attendees: one outbox message each."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(sa.ForeignKey("edition.id", ondelete="CASCADE"))
+    subject: Mapped[str] = mapped_column(sa.String(300))
+    #: Markdown with placeholders such as {first_name}
+    body: Mapped[str] = mapped_column(sa.Text)
+    segment: Mapped[str] = mapped_column(sa.String(30))
+    session_id: Mapped[int | None] = mapped_column(sa.ForeignKey("session.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recipients: Mapped[int] = mapped_column(default=0)

@@ -45,10 +45,26 @@ def current_edition(now: datetime | None = None) -> Edition | None:
     ).first()
 
 
-def edition_by_slug(slug: str) -> Edition | None:
-    return db.session.scalars(
-        sa.select(Edition).where(Edition.slug == slug, Edition.status != EditionStatus.draft)
-    ).first()
+def all_editions() -> list[Edition]:
+    """Drafts included, newest first: for organisers."""
+    return list(db.session.scalars(sa.select(Edition).order_by(Edition.starts_at.desc())))
+
+
+def edition_by_slug(slug: str, include_drafts: bool = False) -> Edition | None:
+    query = sa.select(Edition).where(Edition.slug == slug)
+    if not include_drafts:
+        query = query.where(Edition.status != EditionStatus.draft)
+    return db.session.scalars(query).first()
+
+
+def breakouts(edition: Edition) -> list[Session]:
+    return list(
+        db.session.scalars(
+            sa.select(Session)
+            .where(Session.edition_id == edition.id, Session.kind == SessionKind.breakout)
+            .order_by(Session.starts_at, Session.title)
+        )
+    )
 
 
 @dataclass(frozen=True)

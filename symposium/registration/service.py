@@ -587,6 +587,46 @@ def notify_program_change(session_id: int, changes: list, version: int) -> int:
     return len(holders)
 
 
+SEGMENTS = ("confirmed", "session", "waitlisted", "checked_in", "not_checked_in")
+
+
+def segment(edition_id: int, name: str, session_id: int | None = None) -> list[Registration]:
+    """The registrations an organiser can write to, by group."""
+    query = sa.select(Registration).where(Registration.edition_id == edition_id)
+    confirmed = Registration.status == RegistrationStatus.confirmed
+    if name == "confirmed":
+        query = query.where(confirmed)
+    elif name == "session":
+        query = query.where(
+            confirmed,
+            sa.exists().where(
+                Choice.registration_id == Registration.id,
+                Choice.session_id == session_id,
+                Choice.state == ChoiceState.confirmed,
+            ),
+        )
+    elif name == "waitlisted":
+        query = query.where(
+            sa.or_(
+                Registration.status == RegistrationStatus.waitlisted,
+                sa.and_(
+                    confirmed,
+                    sa.exists().where(
+                        Choice.registration_id == Registration.id,
+                        Choice.state == ChoiceState.waitlisted,
+                    ),
+                ),
+            )
+        )
+    elif name == "checked_in":
+        query = query.where(confirmed, Registration.checked_in_at.is_not(None))
+    elif name == "not_checked_in":
+        query = query.where(confirmed, Registration.checked_in_at.is_(None))
+    else:
+        return []
+    return list(db.session.scalars(query.order_by(Registration.last_name, Registration.id)))
+
+
 def send_manage_link(edition_id: int, email: str) -> None:
     """Mail the manage link to a registered address; say nothing about whether it is one."""
 

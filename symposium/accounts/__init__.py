@@ -1,0 +1,1 @@
+"""Organiser and speaker accounts, sign-in, and role checks."""

@@ -1,0 +1,36 @@
+"""People who sign in: organisers with a password, speakers with a mailed link."""
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column
+
+from symposium.extensions import db
+from symposium.program.models import UTCDateTime, utcnow
+
+
+class Role(enum.StrEnum):
+    organiser = "organiser"
+    speaker = "speaker"
+
+
+class User(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: lower-cased
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200), default="")
+    role: Mapped[Role] = mapped_column(sa.Enum(Role, native_enum=False, length=20))
+    #: werkzeug's scrypt; None for speakers, who sign in by link
+    password_hash: Mapped[str | None] = mapped_column(sa.String(300))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_organiser(self) -> bool:
+        return self.role == Role.organiser

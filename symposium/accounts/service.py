@@ -1,0 +1,84 @@
+"""Accounts: creating organisers with a strong password, and checking a sign-in."""
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from symposium.accounts.models import Role, User
+from symposium.database import in_transaction
+from symposium.extensions import db
+
+MIN_PASSWORD_LENGTH = 12
+#: a hash to check against when the address is unknown, so both cases take as long
+_UNKNOWN_USER_HASH = generate_password_hash("not a real password")
+COMMON_PASSWORDS = {
+    "password1234",
+    "welkom123456",
+    "wachtwoord123",
+    "qwertyuiop12",
+    "123456789012",
+    "symposium2024",
+    "symposium2025",
+    "symposium2026",
+}
+
+
+class AccountError(Exception):
+    def __init__(self, field: str, message) -> None:
+        super().__init__(str(message))
+        self.field = field
+        self.message = message
+
+
+def password_problem(password: str, email: str = ""):
+    """Why a password is too weak, or None."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return _l("Use at least %(min)d characters.", min=MIN_PASSWORD_LENGTH)
+    lowered = password.lower()
+    if lowered in COMMON_PASSWORDS or len(set(password)) < 5:
+        return _l("This password is too easy to guess.")
+    local_part = email.split("@")[0].lower()
+    if local_part and len(local_part) >= 4 and local_part in lowered:
+        return _l("Do not use your e-mail address in your password.")
+    return None
+
+
+def create_organiser(email: str, name: str, password: str) -> User:
+    email = email.strip().lower()
+    if "@" not in email or len(email) > 254:
+        raise AccountError("email", _l("Enter an e-mail address like name@example.org."))
+    problem = password_problem(password, email)
+    if problem:
+        raise AccountError("password", problem)
+
+    def use_case():
+        if db.session.scalar(sa.select(User.id).where(User.email == email)):
+            raise AccountError("email", _l("There already is an account with this address."))
+        user = User(
+            email=email,
+            name=name.strip(),
+            role=Role.organiser,
+            password_hash=generate_password_hash(password),
+        )
+        db.session.add(user)
+        return user
+
+    return in_transaction(use_case)
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The organiser with this address and password; None otherwise, taking the same time."""
+    user = db.session.scalars(
+        sa.select(User).where(User.email == email.strip().lower(), User.active.is_(True))
+    ).first()
+    hashed = user.password_hash if user and user.password_hash else _UNKNOWN_USER_HASH
+    if check_password_hash(hashed, password) and user is not None and user.password_hash:
+        return user
+    return None
+
+
+def load_user(user_id: str) -> User | None:
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.active else None
