@@ -17,6 +17,12 @@ def register(app: Flask) -> None:
             click.echo(f"Demo editions created: {', '.join(created)}")
         else:
             click.echo("Demo editions already present; nothing changed.")
+        password = demo.demo_organiser()
+        if password:
+            click.echo(
+                f"Organiser account for the demo: {demo.DEMO_ORGANISER}, password {password} "
+                "(sign in at /sign-in; shown only this once)"
+            )
 
     @app.cli.command("worker")
     @click.option("--once", is_flag=True, help="Deliver what is due now, then stop.")

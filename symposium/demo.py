@@ -4,12 +4,15 @@ Loading is idempotent: an edition whose slug exists is left as it is. Speakers o
 Guido Walraven (named in the seed article) are invented for the demo.
 """
 
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from symposium.accounts.models import User
+from symposium.accounts.service import create_organiser
 from symposium.extensions import db
 from symposium.program.models import (
     Edition,
@@ -350,6 +353,18 @@ def _sign_up_demo_people(edition: Edition) -> None:
                 choices=choices,
             ),
         )
+
+
+DEMO_ORGANISER = "organisator@example.org"
+
+
+def demo_organiser() -> str | None:
+    """An organiser account to try the organisers' area; its password, when it was made now."""
+    if db.session.scalar(sa.select(User.id).where(User.email == DEMO_ORGANISER)):
+        return None
+    password = secrets.token_urlsafe(12)
+    create_organiser(DEMO_ORGANISER, "Demo-organisator", password)
+    return password
 
 
 def load(today: date | None = None) -> list[str]:

@@ -247,3 +247,39 @@ def test_manage_tokens_are_signed(app, make_edition, sign_up):
     assert service.find_by_token(token[:-2] + "xx", app.secret_key) is None
     assert service.find_by_token(token, "another-key") is None
     assert service.find_by_token("nonsense", app.secret_key) is None
+
+
+def test_organisers_changes_are_audited_and_a_full_session_gets_an_explicit_seat(
+    app, make_edition, sign_up
+):
+    from symposium.audit.models import AuditEntry
+    from symposium.audit.service import Actor
+
+    organiser = Actor(id=None, email="org@example.org")
+    edition = make_edition(rounds=1, capacity=1)
+    [[full, mine, _]] = breakouts(edition)
+    sign_up(edition, 1, {full.round_id: full.id})
+    me = sign_up(edition, 2, {mine.round_id: mine.id})
+
+    with pytest.raises(service.SessionFull):
+        service.change_choice(me.id, full.round_id, full.id, actor=organiser)
+    service.change_choice(me.id, full.round_id, full.id, actor=organiser, add_seat_if_full=True)
+    service.change_capacity(mine.id, 5, actor=organiser)
+
+    assert seats(full.id) == (2, 0)
+    db.session.rollback()
+    log = [
+        (e.action, e.target_label, e.before, e.after, e.actor_email)
+        for e in db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id))
+    ]
+    assert log == [
+        ("session.capacity", full.title, {"capacity": 1}, {"capacity": 2}, "org@example.org"),
+        (
+            "registration.move",
+            "Person2 Tester",
+            {"session": mine.title},
+            {"session": full.title},
+            "org@example.org",
+        ),
+        ("session.capacity", mine.title, {"capacity": 1}, {"capacity": 5}, "org@example.org"),
+    ]

@@ -5,6 +5,7 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user
 
+from symposium.audit.service import Actor
 from symposium.extensions import login
 
 
@@ -18,3 +19,8 @@ def organiser_required(view):
         return view(*args, **kwargs)
 
     return guarded
+
+
+def current_actor() -> Actor:
+    """The signed-in organiser, as the audit log records them."""
+    return Actor(id=current_user.id, email=current_user.email)

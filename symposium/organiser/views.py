@@ -1,24 +1,19 @@
 """The organisers' area: editions, the outbox, mail-outs."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from symposium.accounts.access import organiser_required
+from symposium.audit import service as audit
 from symposium.extensions import db
 from symposium.mail import delivery, mailouts
 from symposium.mail import service as outbox
 from symposium.mail.models import Mailout, MessageStatus
+from symposium.organiser.blueprint import organiser_blueprint
 from symposium.organiser.forms import MailoutForm
 from symposium.program import service as program
 
-bp = Blueprint("organiser", __name__, url_prefix="/organiser")
-
-
-@bp.before_request
-@organiser_required
-def require_organiser():
-    """Every page here is for organisers only."""
+bp = organiser_blueprint("organiser", __name__)
 
 
 @bp.route("/")
@@ -29,6 +24,12 @@ def index():
         editions=program.all_editions(),
         counts=outbox.outbox_page(None, 1, per_page=1).counts,
     )
+
+
+@bp.route("/audit")
+def audit_log():
+    """Who changed what and when, newest first."""
+    return render_template("organiser/audit.html", entries=audit.entries())
 
 
 @bp.route("/outbox")

@@ -17,6 +17,8 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from symposium.audit import service as audit
+from symposium.audit.service import Actor
 from symposium.database import in_transaction
 from symposium.extensions import db
 from symposium.mail.models import OutboxMessage
@@ -428,19 +430,35 @@ def _require_confirmed(registration: Registration) -> None:
         raise NotAllowed(_l("Sessions can no longer be changed."))
 
 
-def change_choice(registration_id: int, round_id: int, session_id: int | None) -> None:
-    """Move to another session of a round: the new seat is taken first, or nothing changes."""
+def change_choice(
+    registration_id: int,
+    round_id: int,
+    session_id: int | None,
+    actor: Actor | None = None,
+    add_seat_if_full: bool = False,
+) -> None:
+    """Move to another session of a round: the new seat is taken first, or nothing changes.
+
+    An organiser (`actor`) may place someone in a full session by adding a seat to it,
+    which is recorded as a capacity change of its own.
+    """
 
     def use_case():
         registration = db.session.get(Registration, registration_id)
-        _require_confirmed(registration)
+        if actor is None:
+            _require_confirmed(registration)
+        elif registration.status != RegistrationStatus.confirmed:
+            raise NotAllowed(_l("Only a confirmed registration can choose sessions."))
         current = active_choice(registration, round_id, ChoiceState.confirmed)
         if (current.session_id if current else None) == session_id:
             return
         if session_id is not None:
-            _breakout_of_round(registration, round_id, session_id)
+            session = _breakout_of_round(registration, round_id, session_id)
             if not _claim_seat(session_id):
-                raise SessionFull()
+                if not (actor and add_seat_if_full):
+                    raise SessionFull()
+                _add_seat(session, actor)
+                _claim_seat(session_id)
         freed = []
         if current is not None:
             _decline(current)
@@ -451,9 +469,31 @@ def change_choice(registration_id: int, round_id: int, session_id: int | None) -
                 _decline(waiting)
             new = _add_choice(registration, round_id, session_id, ChoiceState.confirmed)
         notifications.choice_changed(registration, f"{new.id}" if session_id else f"-{current.id}")
+        if actor is not None:
+            audit.record(
+                actor,
+                "registration.move",
+                registration,
+                before={"round": round_id, "session": current.session.title if current else None},
+                after={"round": round_id, "session": new.session.title if session_id else None},
+            )
         _fill_freed_seats(freed)
 
     in_transaction(use_case)
+
+
+def _add_seat(session: Session, actor: Actor) -> None:
+    db.session.refresh(session)
+    before = session.capacity
+    session.capacity = session.taken + 1
+    db.session.flush()
+    audit.record(
+        actor,
+        "session.capacity",
+        session,
+        before={"capacity": before},
+        after={"capacity": session.capacity},
+    )
 
 
 def join_waitlist(registration_id: int, round_id: int, session_id: int) -> None:
@@ -492,13 +532,21 @@ def leave_waitlist(registration_id: int, round_id: int) -> None:
     in_transaction(use_case)
 
 
-def cancel(registration_id: int) -> list[Choice]:
+def cancel(registration_id: int, actor: Actor | None = None) -> list[Choice]:
     """Cancel a registration: its seats go to the people waiting, in the same transaction."""
 
     def use_case():
         registration = db.session.get(Registration, registration_id)
         if registration.status == RegistrationStatus.cancelled:
             return []
+        if actor is not None:
+            audit.record(
+                actor,
+                "registration.cancel",
+                registration,
+                before={"status": registration.status},
+                after={"status": RegistrationStatus.cancelled},
+            )
         had_place = registration.status == RegistrationStatus.confirmed
         registration.status = RegistrationStatus.cancelled
         registration.cancelled_at = _now()
@@ -518,7 +566,7 @@ def cancel(registration_id: int) -> list[Choice]:
     return in_transaction(use_case)
 
 
-def change_capacity(session_id: int, capacity: int) -> list[Choice]:
+def change_capacity(session_id: int, capacity: int, actor: Actor | None = None) -> list[Choice]:
     """Set a session's seats; new seats go to the people waiting. Never below seats taken."""
 
     def use_case():
@@ -527,7 +575,18 @@ def change_capacity(session_id: int, capacity: int) -> list[Choice]:
         db.session.refresh(session)
         if capacity < session.taken:
             raise NotAllowed(
-                _l("%(taken)d seats are taken; the capacity cannot be lower.", taken=session.taken)
+                _l(
+                    "%(taken)d seats are taken; the capacity cannot be lower.",
+                    taken=session.taken,
+                )
+            )
+        if actor is not None:
+            audit.record(
+                actor,
+                "session.capacity",
+                session,
+                before={"capacity": session.capacity},
+                after={"capacity": capacity},
             )
         session.capacity = capacity
         db.session.flush()
