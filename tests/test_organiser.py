@@ -13,6 +13,7 @@ from symposium.extensions import db
 from symposium.mail import delivery
 from symposium.mail.models import Mailout, MessageStatus, OutboxMessage
 from symposium.registration import service
+from symposium.registration.personal import checkin_code
 from tests.conftest import person
 
 PASSWORD = "lange-zin-met-koffie-42"
@@ -92,14 +93,31 @@ def test_sign_in_is_rate_limited(sqlite_app, organiser):
     assert answers[10] == 429
 
 
-def example_values(app, edition, mailout_id, message_id) -> dict:
-    return {"slug": edition.slug, "mailout_id": mailout_id, "message_id": message_id}
+def example_values(edition, registration, mailout_id, message_id) -> dict:
+    """A real value for every kind of URL argument an organiser route may take."""
+    round_ = edition.rounds[0]
+    session = round_.sessions[0]
+    choice = registration.choices[0]
+    return {
+        "slug": edition.slug,
+        "edition_id": edition.id,
+        "round_id": round_.id,
+        "session_id": session.id,
+        "session_slug": session.slug,
+        "person_id": session.speakers[0].id,
+        "registration_id": registration.id,
+        "choice_id": choice.id,
+        "code": checkin_code(registration),
+        "mailout_id": mailout_id,
+        "message_id": message_id,
+    }
 
 
 @pytest.mark.parametrize("who", ["anonymous", "speaker", "organiser"])
 def test_every_organiser_route_is_for_organisers_only(sqlite_app, make_edition, organiser, who):
     edition = make_edition()
-    service.register(edition.id, person(1))
+    first = edition.rounds[0].sessions[0]
+    registration = service.register(edition.id, person(1, {first.round_id: first.id}))
     message_id = db.session.scalar(sa.select(OutboxMessage.id))
     mailout = Mailout(edition_id=edition.id, subject="S", body="B", segment="confirmed")
     db.session.add(mailout)
@@ -114,7 +132,7 @@ def test_every_organiser_route_is_for_organisers_only(sqlite_app, make_edition, 
             speaker = db.session.scalar(sa.select(User).where(User.role == Role.speaker))
             session["_user_id"] = str(speaker.id)
             session["_fresh"] = True
-    values = example_values(sqlite_app, edition, mailout.id, message_id)
+    values = example_values(edition, registration, mailout.id, message_id)
     rules = [r for r in sqlite_app.url_map.iter_rules() if r.rule.startswith("/organiser")]
     assert len(rules) >= 6
 

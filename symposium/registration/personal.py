@@ -9,7 +9,7 @@ from symposium.extensions import db
 from symposium.mail.outbox import external_url
 from symposium.program.models import Round, Session, SessionKind
 from symposium.registration.models import Choice, ChoiceState, Registration
-from symposium.registration.tokens import make_manage_token
+from symposium.registration.tokens import make_checkin_code, make_manage_token
 
 
 @dataclass
@@ -89,3 +89,7 @@ def manage_token(registration: Registration) -> str:
 def manage_url(registration: Registration) -> str:
     """The absolute manage link, for pages and mail."""
     return external_url("registration.manage", token=manage_token(registration))
+
+
+def checkin_code(registration: Registration) -> str:
+    return make_checkin_code(current_app.secret_key, registration.id)

@@ -24,3 +24,19 @@ def read_manage_token(secret_key: str, token: str) -> tuple[int, str] | None:
 
 def secrets_match(expected: str, given: str) -> bool:
     return hmac.compare_digest(expected.encode(), given.encode())
+
+
+_CHECKIN_SALT = "symposium.check-in"
+
+
+def make_checkin_code(secret_key: str, registration_id: int) -> str:
+    """The code in a badge's QR code; it names a registration and nothing else."""
+    return URLSafeSerializer(secret_key, salt=_CHECKIN_SALT).dumps(registration_id)
+
+
+def read_checkin_code(secret_key: str, code: str) -> int | None:
+    try:
+        registration_id = URLSafeSerializer(secret_key, salt=_CHECKIN_SALT).loads(code)
+    except (BadData, TypeError, ValueError):
+        return None
+    return registration_id if isinstance(registration_id, int) else None
