@@ -53,6 +53,10 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from symposium.accounts.views import bp as accounts
+    from symposium.organiser.checkin_views import bp as organiser_checkin
+    from symposium.organiser.program_views import bp as organiser_program
+    from symposium.organiser.question_views import bp as organiser_questions
+    from symposium.organiser.registration_views import bp as organiser_registrations
     from symposium.organiser.views import bp as organiser
     from symposium.program.api import bp as program_api
     from symposium.program.views import bp as program
@@ -61,6 +65,10 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(accounts)
     app.register_blueprint(organiser)
+    app.register_blueprint(organiser_program)
+    app.register_blueprint(organiser_registrations)
+    app.register_blueprint(organiser_checkin)
+    app.register_blueprint(organiser_questions)
     app.register_blueprint(program)
     app.register_blueprint(registration)
     app.register_blueprint(program_api)

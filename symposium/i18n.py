@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from flask import current_app, has_request_context, request, session, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, get_translations
+from flask_babel import lazy_gettext as _l
 
 _DAY = {"nl": "EEEE d MMMM y", "en": "EEEE d MMMM y"}
 _SHORT_DAY = {"nl": "d MMMM y", "en": "d MMMM y"}
@@ -61,6 +62,47 @@ def format_time_range(starts: datetime, ends: datetime, timezone: str) -> str:
     return f"{text} uur" if current_language() == "nl" else text
 
 
+#: the words people read for the states things can be in
+STATE_LABELS = {
+    "draft": _l("draft"),
+    "published": _l("published"),
+    "archived": _l("archived"),
+    "queued": _l("queued"),
+    "sending": _l("sending"),
+    "sent": _l("sent"),
+    "failed": _l("failed"),
+    "confirmed": _l("confirmed"),
+    "waitlisted": _l("on the waiting list"),
+    "cancelled": _l("cancelled"),
+}
+
+
+def state_label(state) -> str:
+    """'gepubliceerd' for EditionStatus.published, and so on."""
+    value = getattr(state, "value", state)
+    return str(STATE_LABELS.get(value, value))
+
+
+def describe_seats(seats, translations=None) -> str:
+    """'nog 4 plaatsen', 'vol · 2 op de wachtlijst'; nothing for sessions without a limit.
+
+    A page that describes many sessions passes the request's translations in once.
+    """
+    if seats.capacity is None:
+        return ""
+    words = translations or get_translations()
+    if not seats.full:
+        left = seats.left
+        return words.ngettext("%(num)d seat left", "%(num)d seats left", left) % {"num": left}
+    full = words.gettext("full")
+    if seats.waiting:
+        waiting = words.ngettext(
+            "%(num)d on the waiting list", "%(num)d on the waiting list", seats.waiting
+        )
+        return f"{full} · {waiting % {'num': seats.waiting}}"
+    return f"{full} · {words.gettext('waiting list open')}"
+
+
 def url_in_language(language: str) -> str:
     """This page in another language, for the switcher; the program when no page matched."""
     if request.endpoint and request.method == "GET":
@@ -70,6 +112,7 @@ def url_in_language(language: str) -> str:
 
 def register_template_helpers(app) -> None:
     app.jinja_env.filters.update(
+        state=state_label,
         day=format_day,
         short_day=format_short_day,
         time=format_time,
@@ -78,4 +121,5 @@ def register_template_helpers(app) -> None:
         time_range=format_time_range,
         current_language=current_language,
         url_in_language=url_in_language,
+        describe_seats=describe_seats,
     )

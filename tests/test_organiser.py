@@ -9,10 +9,11 @@ from flask_wtf.csrf import generate_csrf
 
 from symposium.accounts import service as accounts
 from symposium.accounts.models import Role, User
+from symposium.audit.service import Actor
 from symposium.extensions import db
 from symposium.mail import delivery
 from symposium.mail.models import Mailout, MessageStatus, OutboxMessage
-from symposium.registration import service
+from symposium.registration import questions, service
 from symposium.registration.personal import checkin_code
 from tests.conftest import person
 
@@ -93,7 +94,7 @@ def test_sign_in_is_rate_limited(sqlite_app, organiser):
     assert answers[10] == 429
 
 
-def example_values(edition, registration, mailout_id, message_id) -> dict:
+def example_values(edition, registration, mailout_id, message_id, question_id) -> dict:
     """A real value for every kind of URL argument an organiser route may take."""
     round_ = edition.rounds[0]
     session = round_.sessions[0]
@@ -110,6 +111,7 @@ def example_values(edition, registration, mailout_id, message_id) -> dict:
         "code": checkin_code(registration),
         "mailout_id": mailout_id,
         "message_id": message_id,
+        "question_id": question_id,
     }
 
 
@@ -132,7 +134,10 @@ def test_every_organiser_route_is_for_organisers_only(sqlite_app, make_edition, 
             speaker = db.session.scalar(sa.select(User).where(User.role == Role.speaker))
             session["_user_id"] = str(speaker.id)
             session["_fresh"] = True
-    values = example_values(edition, registration, mailout.id, message_id)
+    question = questions.add(
+        edition.id, questions.QuestionDraft(label="Lunch?", kind="yes_no"), Actor(None, "o@x.org")
+    )
+    values = example_values(edition, registration, mailout.id, message_id, question.id)
     rules = [r for r in sqlite_app.url_map.iter_rules() if r.rule.startswith("/organiser")]
     assert len(rules) >= 6
 

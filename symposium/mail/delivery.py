@@ -22,6 +22,7 @@ from flask_mail import Connection
 from symposium.database import in_transaction
 from symposium.extensions import db, mailer
 from symposium.mail.models import MessageStatus, OutboxMessage
+from symposium.mail.outbox import Content, content
 
 log = logging.getLogger(__name__)
 
@@ -37,19 +38,22 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
+def build_email(
+    message: OutboxMessage, sender: str, written: Content | None = None
+) -> EmailMessage:
     """Text and HTML alternatives plus attachments; long lines are encoded, never sent raw."""
+    written = written or content(message)
     email = EmailMessage(policy=SMTP)
     email["From"] = sender
     email["To"] = message.recipient
-    email["Subject"] = message.subject
+    email["Subject"] = written.subject
     email["Date"] = formatdate(localtime=False)
     email["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].strip(">") or None)
     email["X-Symposium-Key"] = message.dedupe_key
     # set_content picks quoted-printable or base64 when a line would pass 78 characters.
-    email.set_content(message.text_body)
-    email.add_alternative(message.html_body, subtype="html")
-    for attachment in message.attachments or []:
+    email.set_content(written.text)
+    email.add_alternative(written.html, subtype="html")
+    for attachment in written.attachments:
         maintype, subtype = attachment["content_type"].split("/", 1)
         email.add_attachment(
             attachment["content"].encode(),
@@ -86,8 +90,11 @@ def _claim_batch(size: int) -> list[int]:
     return in_transaction(use_case)
 
 
-def _record(message_id: int, error: str | None) -> MessageStatus:
-    """Sent, or one more failed attempt: back-off doubles until the limit, then failed."""
+def _record(
+    message_id: int, error: str | None, written: Content | None = None, final: bool = False
+) -> MessageStatus:
+    """Sent (keeping what was sent), or one more failed attempt: back-off doubles until the
+    limit, then failed; `final` fails at once."""
 
     def use_case():
         message = db.session.get(OutboxMessage, message_id)
@@ -97,7 +104,12 @@ def _record(message_id: int, error: str | None) -> MessageStatus:
             message.status = MessageStatus.sent
             message.sent_at = now
             message.last_error = None
-        elif message.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+            if message.text_body is None and written is not None:
+                message.subject = written.subject
+                message.text_body = written.text
+                message.html_body = written.html
+                message.attachments = written.attachments
+        elif final or message.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
             message.status = MessageStatus.failed
             message.last_error = error
         else:
@@ -140,7 +152,13 @@ def deliver_due(batch_size: int = 50, should_stop=lambda: False) -> BatchResult:
             while pending and not should_stop():
                 message_id = pending[0]
                 message = db.session.get(OutboxMessage, message_id)
-                email = build_email(message, sender)
+                written = content(message)
+                if written is None:
+                    status = _record(message_id, "nothing to send: it was removed", final=True)
+                    pending.pop(0)
+                    _count(result, status)
+                    continue
+                email = build_email(message, sender, written)
                 db.session.rollback()  # no transaction held open while talking to SMTP
                 try:
                     connection.host.send_message(
@@ -151,7 +169,7 @@ def deliver_due(batch_size: int = 50, should_stop=lambda: False) -> BatchResult:
                 except smtplib.SMTPResponseException as error:
                     status = _record(message_id, f"{error.smtp_code} {error.smtp_error!r}")
                 else:
-                    status = _record(message_id, None)
+                    status = _record(message_id, None, written)
                 pending.pop(0)
                 _count(result, status)
     except (OSError, smtplib.SMTPException) as error:

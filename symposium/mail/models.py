@@ -24,9 +24,12 @@ class OutboxMessage(db.Model):
     dedupe_key: Mapped[str] = mapped_column(sa.String(200), unique=True)
     kind: Mapped[str] = mapped_column(sa.String(40))
     recipient: Mapped[str] = mapped_column(sa.String(254))
-    subject: Mapped[str] = mapped_column(sa.String(300))
-    text_body: Mapped[str] = mapped_column(sa.Text)
-    html_body: Mapped[str] = mapped_column(sa.Text)
+    #: the written message; empty until a message queued as references is sent
+    subject: Mapped[str | None] = mapped_column(sa.String(300))
+    text_body: Mapped[str | None] = mapped_column(sa.Text)
+    html_body: Mapped[str | None] = mapped_column(sa.Text)
+    #: what a builder needs to write the message, e.g. {"registration_id": 12}
+    refs: Mapped[dict] = mapped_column(sa.JSON, default=dict, server_default="{}")
     #: [{"filename", "content_type", "content" (text)}]
     attachments: Mapped[list] = mapped_column(sa.JSON, default=list)
     registration_id: Mapped[int | None] = mapped_column(

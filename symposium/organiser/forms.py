@@ -1,7 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
+
+from symposium.registration.questions import QuestionDraft
 
 SEGMENT_LABELS = {
     "confirmed": _l("Everyone signed up"),
@@ -42,6 +44,43 @@ class MailoutForm(FlaskForm):
     def selected_session(self) -> int | None:
         value = self.session_id.data or ""
         return int(value) if value.isdigit() and len(value) < 10 else None
+
+    def attach(self, errors: dict[str, list]) -> None:
+        for name, messages in errors.items():
+            field = self._fields.get(name)
+            if field is not None:
+                field.errors = list(field.errors) + list(messages)
+
+
+QUESTION_KINDS = {
+    "text": _l("Free text"),
+    "one_choice": _l("One choice"),
+    "several_choices": _l("Several choices"),
+    "yes_no": _l("Yes or no"),
+}
+
+
+class QuestionForm(FlaskForm):
+    label = StringField(_l("Question"))
+    hint = StringField(_l("Hint"), description=_l("Optional: shown under the question."))
+    kind = SelectField(
+        _l("Kind of answer"),
+        choices=[SelectChoice(key, label) for key, label in QUESTION_KINDS.items()],
+        validate_choice=False,
+    )
+    options_text = TextAreaField(
+        _l("Options"), description=_l("For a choice question: one option per line.")
+    )
+    required = BooleanField(_l("An answer is required"))
+
+    def draft(self) -> QuestionDraft:
+        return QuestionDraft(
+            label=self.label.data or "",
+            kind=self.kind.data or "",
+            hint=self.hint.data or "",
+            required=bool(self.required.data),
+            options_text=self.options_text.data or "",
+        )
 
     def attach(self, errors: dict[str, list]) -> None:
         for name, messages in errors.items():

@@ -9,6 +9,7 @@ from symposium.extensions import db
 from symposium.mail import delivery, mailouts
 from symposium.mail import service as outbox
 from symposium.mail.models import Mailout, MessageStatus
+from symposium.mail.outbox import content
 from symposium.organiser.blueprint import organiser_blueprint
 from symposium.organiser.forms import MailoutForm
 from symposium.program import service as program
@@ -54,7 +55,12 @@ def outbox_message(message_id: int):
     message = outbox.message(message_id)
     if message is None:
         abort(404)
-    return render_template("organiser/outbox_message.html", message=message, statuses=MessageStatus)
+    return render_template(
+        "organiser/outbox_message.html",
+        message=message,
+        written=content(message),
+        statuses=MessageStatus,
+    )
 
 
 @bp.post("/outbox/<int:message_id>/retry")

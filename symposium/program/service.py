@@ -7,8 +7,10 @@ always exact and the number of queries does not grow with the number of sessions
 """
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import sqlalchemy as sa
 from flask import current_app
@@ -17,6 +19,8 @@ from sqlalchemy.orm import selectinload
 
 from symposium.extensions import db
 from symposium.program.models import Edition, EditionStatus, Person, Round, Session, SessionKind
+
+T = TypeVar("T")
 
 # -- editions --------------------------------------------------------------------------
 
@@ -152,9 +156,24 @@ class Program:
 _cache_lock = threading.Lock()
 
 
-def _structure_cache() -> dict[tuple[int, int], ProgramStructure]:
-    """One cache per app, so that apps (and tests) never see each other's programs."""
-    return current_app.extensions.setdefault("symposium.program_structures", {})
+def versioned(name: str, edition: Edition, variant: object, build: Callable[[], T]) -> T:
+    """What `build` makes for this edition's program version, kept in memory per app.
+
+    Keyed on `program_version`, which every change to the program bumps, so nothing stale
+    is served; older versions of an edition are dropped when a newer one is built.
+    """
+    if not current_app.config["PROGRAM_CACHE"]:
+        return build()
+    cache: dict = current_app.extensions.setdefault(f"symposium.{name}", {})
+    key = (edition.id, edition.program_version, variant)
+    if (cached := cache.get(key)) is not None:
+        return cached
+    built = build()
+    with _cache_lock:
+        for old in [k for k in cache if k[0] == edition.id and k[1] != edition.program_version]:
+            del cache[old]
+        cache[key] = built
+    return built
 
 
 def _load_structure(edition_id: int) -> ProgramStructure:
@@ -223,19 +242,7 @@ def _load_structure(edition_id: int) -> ProgramStructure:
 
 
 def program_structure(edition: Edition) -> ProgramStructure:
-    if not current_app.config["PROGRAM_CACHE"]:
-        return _load_structure(edition.id)
-    cache = _structure_cache()
-    key = (edition.id, edition.program_version)
-    if (cached := cache.get(key)) is not None:
-        return cached
-    structure = _load_structure(edition.id)
-    with _cache_lock:
-        # Older versions of this edition's program will not be asked for again.
-        for old in [k for k in cache if k[0] == edition.id]:
-            del cache[old]
-        cache[key] = structure
-    return structure
+    return versioned("program_structures", edition, None, lambda: _load_structure(edition.id))
 
 
 def seat_counts(edition_id: int) -> dict[int, Seats]:

@@ -1,7 +1,12 @@
 """Public pages: the program of an edition, one session, the privacy statement."""
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+import re
 
+from flask import Blueprint, abort, redirect, render_template, url_for
+from flask_babel import get_translations
+from markupsafe import Markup, escape
+
+from symposium.i18n import current_language, describe_seats
 from symposium.program import service
 from symposium.program.models import Edition
 
@@ -24,14 +29,45 @@ def index():
     return redirect(url_for(".program", slug=edition.slug))
 
 
+_SEAT_SLOT = re.compile("\x00([cs])(\\d+)\x00")
+
+
+def _slot(kind: str, session_id: int) -> Markup:
+    return Markup(f"\x00{kind}{session_id}\x00")
+
+
+def _timeline(program: service.Program) -> Markup:
+    """The program's timeline: rendered once per version and language, seats filled in now."""
+    edition = program.edition
+    rendered = service.versioned(
+        "timeline",
+        edition,
+        current_language(),
+        lambda: render_template(
+            "program/_timeline.html", edition=edition, structure=program.structure, slot=_slot
+        ),
+    )
+
+    translations = get_translations()
+
+    def fill(match: re.Match) -> str:
+        seats = program.seats[int(match[2])]
+        if match[1] == "c":
+            return " is-full" if seats.full else ""
+        return str(escape(describe_seats(seats, translations)))
+
+    return Markup(_SEAT_SLOT.sub(fill, rendered))
+
+
 @bp.route("/<slug>/")
 def program(slug: str):
     """The program: plenaries, and per round its breakouts with seats left."""
     edition = edition_or_404(slug)
+    program = service.program(edition)
     return render_template(
         "program/program.html",
         edition=edition,
-        program=service.program(edition),
+        timeline=_timeline(program),
         registration=service.registration_state(edition),
         venue_full=service.venue_is_full(edition),
     )

@@ -37,6 +37,11 @@ def _parse(data: dict) -> tuple[service.RegistrationRequest, dict[str, list]]:
             setattr(wanted, name, value)
         else:
             errors[name] = [service.TYPE_MESSAGES["boolean"]]
+    answers = data.get("answers", {})
+    if not isinstance(answers, dict) or not all(key.isdigit() and len(key) < 10 for key in answers):
+        errors["answers"] = [service.TYPE_MESSAGES["answers"]]
+    else:
+        wanted.answers = {int(key): value for key, value in answers.items()}
     choices = data.get("choices", {})
     if not isinstance(choices, dict):
         errors["choices"] = [service.TYPE_MESSAGES["choices"]]

@@ -8,7 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length
 
 from symposium.program.models import Edition
-from symposium.registration.models import ROLES
+from symposium.registration.models import ROLES, Question, QuestionKind
 from symposium.registration.service import RegistrationRequest, RoundRequest
 
 ROLE_LABELS = {
@@ -55,18 +55,34 @@ class RegistrationForm(FlaskForm):
             picked = formdata.get(f"round-{round_.id}")
             waits = formdata.getlist(f"waitlist-{round_.id}")
             wanted = RoundRequest()
-            if picked is None:
-                errors[key] = [_l("Choose a session, or no session, for this round.")]
-            elif picked != NO_SESSION:
+            if picked is None and not waits:
+                errors[key] = [
+                    _l("Choose a session, or no session, for %(round)s.", round=round_.name)
+                ]
+            elif picked not in (None, NO_SESSION):
                 wanted.session_id = _as_id(picked)
             if len(waits) > 1:
-                errors[key] = [_l("Choose one waiting list per round.")]
+                errors[key] = [_l("Choose one waiting list for %(round)s.", round=round_.name)]
             elif waits:
                 wanted.waitlist_session_id = _as_id(waits[0])
             if -1 in (wanted.session_id, wanted.waitlist_session_id):
                 errors[key] = [_l("Choose a session of this round.")]
             choices[round_.id] = wanted
         return choices, errors
+
+    @staticmethod
+    def answers(questions: list[Question], formdata: MultiDict) -> dict[int, object]:
+        """The answers as the service expects them: text, a list of options, or yes/no."""
+        answers: dict[int, object] = {}
+        for question in questions:
+            name = question.field_name
+            if question.kind == QuestionKind.several_choices:
+                answers[question.id] = formdata.getlist(name)
+            elif question.kind == QuestionKind.yes_no:
+                answers[question.id] = {"yes": True, "no": False}.get(formdata.get(name, ""))
+            else:
+                answers[question.id] = formdata.get(name, "")
+        return answers
 
     def to_request(self, choices: dict[int, RoundRequest], locale: str) -> RegistrationRequest:
         return RegistrationRequest(

@@ -53,6 +53,8 @@ class Registration(db.Model):
     dietary_needs: Mapped[str] = mapped_column(sa.String(500), default="")
     access_needs: Mapped[str] = mapped_column(sa.String(500), default="")
     newsletter: Mapped[bool] = mapped_column(default=False)
+    #: answers to the edition's own questions: question id (as text) -> text, list or bool
+    answers: Mapped[dict] = mapped_column(sa.JSON, default=dict, server_default="{}")
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: the language the person used, for their mail: "nl" or "en"
     locale: Mapped[str] = mapped_column(sa.String(5), default="nl")
@@ -80,6 +82,33 @@ class Registration(db.Model):
         return f"{self.first_name} {self.last_name}"
 
 
+class QuestionKind(enum.StrEnum):
+    text = "text"
+    one_choice = "one_choice"
+    several_choices = "several_choices"
+    yes_no = "yes_no"
+
+
+class Question(db.Model):
+    """A question of the edition's own on the sign-up form, e.g. "Which workshop day?"."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("edition.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[QuestionKind] = mapped_column(sa.Enum(QuestionKind, native_enum=False, length=20))
+    label: Mapped[str] = mapped_column(sa.String(300))
+    hint: Mapped[str] = mapped_column(sa.String(500), default="")
+    required: Mapped[bool] = mapped_column(default=False)
+    #: the options of a choice question, in order
+    options: Mapped[list] = mapped_column(sa.JSON, default=list)
+
+    @property
+    def field_name(self) -> str:
+        return f"question-{self.id}"
+
+
 _confirmed = sa.text("state = 'confirmed'")
 _waitlisted = sa.text("state = 'waitlisted'")
 
@@ -100,6 +129,8 @@ class Choice(db.Model):
     #: the waiting list is served in this order (then by id)
     waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: ticked by the room host: the person was really there, for the certificate
+    attended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     registration: Mapped[Registration] = relationship(back_populates="choices")
     round: Mapped[Round] = relationship()

@@ -1,21 +1,78 @@
-"""The mail people get about their registration, queued in the transaction of the change."""
+"""The mail people get about their registration.
+
+Each message is queued in the transaction of the change that causes it, as a reference
+(which registration, which session); it is written out in the person's language when the
+worker sends it, so that a sign-up holds its write lock only for the rows it changes.
+"""
 
 from datetime import UTC, datetime
 
 from flask_babel import gettext as _
 
-from symposium.mail.outbox import Attachment, Mail, queue
+from symposium.extensions import db
+from symposium.mail.outbox import Attachment, Mail, builder, queue_later
 from symposium.program.models import Session
 from symposium.registration.calendar import personal_calendar
 from symposium.registration.models import Choice, Registration, RegistrationStatus
 from symposium.registration.personal import manage_url, personal_program
 
+# What each kind of message is called; `r` is the registration, `x` the extra references.
+SUBJECTS = {
+    "confirmation": lambda r, x: (
+        _("You are on the waiting list for %(title)s", title=r.edition.title)
+        if x["waitlisted"]
+        else _("Your registration for %(title)s", title=r.edition.title)
+    ),
+    "choice_changed": lambda r, x: _(
+        "Your program for %(title)s has changed", title=r.edition.title
+    ),
+    "cancelled": lambda r, x: _(
+        "Your registration for %(title)s is cancelled", title=r.edition.title
+    ),
+    "waitlist_joined": lambda r, x: _(
+        "You are on the waiting list for %(title)s", title=x["session"].title
+    ),
+    "promoted": lambda r, x: _("You have a seat in %(title)s", title=x["session"].title),
+    "venue_promoted": lambda r, x: _(
+        "A place has come free: you are signed up for %(title)s", title=r.edition.title
+    ),
+    "manage_link": lambda r, x: _("Your link for %(title)s", title=r.edition.title),
+    "reminder": lambda r, x: _("See you soon at %(title)s", title=r.edition.title),
+    "program_changed": lambda r, x: _("Change in the program: %(title)s", title=x["session"].title),
+}
+#: these carry the personal program as a calendar file
+WITH_CALENDAR = {"confirmation", "choice_changed", "promoted", "venue_promoted", "reminder"}
 
-def _mail(kind: str, key: str, registration: Registration, subject, with_calendar=False, **extra):
+
+def _queue(kind: str, key: str, registration: Registration, **refs) -> None:
+    queue_later(
+        kind,
+        key,
+        registration.email,
+        {"registration_id": registration.id, **refs},
+        registration_id=registration.id,
+    )
+
+
+def _build(kind: str, refs: dict) -> Mail | None:
+    """The message as it is sent now; None when its registration or session is gone."""
+    registration = db.session.get(Registration, refs["registration_id"])
+    session = db.session.get(Session, refs["session_id"]) if refs.get("session_id") else None
+    if registration is None or (refs.get("session_id") and session is None):
+        return None
+    extra = {
+        "session": session,
+        "released": db.session.get(Session, refs["released_id"])
+        if refs.get("released_id")
+        else None,
+        "changes": refs.get("changes", []),
+        #: the sign-up landed on the venue's waiting list (whatever happened since)
+        "waitlisted": refs.get("waitlisted", False),
+    }
     plan = personal_program(registration)
     link = manage_url(registration)
     attachments = []
-    if with_calendar and registration.status == RegistrationStatus.confirmed:
+    if kind in WITH_CALENDAR and registration.status == RegistrationStatus.confirmed:
         attachments.append(
             Attachment(
                 filename="programma.ics",
@@ -23,127 +80,89 @@ def _mail(kind: str, key: str, registration: Registration, subject, with_calenda
                 content=personal_calendar(registration, plan, link),
             )
         )
-    queue(
-        Mail(
-            kind=kind,
-            dedupe_key=key,
-            recipient=registration.email,
-            locale=registration.locale,
-            subject=subject,
-            context={
-                "registration": registration,
-                "edition": registration.edition,
-                "plan": plan,
-                "manage_url": link,
-                "statuses": RegistrationStatus,
-                **extra,
-            },
-            attachments=attachments,
-            registration_id=registration.id,
-        )
+    return Mail(
+        kind=kind,
+        dedupe_key="",
+        recipient=registration.email,
+        locale=registration.locale,
+        subject=lambda: SUBJECTS[kind](registration, extra),
+        context={
+            "registration": registration,
+            "edition": registration.edition,
+            "plan": plan,
+            "manage_url": link,
+            "statuses": RegistrationStatus,
+            **extra,
+        },
+        attachments=attachments,
+        registration_id=registration.id,
     )
 
 
-def confirmation(registration: Registration) -> None:
-    title = registration.edition.title
+for _kind in SUBJECTS:
+    builder(_kind)(lambda refs, kind=_kind: _build(kind, refs))
 
-    def subject():
-        if registration.status == RegistrationStatus.waitlisted:
-            return _("You are on the waiting list for %(title)s", title=title)
-        return _("Your registration for %(title)s", title=title)
 
-    _mail(
-        "confirmation",
-        f"confirmation:{registration.id}",
-        registration,
-        subject,
-        with_calendar=True,
-    )
+def _quarter_hour(now: datetime) -> str:
+    return now.strftime("%Y%m%d%H") + str(now.minute // 15)
+
+
+def confirmation(registration: Registration, again_at: datetime | None = None) -> None:
+    """The sign-up confirmation; `again_at` sends it once more, at most once a quarter hour."""
+    key = f"confirmation:{registration.id}"
+    if again_at is not None:
+        key += f":again:{_quarter_hour(again_at)}"
+    waitlisted = registration.status == RegistrationStatus.waitlisted
+    _queue("confirmation", key, registration, waitlisted=waitlisted)
 
 
 def choice_changed(registration: Registration, key: str) -> None:
-    _mail(
-        "choice_changed",
-        f"changed:{registration.id}:{key}",
-        registration,
-        lambda: _("Your program for %(title)s has changed", title=registration.edition.title),
-        with_calendar=True,
-    )
+    _queue("choice_changed", f"changed:{registration.id}:{key}", registration)
 
 
 def cancelled(registration: Registration) -> None:
-    _mail(
-        "cancelled",
-        f"cancelled:{registration.id}",
-        registration,
-        lambda: _("Your registration for %(title)s is cancelled", title=registration.edition.title),
-    )
+    _queue("cancelled", f"cancelled:{registration.id}", registration)
 
 
 def waitlist_joined(choice: Choice) -> None:
-    _mail(
+    _queue(
         "waitlist_joined",
         f"waitlist:{choice.id}",
         choice.registration,
-        lambda: _("You are on the waiting list for %(title)s", title=choice.session.title),
-        session=choice.session,
+        session_id=choice.session_id,
     )
 
 
 def promoted(choice: Choice, released: Session | None) -> None:
-    _mail(
+    _queue(
         "promoted",
         f"promotion:{choice.id}",
         choice.registration,
-        lambda: _("You have a seat in %(title)s", title=choice.session.title),
-        with_calendar=True,
-        session=choice.session,
-        released=released,
+        session_id=choice.session_id,
+        released_id=released.id if released else None,
     )
 
 
 def venue_promoted(registration: Registration) -> None:
-    _mail(
-        "venue_promoted",
-        f"venue-promotion:{registration.id}",
-        registration,
-        lambda: _(
-            "A place has come free: you are signed up for %(title)s",
-            title=registration.edition.title,
-        ),
-        with_calendar=True,
-    )
+    _queue("venue_promoted", f"venue-promotion:{registration.id}", registration)
 
 
 def manage_link(registration: Registration, now: datetime | None = None) -> None:
     """At most one a quarter of an hour, so that a double click sends one message."""
     now = now or datetime.now(UTC)
-    bucket = now.strftime("%Y%m%d%H") + str(now.minute // 15)
-    _mail(
-        "manage_link",
-        f"link:{registration.id}:{bucket}",
-        registration,
-        lambda: _("Your link for %(title)s", title=registration.edition.title),
-    )
+    _queue("manage_link", f"link:{registration.id}:{_quarter_hour(now)}", registration)
 
 
 def reminder(registration: Registration) -> None:
-    _mail(
-        "reminder",
-        f"reminder:{registration.edition_id}:{registration.id}",
-        registration,
-        lambda: _("See you soon at %(title)s", title=registration.edition.title),
-        with_calendar=True,
-    )
+    _queue("reminder", f"reminder:{registration.edition_id}:{registration.id}", registration)
 
 
 def program_changed(registration: Registration, session: Session, changes: list, key: str) -> None:
     """changes: (what, before, after) as text for people."""
-    _mail(
+    _queue(
         "program_changed",
         f"program-change:{session.id}:{key}:{registration.id}",
         registration,
-        lambda: _("Change in the program: %(title)s", title=session.title),
-        session=session,
-        changes=changes,
+        session_id=session.id,
+        changes=[[str(part) for part in change] for change in changes],
     )

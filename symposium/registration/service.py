@@ -23,12 +23,14 @@ from symposium.database import in_transaction
 from symposium.extensions import db
 from symposium.mail.models import OutboxMessage
 from symposium.program.models import Edition, EditionStatus, Session, SessionKind
-from symposium.program.service import registration_state
+from symposium.program.service import program_structure, registration_state, versioned
 from symposium.registration import notifications
 from symposium.registration.models import (
     ROLES,
     Choice,
     ChoiceState,
+    Question,
+    QuestionKind,
     Registration,
     RegistrationStatus,
 )
@@ -58,6 +60,8 @@ class RegistrationRequest:
     consent: bool = False
     newsletter: bool = False
     choices: dict[int, RoundRequest] = field(default_factory=dict)
+    #: question id -> text (text, one choice), list of texts (several choices) or bool
+    answers: dict[int, object] = field(default_factory=dict)
     locale: str = "nl"
 
 
@@ -126,6 +130,7 @@ TYPE_MESSAGES = {
     "text": _l("Enter text."),
     "boolean": _l("Answer true or false."),
     "choices": _l("Give the choices as an object from round id to session id."),
+    "answers": _l("Give the answers as an object from question id to answer."),
 }
 
 
@@ -162,7 +167,11 @@ def validate(edition: Edition, request: RegistrationRequest) -> dict[str, list]:
     if request.consent is not True:
         add("consent", _l("Agree to the privacy statement to sign up."))
 
-    rounds = {round_.id: round_ for round_ in edition.rounds}
+    for question_id, problem in _answer_problems(edition, request.answers).items():
+        add(f"question-{question_id}", problem)
+
+    # The cached program says which sessions each round has, without a query.
+    rounds = {round_.id: round_ for round_ in program_structure(edition).rounds}
     for round_id, wanted in request.choices.items():
         round_ = rounds.get(round_id)
         key = f"choices.{round_id}"
@@ -178,6 +187,87 @@ def validate(edition: Edition, request: RegistrationRequest) -> dict[str, list]:
     return errors
 
 
+def edition_questions(edition_id: int) -> list[Question]:
+    return list(
+        db.session.scalars(
+            sa.select(Question)
+            .where(Question.edition_id == edition_id)
+            .order_by(Question.position, Question.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class QuestionRule:
+    id: int
+    kind: QuestionKind
+    required: bool
+    options: tuple[str, ...]
+
+
+def _question_rules(edition: Edition) -> dict[int, QuestionRule]:
+    """What the answers are checked against; kept with the program version, which
+    every change to the questions bumps."""
+    return versioned(
+        "question_rules",
+        edition,
+        None,
+        lambda: {
+            q.id: QuestionRule(q.id, q.kind, q.required, tuple(q.options))
+            for q in edition_questions(edition.id)
+        },
+    )
+
+
+def _answer_problems(edition: Edition, answers: dict[int, object]) -> dict[int, object]:
+    """The first problem with each answer, per question id."""
+    problems: dict[int, object] = {}
+    questions = _question_rules(edition)
+    for question_id in answers:
+        if question_id not in questions:
+            problems[question_id] = _l("This question is not part of this symposium.")
+    for question in questions.values():
+        answer = answers.get(question.id)
+        if _is_empty(answer):
+            if question.required:
+                problems[question.id] = _l("Answer this question.")
+            continue
+        if question.kind == QuestionKind.yes_no:
+            valid = isinstance(answer, bool)
+        elif question.kind == QuestionKind.several_choices:
+            valid = isinstance(answer, list) and all(a in question.options for a in answer)
+        elif question.kind == QuestionKind.one_choice:
+            valid = answer in question.options
+        elif not isinstance(answer, str):
+            problems[question.id] = TYPE_MESSAGES["text"]
+            continue
+        elif len(answer) > 1000:
+            problems[question.id] = _l("Use at most %(limit)d characters.", limit=1000)
+            continue
+        else:
+            valid = not _has_forbidden_characters(answer, multiline=True)
+            if not valid:
+                problems[question.id] = _l("Remove the control characters from this field.")
+                continue
+        if not valid:
+            problems[question.id] = _l("Choose one of the options.")
+    return problems
+
+
+def _is_empty(answer: object) -> bool:
+    """No answer; "no" to a yes/no question is an answer."""
+    return answer is None or answer == [] or (isinstance(answer, str) and not answer.strip())
+
+
+def _stored_answers(answers: dict[int, object]) -> dict[str, object]:
+    """JSON keys are text; empty answers are left out."""
+    return {
+        str(question_id): answer.strip() if isinstance(answer, str) else answer
+        for question_id, answer in answers.items()
+        if not _is_empty(answer)
+    }
+
+
 def normalise_email(email: str) -> str:
     return email.strip().lower()
 
@@ -186,7 +276,9 @@ def normalise_email(email: str) -> str:
 
 
 def _lock_session(session_id: int) -> None:
-    db.session.execute(sa.select(Session.id).where(Session.id == session_id).with_for_update())
+    """Row lock on PostgreSQL; SQLite's `BEGIN IMMEDIATE` already serialises writers."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(Session.id).where(Session.id == session_id).with_for_update())
 
 
 def _claim_seat(session_id: int) -> bool:
@@ -378,6 +470,7 @@ def _register(edition_id: int, request: RegistrationRequest, now: datetime) -> R
         dietary_needs=request.dietary_needs.strip(),
         access_needs=request.access_needs.strip(),
         newsletter=bool(request.newsletter),
+        answers=_stored_answers(request.answers),
         consent_at=now,
         locale=request.locale if request.locale in ("nl", "en") else "nl",
         status=RegistrationStatus.confirmed if has_place else RegistrationStatus.waitlisted,

@@ -36,10 +36,12 @@ def register(slug: str):
     """Sign-up form with one breakout choice per round."""
     edition = edition_or_404(slug)
     form = RegistrationForm()
+    questions = service.edition_questions(edition.id)
     errors: dict[str, list] = {}
     if form.validate_on_submit():
         choices, errors = form.round_requests(edition, request.form)
         wanted = form.to_request(choices, current_language())
+        wanted.answers = form.answers(questions, request.form)
         if errors:
             errors = service.validate(edition, wanted) | errors
         else:
@@ -66,6 +68,7 @@ def register(slug: str):
         venue_full=program_service.venue_is_full(edition),
         picked=request.form,
         no_session=NO_SESSION,
+        questions=questions,
     )
 
 

@@ -1,0 +1,77 @@
+"""Tables as files organisers open in a spreadsheet: CSV (UTF-8 with BOM) and XLSX.
+
+A spreadsheet runs a cell that starts with `=`, `+`, `-` or `@` as a formula, and an
+attendee chooses what their name or organisation starts with. In CSV such a cell gets a
+leading apostrophe. In XLSX every text is written as a text cell, and a risky one also
+carries Excel's own "quote prefix" (what typing an apostrophe first does), so the cell
+shows exactly what the person typed and is never run.
+"""
+
+import csv
+import io
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from symposium.registration.admin import Table
+
+#: Flask adds "; charset=utf-8" to text types
+CSV_TYPE = "text/csv"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: OWASP's list: formula starts, and tab and carriage return, which some programs skip
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def is_risky(value) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+
+
+def neutralise(value):
+    """Text a spreadsheet would run as a formula, made inert with an apostrophe."""
+    return "'" + value if is_risky(value) else value
+
+
+def write_csv(table: Table, delimiter: str = ",") -> bytes:
+    """CSV with a byte-order mark, so that Excel reads it as UTF-8."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow([neutralise(title) for title in table.header])
+    writer.writerows([neutralise(value) for value in row] for row in table.rows)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _sheet_title(title: str) -> str:
+    """Excel allows 31 characters and none of []:*?/\\ in a sheet's name."""
+    cleaned = "".join(" " if char in "[]:*?/\\" else char for char in title).strip()
+    return cleaned[:31] or "Sheet"
+
+
+def _cell(sheet, value, bold: bool = False) -> WriteOnlyCell:
+    if isinstance(value, str):
+        # Control characters other than tab and newline are not allowed in the file's XML.
+        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+        cell.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
+        cell.quotePrefix = is_risky(value)
+    else:
+        cell = WriteOnlyCell(sheet, value=value)
+    if bold:
+        cell.font = Font(bold=True)
+    return cell
+
+
+def write_xlsx(table: Table) -> bytes:
+    """One sheet: the header in bold and frozen, then the rows."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_sheet_title(table.title))
+    sheet.freeze_panes = "A2"
+    for number, title in enumerate(table.header, 1):
+        sheet.column_dimensions[get_column_letter(number)].width = max(12, min(len(title) + 4, 40))
+    sheet.append([_cell(sheet, title, bold=True) for title in table.header])
+    for row in table.rows:
+        sheet.append([_cell(sheet, value) for value in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
