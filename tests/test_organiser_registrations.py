@@ -123,8 +123,8 @@ def test_search_and_filters_narrow_the_list(app, org, make_edition, sign_up):
     sign_up(edition, 3, {a1.round_id: a2.id}, first_name="Chloë", last_name="Bakker")
     cancelled = sign_up(edition, 4, first_name="Dirk", last_name="Smit")
     service.cancel(cancelled.id)
-    admin_check_in = db.session.get(Registration, anna.id)
-    admin_check_in.checked_in_at = datetime.now(UTC)
+    arrived = db.session.get(Registration, anna.id)
+    arrived.checked_in_at = datetime.now(UTC)
     db.session.commit()
 
     def listed(query: str = "") -> list[str]:
@@ -462,7 +462,9 @@ def test_the_csv_export_opens_as_utf8_with_inert_formulas(sqlite_app, org, make_
     response = org.get(f"/organiser/{edition.slug}/registrations.csv")
 
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
-    assert "attachment" in response.headers["Content-Disposition"]
+    assert response.headers["Content-Disposition"] == (
+        f'attachment; filename="aanmeldingen-{edition.slug}.csv"'
+    )
     assert response.data.startswith(b"\xef\xbb\xbf")
     header, *rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
     assert header[:3] == ["Voornaam", "Achternaam", "E-mailadres"]

@@ -1,5 +1,7 @@
 """An edition's own questions: organisers set them up, people answer them when signing up."""
 
+import csv
+import io
 import re
 from html import unescape
 
@@ -178,3 +180,20 @@ def test_organisers_add_change_and_remove_questions(sqlite_app, make_edition, or
     )
     assert service.edition_questions(edition.id) == []
     assert "question.remove" in text(organiser_client.get("/organiser/audit"))
+
+
+def test_answers_are_columns_in_the_export(sqlite_app, edition_with_questions, organiser_client):  # noqa: F811
+    edition, lunch, topics, photo, _remark = edition_with_questions
+    service.register(
+        edition.id,
+        person(1, answers={lunch.id: "Vegan", topics.id: ["Wonen", "Zorg"], photo.id: False}),
+    )
+
+    response = organiser_client.get(f"/organiser/{edition.slug}/registrations.csv")
+
+    header, row = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
+    answers = dict(zip(header, row, strict=True))
+    assert answers["Welke lunch wil je?"] == "Vegan"
+    assert answers["Welke thema's?"] == "Wonen, Zorg"
+    assert answers["Mogen we je fotograferen?"] == "Nee"
+    assert answers["Opmerking"] == ""

@@ -61,6 +61,12 @@ def _download(content: bytes, mimetype: str, filename: str) -> Response:
     )
 
 
+def _list_filename(edition, extension: str) -> str:
+    """'aanmeldingen-2019.csv' / 'registrations-2019.csv'."""
+    name = _("registrations")
+    return f"{name}-{edition.slug}.{extension}"
+
+
 def _csv_delimiter() -> str:
     """Excel with Dutch settings splits CSV on semicolons, with English ones on commas."""
     return ";" if current_language() == "nl" else ","
@@ -104,7 +110,7 @@ def export_csv(slug: str):
     return _download(
         exports.write_csv(table, _csv_delimiter()),
         exports.CSV_TYPE,
-        f"{_('registrations')}-{edition.slug}.csv",
+        _list_filename(edition, "csv"),
     )
 
 
@@ -113,9 +119,7 @@ def export_xlsx(slug: str):
     """The filtered list as an Excel workbook."""
     edition = _edition_or_404(slug)
     table = admin.registrations_table(edition, _asked_filter(edition), ROLE_LABELS)
-    return _download(
-        exports.write_xlsx(table), exports.XLSX_TYPE, f"{_('registrations')}-{edition.slug}.xlsx"
-    )
+    return _download(exports.write_xlsx(table), exports.XLSX_TYPE, _list_filename(edition, "xlsx"))
 
 
 def _session_or_404(edition, session_id: int):

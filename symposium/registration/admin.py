@@ -38,6 +38,7 @@ from symposium.registration.service import (
     _decline,
     _fill_freed_seats,
     _lock_session,
+    edition_questions,
     normalise_email,
     validate,
 )
@@ -824,13 +825,20 @@ def _local(moment: datetime | None, timezone: str) -> str:
 
 
 def _question_columns(edition: Edition) -> list[tuple[str, Callable[[sa.Row], str]]]:
-    """(header, answer getter) per question of the edition's own.
+    """(header, answer getter) per question of the edition's own, after the fixed columns."""
 
-    The seam for custom questions: each question becomes a column here, after the fixed
-    ones, in every export of the list. A getter receives the registration's table row
-    (all its columns, so an `answers` column too) and returns the answer as text.
-    """
-    return []
+    def answer_to(question_id: int) -> Callable[[sa.Row], str]:
+        def answer(row: sa.Row) -> str:
+            value = (row.answers or {}).get(str(question_id))
+            if isinstance(value, bool):
+                return _("Yes") if value else _("No")
+            if isinstance(value, list):
+                return ", ".join(str(item) for item in value)
+            return "" if value is None else str(value)
+
+        return answer
+
+    return [(question.label, answer_to(question.id)) for question in edition_questions(edition.id)]
 
 
 def registrations_table(
