@@ -30,7 +30,7 @@ from symposium.extensions import db
 from symposium.i18n import format_short_day, format_time_range
 from symposium.program.models import Edition, EditionStatus, Person, Round, Session, SessionKind
 from symposium.program.service import bump_program_version
-from symposium.registration import notifications
+from symposium.registration import notifications, seats
 from symposium.registration import service as registration
 from symposium.registration.models import Choice, ChoiceState, Registration, RegistrationStatus
 from symposium.registration.personal import active_choice
@@ -776,7 +776,7 @@ def update_edition(edition_id: int, data: EditionData, actor: Actor) -> Edition:
         _new_version(edition)
         audit.record(actor, "edition.update", edition, before, after, edition_id=edition.id)
         # More room at the venue (or no limit) lets in the people waiting for a place.
-        while registration._promote_from_venue_waitlist(edition.id) is not None:
+        while seats.promote_from_venue_waitlist(edition.id) is not None:
             pass
         return edition
 
@@ -1200,7 +1200,7 @@ def delete_session(session_id: int, choice: DeleteData, actor: Actor) -> DeleteR
 
     def use_case():
         session = db.session.get(Session, session_id)
-        registration._lock_session(session_id)
+        seats.lock_session(session_id)
         holders = _holders(session_id)
         outcome = choice.outcome if isinstance(choice.outcome, str) else ""
         target = None
@@ -1215,11 +1215,11 @@ def delete_session(session_id: int, choice: DeleteData, actor: Actor) -> DeleteR
         version = _new_version(session.edition)
         result = DeleteResult(title=session.title, target_title=target.title if target else "")
         for waiting in _waiting(session_id):
-            registration._decline(waiting)
+            seats.decline(waiting)
             result.waiting_removed += 1
         for held in holders:
             person_ = held.registration
-            registration._decline(held)
+            seats.decline(held)
             placed = "none" if target is None else _move(person_, held.round_id, target)
             if placed == "seat":
                 result.moved.append(person_.full_name)
@@ -1292,13 +1292,13 @@ def _move(person_: Registration, round_id: int, target: Session) -> str:
     gets no session ("none"), as a person waits for one session per round.
     """
     waiting = active_choice(person_, round_id, ChoiceState.waitlisted)
-    if registration._claim_seat(target.id):
+    if seats.claim_seat(target.id):
         if waiting is not None and waiting.session_id == target.id:
-            registration._decline(waiting)
-        registration._add_choice(person_, round_id, target.id, ChoiceState.confirmed)
+            seats.decline(waiting)
+        seats.add_choice(person_, round_id, target.id, ChoiceState.confirmed)
         return "seat"
     if waiting is None:
-        registration._add_choice(person_, round_id, target.id, ChoiceState.waitlisted)
+        seats.add_choice(person_, round_id, target.id, ChoiceState.waitlisted)
         return "waiting"
     return "waiting" if waiting.session_id == target.id else "none"
 

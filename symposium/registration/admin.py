@@ -25,19 +25,14 @@ from symposium.database import in_transaction
 from symposium.extensions import db
 from symposium.mail.models import OutboxMessage
 from symposium.program.models import Edition, Round, Session, SessionKind
-from symposium.registration import notifications
+from symposium.registration import notifications, seats
 from symposium.registration.models import Choice, ChoiceState, Registration, RegistrationStatus
 from symposium.registration.personal import waitlist_position
 from symposium.registration.service import (
     NotAllowed,
     RegistrationError,
     RegistrationRequest,
-    _add_seat,
-    _claim_seat,
-    _count_waiting,
-    _decline,
-    _fill_freed_seats,
-    _lock_session,
+    add_seat,
     edition_questions,
     normalise_email,
     validate,
@@ -529,7 +524,7 @@ def promote(choice_id: int, actor: Actor) -> Choice:
         choice = db.session.get(Choice, choice_id)
         # Lock the session, then read the choice again: of two organisers promoting the
         # same person at once, the second sees that it was done.
-        _lock_session(choice.session_id)
+        seats.lock_session(choice.session_id)
         db.session.refresh(choice)
         registration = choice.registration
         if choice.state != ChoiceState.waitlisted:
@@ -538,14 +533,14 @@ def promote(choice_id: int, actor: Actor) -> Choice:
             raise NotAllowed(_l("Only a confirmed registration can be given a seat."))
         session = choice.session
         added_seat = False
-        if not _claim_seat(session.id):
-            _add_seat(session, actor)
-            _claim_seat(session.id)
+        if not seats.claim_seat(session.id):
+            add_seat(session, actor)
+            seats.claim_seat(session.id)
             added_seat = True
         held = _active(registration, choice.round_id, ChoiceState.confirmed)
         if held is not None:
-            _decline(held)
-        _count_waiting(session.id, -1)
+            seats.decline(held)
+        seats.count_waiting(session.id, -1)
         choice.state = ChoiceState.confirmed
         choice.decided_at = _now()
         db.session.flush()
@@ -558,7 +553,7 @@ def promote(choice_id: int, actor: Actor) -> Choice:
         )
         notifications.promoted(choice, held.session if held else None)
         if held is not None:
-            _fill_freed_seats([held.session_id])
+            seats.fill_freed_seats([held.session_id])
         return choice
 
     return in_transaction(use_case)

@@ -8,7 +8,6 @@ frees while someone joins the waiting list is never left empty.
 """
 
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -24,7 +23,7 @@ from symposium.extensions import db
 from symposium.mail.models import OutboxMessage
 from symposium.program.models import Edition, EditionStatus, Session, SessionKind
 from symposium.program.service import program_structure, registration_state, versioned
-from symposium.registration import notifications
+from symposium.registration import notifications, seats
 from symposium.registration.models import (
     ROLES,
     Choice,
@@ -272,158 +271,8 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-# -- seats -----------------------------------------------------------------------------
-
-
-def _lock_session(session_id: int) -> None:
-    """Row lock on PostgreSQL; SQLite's `BEGIN IMMEDIATE` already serialises writers."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.select(Session.id).where(Session.id == session_id).with_for_update())
-
-
-def _claim_seat(session_id: int) -> bool:
-    """Take one seat of a session; False when it is full."""
-    _lock_session(session_id)
-    result = db.session.execute(
-        sa.update(Session)
-        .where(
-            Session.id == session_id,
-            sa.or_(Session.capacity.is_(None), Session.taken < Session.capacity),
-        )
-        .values(taken=Session.taken + 1)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
-
-
-def _release_seat(session_id: int) -> None:
-    db.session.execute(
-        sa.update(Session)
-        .where(Session.id == session_id, Session.taken > 0)
-        .values(taken=Session.taken - 1)
-        .execution_options(synchronize_session=False)
-    )
-
-
-def _count_waiting(session_id: int, delta: int) -> None:
-    db.session.execute(
-        sa.update(Session)
-        .where(Session.id == session_id)
-        .values(waiting=Session.waiting + delta)
-        .execution_options(synchronize_session=False)
-    )
-
-
-def _claim_venue_place(edition_id: int) -> bool:
-    result = db.session.execute(
-        sa.update(Edition)
-        .where(
-            Edition.id == edition_id,
-            sa.or_(Edition.venue_capacity.is_(None), Edition.registered < Edition.venue_capacity),
-        )
-        .values(registered=Edition.registered + 1)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
-
-
-def _release_venue_place(edition_id: int) -> None:
-    db.session.execute(
-        sa.update(Edition)
-        .where(Edition.id == edition_id, Edition.registered > 0)
-        .values(registered=Edition.registered - 1)
-        .execution_options(synchronize_session=False)
-    )
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _add_choice(registration: Registration, round_id: int, session_id: int, state) -> Choice:
-    now = _now()
-    choice = Choice(
-        round_id=round_id,
-        session_id=session_id,
-        state=state,
-        created_at=now,
-        waitlisted_at=now if state == ChoiceState.waitlisted else None,
-        decided_at=now if state == ChoiceState.confirmed else None,
-    )
-    registration.choices.append(choice)
-    if state == ChoiceState.waitlisted:
-        _count_waiting(session_id, +1)
-    db.session.flush()
-    return choice
-
-
-def _decline(choice: Choice) -> None:
-    """Give up a held seat or waiting place; the caller fills a freed seat."""
-    if choice.state == ChoiceState.confirmed:
-        _release_seat(choice.session_id)
-    elif choice.state == ChoiceState.waitlisted:
-        _count_waiting(choice.session_id, -1)
-    choice.state = ChoiceState.declined
-    choice.decided_at = _now()
-    db.session.flush()
-
-
-def _fill_freed_seats(session_ids: Iterable[int]) -> list[Choice]:
-    """Give freed seats to the first people waiting, following the chain through rounds.
-
-    Someone promoted into a session gives up the seat they held in that round, which
-    goes to the first person waiting for it, and so on. Each promoted person is mailed.
-    """
-    worklist = list(session_ids)
-    promoted: list[Choice] = []
-    while worklist:
-        session_id = worklist.pop(0)
-        while True:
-            _lock_session(session_id)
-            first_waiting = db.session.scalars(
-                sa.select(Choice)
-                .where(Choice.session_id == session_id, Choice.state == ChoiceState.waitlisted)
-                .order_by(Choice.waitlisted_at, Choice.id)
-                .limit(1)
-            ).first()
-            if first_waiting is None or not _claim_seat(session_id):
-                break
-            held = db.session.scalars(
-                sa.select(Choice).where(
-                    Choice.registration_id == first_waiting.registration_id,
-                    Choice.round_id == first_waiting.round_id,
-                    Choice.state == ChoiceState.confirmed,
-                )
-            ).first()
-            if held is not None:
-                _decline(held)
-                worklist.append(held.session_id)
-            _count_waiting(session_id, -1)
-            first_waiting.state = ChoiceState.confirmed
-            first_waiting.decided_at = _now()
-            db.session.flush()
-            promoted.append(first_waiting)
-            notifications.promoted(first_waiting, held.session if held else None)
-    return promoted
-
-
-def _promote_from_venue_waitlist(edition_id: int) -> Registration | None:
-    """A freed venue place goes to the first registration on the edition's waiting list."""
-    first_waiting = db.session.scalars(
-        sa.select(Registration)
-        .where(
-            Registration.edition_id == edition_id,
-            Registration.status == RegistrationStatus.waitlisted,
-        )
-        .order_by(Registration.created_at, Registration.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-    ).first()
-    if first_waiting is None or not _claim_venue_place(edition_id):
-        return None
-    first_waiting.status = RegistrationStatus.confirmed
-    notifications.venue_promoted(first_waiting)
-    return first_waiting
 
 
 # -- use cases -------------------------------------------------------------------------
@@ -458,7 +307,7 @@ def _register(edition_id: int, request: RegistrationRequest, now: datetime) -> R
     if exists:
         raise DuplicateRegistration()
 
-    has_place = _claim_venue_place(edition.id)
+    has_place = seats.claim_venue_place(edition.id)
     registration = Registration(
         edition_id=edition.id,
         first_name=request.first_name.strip(),
@@ -490,17 +339,19 @@ def _take_round(registration: Registration, round_id: int, wanted: RoundRequest)
     """A seat in the waited-for session if one is free, else wait for it and take the other."""
     waiting = False
     if wanted.waitlist_session_id is not None:
-        if _claim_seat(wanted.waitlist_session_id):
-            _add_choice(registration, round_id, wanted.waitlist_session_id, ChoiceState.confirmed)
+        if seats.claim_seat(wanted.waitlist_session_id):
+            seats.add_choice(
+                registration, round_id, wanted.waitlist_session_id, ChoiceState.confirmed
+            )
             return
-        _add_choice(registration, round_id, wanted.waitlist_session_id, ChoiceState.waitlisted)
+        seats.add_choice(registration, round_id, wanted.waitlist_session_id, ChoiceState.waitlisted)
         waiting = True
     if wanted.session_id is None:
         return
-    if _claim_seat(wanted.session_id):
-        _add_choice(registration, round_id, wanted.session_id, ChoiceState.confirmed)
+    if seats.claim_seat(wanted.session_id):
+        seats.add_choice(registration, round_id, wanted.session_id, ChoiceState.confirmed)
     elif not waiting:
-        _add_choice(registration, round_id, wanted.session_id, ChoiceState.waitlisted)
+        seats.add_choice(registration, round_id, wanted.session_id, ChoiceState.waitlisted)
 
 
 def _breakout_of_round(registration: Registration, round_id: int, session_id: int) -> Session:
@@ -547,20 +398,20 @@ def change_choice(
             return
         if session_id is not None:
             session = _breakout_of_round(registration, round_id, session_id)
-            if not _claim_seat(session_id):
+            if not seats.claim_seat(session_id):
                 if not (actor and add_seat_if_full):
                     raise SessionFull()
-                _add_seat(session, actor)
-                _claim_seat(session_id)
+                add_seat(session, actor)
+                seats.claim_seat(session_id)
         freed = []
         if current is not None:
-            _decline(current)
+            seats.decline(current)
             freed.append(current.session_id)
         if session_id is not None:
             waiting = active_choice(registration, round_id, ChoiceState.waitlisted)
             if waiting is not None and waiting.session_id == session_id:
-                _decline(waiting)
-            new = _add_choice(registration, round_id, session_id, ChoiceState.confirmed)
+                seats.decline(waiting)
+            new = seats.add_choice(registration, round_id, session_id, ChoiceState.confirmed)
         notifications.choice_changed(registration, f"{new.id}" if session_id else f"-{current.id}")
         if actor is not None:
             audit.record(
@@ -570,12 +421,12 @@ def change_choice(
                 before={"round": round_id, "session": current.session.title if current else None},
                 after={"round": round_id, "session": new.session.title if session_id else None},
             )
-        _fill_freed_seats(freed)
+        seats.fill_freed_seats(freed)
 
     in_transaction(use_case)
 
 
-def _add_seat(session: Session, actor: Actor) -> None:
+def add_seat(session: Session, actor: Actor) -> None:
     db.session.refresh(session)
     before = session.capacity
     session.capacity = session.taken + 1
@@ -596,7 +447,7 @@ def join_waitlist(registration_id: int, round_id: int, session_id: int) -> None:
         registration = db.session.get(Registration, registration_id)
         _require_confirmed(registration)
         session = _breakout_of_round(registration, round_id, session_id)
-        _lock_session(session_id)
+        seats.lock_session(session_id)
         db.session.refresh(session)
         if session.capacity is None or session.taken < session.capacity:
             raise NotAllowed(_l("This session still has seats: choose it instead."))
@@ -607,9 +458,9 @@ def join_waitlist(registration_id: int, round_id: int, session_id: int) -> None:
         if waiting is not None:
             if waiting.session_id == session_id:
                 return
-            _decline(waiting)
+            seats.decline(waiting)
         notifications.waitlist_joined(
-            _add_choice(registration, round_id, session_id, ChoiceState.waitlisted)
+            seats.add_choice(registration, round_id, session_id, ChoiceState.waitlisted)
         )
 
     in_transaction(use_case)
@@ -620,7 +471,7 @@ def leave_waitlist(registration_id: int, round_id: int) -> None:
         registration = db.session.get(Registration, registration_id)
         waiting = active_choice(registration, round_id, ChoiceState.waitlisted)
         if waiting is not None:
-            _decline(waiting)
+            seats.decline(waiting)
 
     in_transaction(use_case)
 
@@ -648,12 +499,12 @@ def cancel(registration_id: int, actor: Actor | None = None) -> list[Choice]:
             if choice.state == ChoiceState.confirmed:
                 freed.append(choice.session_id)
             if choice.state in (ChoiceState.confirmed, ChoiceState.waitlisted):
-                _decline(choice)
+                seats.decline(choice)
         notifications.cancelled(registration)
-        promoted = _fill_freed_seats(freed)
+        promoted = seats.fill_freed_seats(freed)
         if had_place:
-            _release_venue_place(registration.edition_id)
-            _promote_from_venue_waitlist(registration.edition_id)
+            seats.release_venue_place(registration.edition_id)
+            seats.promote_from_venue_waitlist(registration.edition_id)
         return promoted
 
     return in_transaction(use_case)
@@ -663,7 +514,7 @@ def change_capacity(session_id: int, capacity: int, actor: Actor | None = None) 
     """Set a session's seats; new seats go to the people waiting. Never below seats taken."""
 
     def use_case():
-        _lock_session(session_id)
+        seats.lock_session(session_id)
         session = db.session.get(Session, session_id)
         db.session.refresh(session)
         if capacity < session.taken:
@@ -683,7 +534,7 @@ def change_capacity(session_id: int, capacity: int, actor: Actor | None = None) 
             )
         session.capacity = capacity
         db.session.flush()
-        return _fill_freed_seats([session_id])
+        return seats.fill_freed_seats([session_id])
 
     return in_transaction(use_case)
 

@@ -1,0 +1,171 @@
+"""Seats and waiting places: the few writes that every capacity rule is made of.
+
+A seat is claimed by one conditional update whose row count says yes or no
+(`UPDATE session SET taken = taken + 1 WHERE id = :id AND taken < capacity`), in the
+caller's transaction, beside the choice row it belongs to; the same holds for places at
+the venue. On PostgreSQL the session row is locked first, so that a seat that frees while
+someone joins the waiting list is never left empty; SQLite's `BEGIN IMMEDIATE` already
+serialises writers. These functions never commit: the use cases in `service` and the
+organisers' `admin` modules do, once.
+"""
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from symposium.extensions import db
+from symposium.program.models import Edition, Session
+from symposium.registration import notifications
+from symposium.registration.models import Choice, ChoiceState, Registration, RegistrationStatus
+
+
+def lock_session(session_id: int) -> None:
+    """Row lock on PostgreSQL; SQLite's `BEGIN IMMEDIATE` already serialises writers."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(Session.id).where(Session.id == session_id).with_for_update())
+
+
+def claim_seat(session_id: int) -> bool:
+    """Take one seat of a session; False when it is full."""
+    lock_session(session_id)
+    result = db.session.execute(
+        sa.update(Session)
+        .where(
+            Session.id == session_id,
+            sa.or_(Session.capacity.is_(None), Session.taken < Session.capacity),
+        )
+        .values(taken=Session.taken + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def release_seat(session_id: int) -> None:
+    db.session.execute(
+        sa.update(Session)
+        .where(Session.id == session_id, Session.taken > 0)
+        .values(taken=Session.taken - 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def count_waiting(session_id: int, delta: int) -> None:
+    db.session.execute(
+        sa.update(Session)
+        .where(Session.id == session_id)
+        .values(waiting=Session.waiting + delta)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def claim_venue_place(edition_id: int) -> bool:
+    result = db.session.execute(
+        sa.update(Edition)
+        .where(
+            Edition.id == edition_id,
+            sa.or_(Edition.venue_capacity.is_(None), Edition.registered < Edition.venue_capacity),
+        )
+        .values(registered=Edition.registered + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def release_venue_place(edition_id: int) -> None:
+    db.session.execute(
+        sa.update(Edition)
+        .where(Edition.id == edition_id, Edition.registered > 0)
+        .values(registered=Edition.registered - 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def add_choice(registration: Registration, round_id: int, session_id: int, state) -> Choice:
+    now = _now()
+    choice = Choice(
+        round_id=round_id,
+        session_id=session_id,
+        state=state,
+        created_at=now,
+        waitlisted_at=now if state == ChoiceState.waitlisted else None,
+        decided_at=now if state == ChoiceState.confirmed else None,
+    )
+    registration.choices.append(choice)
+    if state == ChoiceState.waitlisted:
+        count_waiting(session_id, +1)
+    db.session.flush()
+    return choice
+
+
+def decline(choice: Choice) -> None:
+    """Give up a held seat or waiting place; the caller fills a freed seat."""
+    if choice.state == ChoiceState.confirmed:
+        release_seat(choice.session_id)
+    elif choice.state == ChoiceState.waitlisted:
+        count_waiting(choice.session_id, -1)
+    choice.state = ChoiceState.declined
+    choice.decided_at = _now()
+    db.session.flush()
+
+
+def fill_freed_seats(session_ids: Iterable[int]) -> list[Choice]:
+    """Give freed seats to the first people waiting, following the chain through rounds.
+
+    Someone promoted into a session gives up the seat they held in that round, which
+    goes to the first person waiting for it, and so on. Each promoted person is mailed.
+    """
+    worklist = list(session_ids)
+    promoted: list[Choice] = []
+    while worklist:
+        session_id = worklist.pop(0)
+        while True:
+            lock_session(session_id)
+            first_waiting = db.session.scalars(
+                sa.select(Choice)
+                .where(Choice.session_id == session_id, Choice.state == ChoiceState.waitlisted)
+                .order_by(Choice.waitlisted_at, Choice.id)
+                .limit(1)
+            ).first()
+            if first_waiting is None or not claim_seat(session_id):
+                break
+            held = db.session.scalars(
+                sa.select(Choice).where(
+                    Choice.registration_id == first_waiting.registration_id,
+                    Choice.round_id == first_waiting.round_id,
+                    Choice.state == ChoiceState.confirmed,
+                )
+            ).first()
+            if held is not None:
+                decline(held)
+                worklist.append(held.session_id)
+            count_waiting(session_id, -1)
+            first_waiting.state = ChoiceState.confirmed
+            first_waiting.decided_at = _now()
+            db.session.flush()
+            promoted.append(first_waiting)
+            notifications.promoted(first_waiting, held.session if held else None)
+    return promoted
+
+
+def promote_from_venue_waitlist(edition_id: int) -> Registration | None:
+    """A freed venue place goes to the first registration on the edition's waiting list."""
+    first_waiting = db.session.scalars(
+        sa.select(Registration)
+        .where(
+            Registration.edition_id == edition_id,
+            Registration.status == RegistrationStatus.waitlisted,
+        )
+        .order_by(Registration.created_at, Registration.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    ).first()
+    if first_waiting is None or not claim_venue_place(edition_id):
+        return None
+    first_waiting.status = RegistrationStatus.confirmed
+    notifications.venue_promoted(first_waiting)
+    return first_waiting
