@@ -6,7 +6,7 @@ Forms hand in the texts people typed (`EditionData`, `SessionData`, ...); the ru
 them live here, and a refusal is an `InvalidProgram` with messages per field.
 
 Seats belong to `registration.service`: a session's capacity changes through its
-`change_capacity`, and moving people out of a deleted session uses its seat helpers, so
+`set_capacity`, and moving people out of a deleted session uses its seat helpers, so
 there is one rulebook for seats and waiting lists.
 """
 
@@ -1141,21 +1141,19 @@ def create_session(edition_id: int, data: SessionData, actor: Actor) -> Session:
 
 
 def update_session(session_id: int, data: SessionData, actor: Actor) -> Session:
-    """Change a session. A new capacity goes first, through the seat rules, which promote
-    people waiting when it grows; then the rest. Seat holders hear of a new time or room."""
-    session = db.session.get(Session, session_id)
-    values = _session_fields(session.edition, data, session)
-    new_capacity = values["capacity"] is not None and values["capacity"] != session.capacity
-    if new_capacity:
-        try:
-            registration.change_capacity(session_id, values["capacity"], actor=actor)
-        except registration.NotAllowed as refused:
-            raise InvalidProgram({"capacity": [refused.message]}) from refused
+    """Change a session in one transaction. A new capacity goes through the seat rules,
+    which promote people waiting when it grows. Seat holders hear of a new time or room."""
 
     def use_case():
         session = db.session.get(Session, session_id)
         edition = session.edition
         values = _session_fields(edition, data, session)
+        new_capacity = values["capacity"] is not None and values["capacity"] != session.capacity
+        if new_capacity:
+            try:
+                registration.set_capacity(session_id, values["capacity"], actor=actor)
+            except registration.NotAllowed as refused:
+                raise InvalidProgram({"capacity": [refused.message]}) from refused
         before = _session_record(session)
         for name, value in values.items():
             setattr(session, name, value)
@@ -1163,7 +1161,7 @@ def update_session(session_id: int, data: SessionData, actor: Actor) -> Session:
         db.session.refresh(session, ["round"])
         after = _session_record(session)
         if before == after:
-            if new_capacity:  # recorded by change_capacity; the program shows it
+            if new_capacity:  # recorded by set_capacity; the program shows it
                 _new_version(edition)
             return session
         version = _new_version(edition)

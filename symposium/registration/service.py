@@ -512,31 +512,29 @@ def cancel(registration_id: int, actor: Actor | None = None) -> list[Choice]:
 
 def change_capacity(session_id: int, capacity: int, actor: Actor | None = None) -> list[Choice]:
     """Set a session's seats; new seats go to the people waiting. Never below seats taken."""
+    return in_transaction(lambda: set_capacity(session_id, capacity, actor))
 
-    def use_case():
-        seats.lock_session(session_id)
-        session = db.session.get(Session, session_id)
-        db.session.refresh(session)
-        if capacity < session.taken:
-            raise NotAllowed(
-                _l(
-                    "%(taken)d seats are taken; the capacity cannot be lower.",
-                    taken=session.taken,
-                )
-            )
-        if actor is not None:
-            audit.record(
-                actor,
-                "session.capacity",
-                session,
-                before={"capacity": session.capacity},
-                after={"capacity": capacity},
-            )
-        session.capacity = capacity
-        db.session.flush()
-        return seats.fill_freed_seats([session_id])
 
-    return in_transaction(use_case)
+def set_capacity(session_id: int, capacity: int, actor: Actor | None = None) -> list[Choice]:
+    """`change_capacity` inside the caller's transaction, for a use case that changes more."""
+    seats.lock_session(session_id)
+    session = db.session.get(Session, session_id)
+    db.session.refresh(session)
+    if capacity < session.taken:
+        raise NotAllowed(
+            _l("%(taken)d seats are taken; the capacity cannot be lower.", taken=session.taken)
+        )
+    if actor is not None:
+        audit.record(
+            actor,
+            "session.capacity",
+            session,
+            before={"capacity": session.capacity},
+            after={"capacity": capacity},
+        )
+    session.capacity = capacity
+    db.session.flush()
+    return seats.fill_freed_seats([session_id])
 
 
 # -- reading ---------------------------------------------------------------------------
