@@ -53,6 +53,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from symposium.accounts.views import bp as accounts
+    from symposium.organiser.account_views import bp as organiser_accounts
     from symposium.organiser.checkin_views import bp as organiser_checkin
     from symposium.organiser.program_views import bp as organiser_program
     from symposium.organiser.question_views import bp as organiser_questions
@@ -69,6 +70,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(organiser_registrations)
     app.register_blueprint(organiser_checkin)
     app.register_blueprint(organiser_questions)
+    app.register_blueprint(organiser_accounts)
     app.register_blueprint(program)
     app.register_blueprint(registration)
     app.register_blueprint(program_api)

@@ -94,7 +94,7 @@ def test_sign_in_is_rate_limited(sqlite_app, organiser):
     assert answers[10] == 429
 
 
-def example_values(edition, registration, mailout_id, message_id, question_id) -> dict:
+def example_values(edition, registration, mailout_id, message_id, question_id, user_id) -> dict:
     """A real value for every kind of URL argument an organiser route may take."""
     round_ = edition.rounds[0]
     session = round_.sessions[0]
@@ -112,6 +112,7 @@ def example_values(edition, registration, mailout_id, message_id, question_id) -
         "mailout_id": mailout_id,
         "message_id": message_id,
         "question_id": question_id,
+        "user_id": user_id,
     }
 
 
@@ -137,7 +138,9 @@ def test_every_organiser_route_is_for_organisers_only(sqlite_app, make_edition, 
     question = questions.add(
         edition.id, questions.QuestionDraft(label="Lunch?", kind="yes_no"), Actor(None, "o@x.org")
     )
-    values = example_values(edition, registration, mailout.id, message_id, question.id)
+    values = example_values(
+        edition, registration, mailout.id, message_id, question.id, organiser.id
+    )
     rules = [r for r in sqlite_app.url_map.iter_rules() if r.rule.startswith("/organiser")]
     assert len(rules) >= 6
 
@@ -242,3 +245,46 @@ def test_a_mailout_with_a_problem_says_so_and_sends_nothing(
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == before
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Mailout)) == 0
+
+
+def test_organisers_add_and_switch_off_accounts(sqlite_app, organiser_client):
+    url = "/organiser/accounts"
+    weak = organiser_client.post(
+        url,
+        data={
+            "csrf_token": csrf_for(organiser_client),
+            "email": "nieuw@example.org",
+            "password": "kort",
+            "password_again": "kort",
+        },
+    )
+    assert "Gebruik minstens 12 tekens" in text(weak)
+    assert 'value="nieuw@example.org"' in weak.get_data(as_text=True)
+
+    organiser_client.post(
+        url,
+        data={
+            "csrf_token": csrf_for(organiser_client),
+            "email": "nieuw@example.org",
+            "name": "Nina",
+            "password": PASSWORD,
+            "password_again": PASSWORD,
+        },
+    )
+    newcomer = sqlite_app.test_client()
+    assert sign_in(newcomer, "nieuw@example.org").status_code == 302
+
+    nina = db.session.scalar(sa.select(User).where(User.email == "nieuw@example.org"))
+    organiser_client.post(
+        f"{url}/{nina.id}/active", data={"csrf_token": csrf_for(organiser_client), "active": "0"}
+    )
+    assert newcomer.get("/organiser/").status_code == 302  # signed out at once
+    assert "klopt niet" in text(sign_in(sqlite_app.test_client(), "nieuw@example.org"))
+
+    me = db.session.scalar(sa.select(User).where(User.email == "org@example.org"))
+    organiser_client.post(
+        f"{url}/{me.id}/active", data={"csrf_token": csrf_for(organiser_client), "active": "0"}
+    )
+    db.session.rollback()
+    assert db.session.get(User, me.id).active
+    assert "account.create" in text(organiser_client.get("/organiser/audit"))

@@ -5,6 +5,8 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from symposium.accounts.models import Role, User
+from symposium.audit import service as audit
+from symposium.audit.service import Actor
 from symposium.database import in_transaction
 from symposium.extensions import db
 
@@ -43,7 +45,13 @@ def password_problem(password: str, email: str = ""):
     return None
 
 
-def create_organiser(email: str, name: str, password: str) -> User:
+def organisers() -> list[User]:
+    return list(
+        db.session.scalars(sa.select(User).where(User.role == Role.organiser).order_by(User.email))
+    )
+
+
+def create_organiser(email: str, name: str, password: str, actor: Actor | None = None) -> User:
     email = email.strip().lower()
     if "@" not in email or len(email) > 254:
         raise AccountError("email", _l("Enter an e-mail address like name@example.org."))
@@ -61,9 +69,34 @@ def create_organiser(email: str, name: str, password: str) -> User:
             password_hash=generate_password_hash(password),
         )
         db.session.add(user)
+        db.session.flush()
+        if actor is not None:
+            audit.record(actor, "account.create", user, after={"email": email}, label=email)
         return user
 
     return in_transaction(use_case)
+
+
+def set_active(user_id: int, active: bool, actor: Actor) -> None:
+    """Let an organiser in or keep them out; nobody can lock themselves out."""
+
+    def use_case():
+        user = db.session.get(User, user_id)
+        if user is None or user.role != Role.organiser:
+            return
+        if user.id == actor.id and not active:
+            raise AccountError("form", _l("You cannot switch off your own account."))
+        audit.record(
+            actor,
+            "account.active",
+            user,
+            before={"active": user.active},
+            after={"active": active},
+            label=user.email,
+        )
+        user.active = active
+
+    in_transaction(use_case)
 
 
 def authenticate(email: str, password: str) -> User | None:

@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import EqualTo, InputRequired, Length
 
 from symposium.registration.questions import QuestionDraft
 
@@ -81,6 +82,29 @@ class QuestionForm(FlaskForm):
             required=bool(self.required.data),
             options_text=self.options_text.data or "",
         )
+
+    def attach(self, errors: dict[str, list]) -> None:
+        for name, messages in errors.items():
+            field = self._fields.get(name)
+            if field is not None:
+                field.errors = list(field.errors) + list(messages)
+
+
+class AccountForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[InputRequired(_l("Enter the e-mail address.")), Length(max=254)],
+    )
+    name = StringField(_l("Name"), validators=[Length(max=200)])
+    password = PasswordField(
+        _l("Password"),
+        description=_l("At least 12 characters; a sentence is easy to remember."),
+        validators=[InputRequired(_l("Enter a password.")), Length(max=500)],
+    )
+    password_again = PasswordField(
+        _l("Password again"),
+        validators=[EqualTo("password", _l("The two passwords are not the same."))],
+    )
 
     def attach(self, errors: dict[str, list]) -> None:
         for name, messages in errors.items():
