@@ -1,0 +1,1 @@
+"""Ranked-choice seat allocation: a pure solver plus the service around it."""
