@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import EqualTo, InputRequired, Length
 
+from symposium.forms import ServiceForm
 from symposium.registration.questions import QuestionDraft
 
 SEGMENT_LABELS = {
@@ -15,7 +15,7 @@ SEGMENT_LABELS = {
 }
 
 
-class MailoutForm(FlaskForm):
+class MailoutForm(ServiceForm):
     subject = StringField(_l("Subject"))
     body = TextAreaField(
         _l("Message"),
@@ -46,12 +46,6 @@ class MailoutForm(FlaskForm):
         value = self.session_id.data or ""
         return int(value) if value.isdigit() and len(value) < 10 else None
 
-    def attach(self, errors: dict[str, list]) -> None:
-        for name, messages in errors.items():
-            field = self._fields.get(name)
-            if field is not None:
-                field.errors = list(field.errors) + list(messages)
-
 
 QUESTION_KINDS = {
     "text": _l("Free text"),
@@ -61,7 +55,7 @@ QUESTION_KINDS = {
 }
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(ServiceForm):
     label = StringField(_l("Question"))
     hint = StringField(_l("Hint"), description=_l("Optional: shown under the question."))
     kind = SelectField(
@@ -83,14 +77,8 @@ class QuestionForm(FlaskForm):
             options_text=self.options_text.data or "",
         )
 
-    def attach(self, errors: dict[str, list]) -> None:
-        for name, messages in errors.items():
-            field = self._fields.get(name)
-            if field is not None:
-                field.errors = list(field.errors) + list(messages)
 
-
-class AccountForm(FlaskForm):
+class AccountForm(ServiceForm):
     email = EmailField(
         _l("E-mail address"),
         validators=[InputRequired(_l("Enter the e-mail address.")), Length(max=254)],
@@ -105,9 +93,3 @@ class AccountForm(FlaskForm):
         _l("Password again"),
         validators=[EqualTo("password", _l("The two passwords are not the same."))],
     )
-
-    def attach(self, errors: dict[str, list]) -> None:
-        for name, messages in errors.items():
-            field = self._fields.get(name)
-            if field is not None:
-                field.errors = list(field.errors) + list(messages)

@@ -4,16 +4,16 @@ only carry what people typed there and back, with the messages beside their fiel
 from dataclasses import fields
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import DateInput, DateTimeLocalInput, EmailInput, TimeInput
 
+from symposium.forms import ServiceForm
 from symposium.program import admin
 from symposium.program.models import SessionKind
 
 
-class _ProgramForm(FlaskForm):
+class _ProgramForm(ServiceForm):
     """A form whose fields are named like the fields of its service's data class."""
 
     data_class: type
@@ -27,13 +27,6 @@ class _ProgramForm(FlaskForm):
             else:
                 values[item.name] = value if isinstance(value, str) else ""
         return self.data_class(**values)
-
-    def attach(self, errors: dict[str, list]) -> None:
-        """Show the service's messages beside their fields."""
-        for name, messages in errors.items():
-            field = self._fields.get(name)
-            if field is not None:
-                field.errors = list(field.errors) + list(messages)
 
 
 _NUMBER = {"inputmode": "numeric", "spellcheck": "false"}

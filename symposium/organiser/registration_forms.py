@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SearchField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
+from symposium.forms import ServiceForm
 from symposium.registration.admin import (
     LANGUAGES,
     STATUS_LABELS,
@@ -27,15 +28,6 @@ NO_SESSION = "none"
 
 def _as_id(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() and len(value) < 10 else None
-
-
-class _Attachable:
-    def attach(self, errors: dict[str, list]) -> None:
-        """Show the service's messages beside their fields."""
-        for name, messages in errors.items():
-            field = self._fields.get(name)
-            if field is not None:
-                field.errors = list(field.errors) + list(messages)
 
 
 class RegistrationFilterForm(FlaskForm):
@@ -101,7 +93,7 @@ class RegistrationFilterForm(FlaskForm):
         }
 
 
-class DetailsForm(_Attachable, FlaskForm):
+class DetailsForm(ServiceForm):
     first_name = StringField(_l("First name"))
     last_name = StringField(_l("Last name"))
     email = EmailField(
@@ -128,7 +120,7 @@ class DetailsForm(_Attachable, FlaskForm):
         )
 
 
-class MoveForm(_Attachable, FlaskForm):
+class MoveForm(ServiceForm):
     """Another session in a round, or none; the radios are drawn by the template."""
 
     session = StringField(_l("Session"))

@@ -7,6 +7,7 @@ from wtforms import BooleanField, EmailField, SelectField, StringField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length
 
+from symposium.forms import ServiceForm
 from symposium.program.models import Edition
 from symposium.registration.models import ROLES, Question, QuestionKind
 from symposium.registration.service import RegistrationRequest, RoundRequest
@@ -23,7 +24,7 @@ ROLE_LABELS = {
 NO_SESSION = "none"
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(ServiceForm):
     first_name = StringField(_l("First name"))
     last_name = StringField(_l("Last name"))
     email = EmailField(_l("E-mail address"), description=_l("We send your confirmation here."))
@@ -98,13 +99,6 @@ class RegistrationForm(FlaskForm):
             choices=choices,
             locale=locale,
         )
-
-    def attach(self, errors: dict[str, list]) -> None:
-        """Show the service's messages beside their fields."""
-        for name, messages in errors.items():
-            field = self._fields.get(name)
-            if field is not None:
-                field.errors = list(field.errors) + list(messages)
 
 
 def _as_id(value: str) -> int:
