@@ -4,22 +4,14 @@ from flask import abort, current_app, flash, jsonify, redirect, render_template,
 from flask_babel import gettext as _
 
 from symposium.accounts.access import current_actor
-from symposium.organiser.blueprint import organiser_blueprint
+from symposium.organiser.blueprint import edition_or_404, organiser_blueprint
 from symposium.organiser.registration_forms import DoorSearchForm
-from symposium.program import service as program
 from symposium.registration import admin
 from symposium.registration import service as registrations
 from symposium.registration.models import RegistrationStatus
 from symposium.registration.tokens import read_checkin_code
 
 bp = organiser_blueprint("organiser_checkin", __name__)
-
-
-def _edition_or_404(slug: str):
-    edition = program.edition_by_slug(slug, include_drafts=True)
-    if edition is None:
-        abort(404)
-    return edition
 
 
 def _registration_of(edition, registration_id: int):
@@ -36,7 +28,7 @@ def _search_text(value: str | None) -> str:
 @bp.route("/<slug>/check-in")
 def door(slug: str):
     """Find someone by name and check them in with one tap; the count so far on top."""
-    edition = _edition_or_404(slug)
+    edition = edition_or_404(slug)
     form = DoorSearchForm(formdata=request.args)
     search = _search_text(form.q.data)
     return render_template(
@@ -55,7 +47,7 @@ def door(slug: str):
 @bp.route("/<slug>/check-in/count")
 def door_count(slug: str):
     """The count as JSON, for the door page's optional refresh."""
-    edition = _edition_or_404(slug)
+    edition = edition_or_404(slug)
     count = admin.check_in_count(edition.id)
     return jsonify(checked_in=count.checked_in, expected=count.expected)
 
@@ -75,7 +67,7 @@ def _back_to_door(slug: str, registration_id: int):
 @bp.post("/<slug>/check-in/<int:registration_id>")
 def check_in(slug: str, registration_id: int):
     """Check one person in; a second tap changes nothing."""
-    registration = _registration_of(_edition_or_404(slug), registration_id)
+    registration = _registration_of(edition_or_404(slug), registration_id)
     try:
         done = admin.check_in(registration.id, current_actor())
     except registrations.RegistrationError as error:
@@ -92,7 +84,7 @@ def check_in(slug: str, registration_id: int):
 @bp.post("/<slug>/check-in/<int:registration_id>/undo")
 def undo_check_in(slug: str, registration_id: int):
     """Take back a check-in made by mistake."""
-    registration = _registration_of(_edition_or_404(slug), registration_id)
+    registration = _registration_of(edition_or_404(slug), registration_id)
     admin.undo_check_in(registration.id, current_actor())
     flash(_("%(name)s is no longer checked in.", name=registration.full_name), "success")
     return _back_to_door(slug, registration.id)
@@ -124,7 +116,7 @@ def check_in_by_code(code: str):
 @bp.route("/<slug>/attendance")
 def attendance_index(slug: str):
     """Every breakout, by round, with a link to its attendance list."""
-    edition = _edition_or_404(slug)
+    edition = edition_or_404(slug)
     return render_template(
         "organiser/checkin/attendance_index.html",
         edition=edition,
@@ -142,7 +134,7 @@ def _session_or_404(edition, session_id: int):
 @bp.route("/<slug>/sessions/<int:session_id>/attendance")
 def session_attendance(slug: str, session_id: int):
     """A room host's list: tick who is really there, for the certificates."""
-    edition = _edition_or_404(slug)
+    edition = edition_or_404(slug)
     session = _session_or_404(edition, session_id)
     return render_template(
         "organiser/checkin/session.html",
@@ -172,7 +164,7 @@ def _back_to_session(slug: str, choice):
 @bp.post("/<slug>/attendance/<int:choice_id>")
 def mark_attended(slug: str, choice_id: int):
     """Tick one person as present in the session."""
-    choice = _choice_of(_edition_or_404(slug), choice_id)
+    choice = _choice_of(edition_or_404(slug), choice_id)
     name = choice.registration.full_name
     try:
         admin.mark_attended(choice.id, current_actor())
@@ -186,7 +178,7 @@ def mark_attended(slug: str, choice_id: int):
 @bp.post("/<slug>/attendance/<int:choice_id>/undo")
 def undo_attended(slug: str, choice_id: int):
     """Take back a tick made by mistake."""
-    choice = _choice_of(_edition_or_404(slug), choice_id)
+    choice = _choice_of(edition_or_404(slug), choice_id)
     admin.undo_attended(choice.id, current_actor())
     flash(_("%(name)s is no longer marked present.", name=choice.registration.full_name), "success")
     return _back_to_session(slug, choice)

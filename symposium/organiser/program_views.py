@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from symposium.accounts.access import current_actor
-from symposium.organiser.blueprint import organiser_blueprint
+from symposium.organiser.blueprint import edition_or_404, organiser_blueprint
 from symposium.organiser.program_forms import (
     CopyForm,
     DeleteForm,
@@ -16,17 +16,9 @@ from symposium.organiser.program_forms import (
     SessionForm,
 )
 from symposium.program import admin
-from symposium.program import service as program
 from symposium.program.models import Edition, EditionStatus, SessionKind
 
 bp = organiser_blueprint("organiser_program", __name__)
-
-
-def _edition_or_404(slug: str) -> Edition:
-    edition = program.edition_by_slug(slug, include_drafts=True)
-    if edition is None:
-        abort(404)
-    return edition
 
 
 def _found_or_404(thing):
@@ -66,7 +58,7 @@ def new_edition():
 @bp.route("/<slug>/program")
 def edition(slug: str):
     """An edition's program as organisers work on it: rounds, sessions, seats, actions."""
-    found = _edition_or_404(slug)
+    found = edition_or_404(slug)
     return render_template(
         "organiser/program/edition.html",
         edition=found,
@@ -78,7 +70,7 @@ def edition(slug: str):
 @bp.route("/<slug>/edit", methods=["GET", "POST"])
 def edit_edition(slug: str):
     """Change an edition's title, dates, venue and registration window."""
-    current = _edition_or_404(slug)
+    current = edition_or_404(slug)
     form = _form(EditionForm, admin.edition_values(current))
     errors: dict = {}
     if form.validate_on_submit():
@@ -96,7 +88,7 @@ def edit_edition(slug: str):
 
 
 def _set_status(slug: str, status: EditionStatus, done: str):
-    current = _edition_or_404(slug)
+    current = edition_or_404(slug)
     try:
         admin.set_status(current.id, status, current_actor())
     except admin.ProgramError as error:
@@ -121,7 +113,7 @@ def archive(slug: str):
 @bp.route("/<slug>/copy", methods=["GET", "POST"])
 def copy_edition(slug: str):
     """Start next year's edition from this one: same program, dates a year on."""
-    source = _edition_or_404(slug)
+    source = edition_or_404(slug)
     form = _form(CopyForm, admin.copy_suggestion(source))
     errors: dict = {}
     if form.validate_on_submit():
@@ -142,7 +134,7 @@ def copy_edition(slug: str):
 @bp.route("/<slug>/rounds/new", methods=["GET", "POST"])
 def new_round(slug: str):
     """Add a round: a time slot for breakout sessions side by side."""
-    current = _edition_or_404(slug)
+    current = edition_or_404(slug)
     form = _form(RoundForm, admin.new_round_values(current))
     errors: dict = {}
     if form.validate_on_submit():
@@ -162,7 +154,7 @@ def new_round(slug: str):
 @bp.route("/<slug>/rounds/<int:round_id>/edit", methods=["GET", "POST"])
 def edit_round(slug: str, round_id: int):
     """Rename or move a round; its breakout sessions move along."""
-    current = _edition_or_404(slug)
+    current = edition_or_404(slug)
     round_ = _found_or_404(admin.round_of(current, round_id))
     form = _form(RoundForm, admin.round_values(round_))
     errors: dict = {}
@@ -183,7 +175,7 @@ def edit_round(slug: str, round_id: int):
 @bp.route("/<slug>/rounds/<int:round_id>/delete", methods=["GET", "POST"])
 def delete_round(slug: str, round_id: int):
     """Remove a round without sessions, after asking once more."""
-    current = _edition_or_404(slug)
+    current = edition_or_404(slug)
     round_ = _found_or_404(admin.round_of(current, round_id))
     errors: dict = {}
     if request.method == "POST":
@@ -214,7 +206,7 @@ def _round_id_arg() -> int | None:
 @bp.route("/<slug>/sessions/new", methods=["GET", "POST"])
 def new_session(slug: str):
     """Add a plenary or breakout session."""
-    current = _edition_or_404(slug)
+    current = edition_or_404(slug)
     kind = request.args.get("kind", SessionKind.breakout.value)
     form = _session_form(current, admin.new_session_values(current, kind, _round_id_arg()))
     errors: dict = {}
@@ -239,7 +231,7 @@ def new_session(slug: str):
 @bp.route("/<slug>/sessions/<int:session_id>/edit", methods=["GET", "POST"])
 def edit_session(slug: str, session_id: int):
     """Change a session: title, room, speakers, capacity. Seat holders hear of a new room."""
-    current = _edition_or_404(slug)
+    current = edition_or_404(slug)
     session = _found_or_404(admin.session_of(current, session_id))
     form = _session_form(current, admin.session_values(session))
     errors: dict = {}
@@ -264,7 +256,7 @@ def edit_session(slug: str, session_id: int):
 @bp.route("/<slug>/sessions/<int:session_id>/delete", methods=["GET", "POST"])
 def delete_session(slug: str, session_id: int):
     """Remove a session, after choosing what happens to the people holding a seat."""
-    current = _edition_or_404(slug)
+    current = edition_or_404(slug)
     session = _found_or_404(admin.session_of(current, session_id))
     preview = admin.delete_preview(session)
     form = DeleteForm().for_targets(preview.targets)

@@ -4,20 +4,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from symposium.accounts.access import current_actor
-from symposium.organiser.blueprint import organiser_blueprint
+from symposium.organiser.blueprint import edition_or_404, organiser_blueprint
 from symposium.organiser.forms import QuestionForm
-from symposium.program import service as program
 from symposium.registration import questions
 from symposium.registration.service import edition_questions
 
 bp = organiser_blueprint("organiser_questions", __name__)
-
-
-def _edition_or_404(slug: str):
-    edition = program.edition_by_slug(slug, include_drafts=True)
-    if edition is None:
-        abort(404)
-    return edition
 
 
 def _question_or_404(edition, question_id: int):
@@ -30,7 +22,7 @@ def _question_or_404(edition, question_id: int):
 @bp.route("/<slug>/questions", methods=["GET", "POST"])
 def question_list(slug: str):
     """The questions in the order people see them, and a form to add one."""
-    edition = _edition_or_404(slug)
+    edition = edition_or_404(slug)
     form = QuestionForm()
     errors: dict = {}
     if form.validate_on_submit():
@@ -54,7 +46,7 @@ def question_list(slug: str):
 @bp.route("/<slug>/questions/<int:question_id>", methods=["GET", "POST"])
 def edit_question(slug: str, question_id: int):
     """Change a question."""
-    edition = _edition_or_404(slug)
+    edition = edition_or_404(slug)
     question = _question_or_404(edition, question_id)
     form = QuestionForm(obj=question) if request.method == "GET" else QuestionForm()
     if request.method == "GET":
@@ -82,7 +74,7 @@ def edit_question(slug: str, question_id: int):
 @bp.post("/<slug>/questions/<int:question_id>/move")
 def move_question(slug: str, question_id: int):
     """Move a question up or down."""
-    edition = _edition_or_404(slug)
+    edition = edition_or_404(slug)
     question = _question_or_404(edition, question_id)
     questions.move(question.id, -1 if request.form.get("direction") == "up" else 1)
     return redirect(url_for(".question_list", slug=slug))
@@ -91,7 +83,7 @@ def move_question(slug: str, question_id: int):
 @bp.route("/<slug>/questions/<int:question_id>/remove", methods=["GET", "POST"])
 def remove_question(slug: str, question_id: int):
     """Ask once more, then remove the question."""
-    edition = _edition_or_404(slug)
+    edition = edition_or_404(slug)
     question = _question_or_404(edition, question_id)
     if request.method == "POST":
         questions.remove(question.id, current_actor())

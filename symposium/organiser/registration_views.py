@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 
 from symposium.accounts.access import current_actor
 from symposium.i18n import current_language
-from symposium.organiser.blueprint import organiser_blueprint
+from symposium.organiser.blueprint import edition_or_404, organiser_blueprint
 from symposium.organiser.registration_forms import (
     NO_SESSION,
     DetailsForm,
@@ -19,13 +19,6 @@ from symposium.registration.forms import ROLE_LABELS
 from symposium.registration.models import RegistrationStatus
 
 bp = organiser_blueprint("organiser_registrations", __name__)
-
-
-def _edition_or_404(slug: str):
-    edition = program.edition_by_slug(slug, include_drafts=True)
-    if edition is None:
-        abort(404)
-    return edition
 
 
 def _registration_or_404(registration_id: int):
@@ -75,7 +68,7 @@ def _csv_delimiter() -> str:
 @bp.route("/<slug>/dashboard")
 def dashboard(slug: str):
     """Registrations against the venue, seats per session, newest sign-ups, check-ins."""
-    edition = _edition_or_404(slug)
+    edition = edition_or_404(slug)
     return render_template(
         "organiser/registrations/dashboard.html",
         edition=edition,
@@ -88,7 +81,7 @@ def dashboard(slug: str):
 @bp.route("/<slug>/registrations")
 def registration_list(slug: str):
     """Everyone signed up, 50 to a page: search by name, address or organisation, and filter."""
-    edition = _edition_or_404(slug)
+    edition = edition_or_404(slug)
     rounds = admin.rounds_with_sessions(edition.id)
     form = _filter_form(rounds)
     return render_template(
@@ -105,7 +98,7 @@ def registration_list(slug: str):
 @bp.route("/<slug>/registrations.csv")
 def export_csv(slug: str):
     """The filtered list as CSV, per round the session held and the waiting list."""
-    edition = _edition_or_404(slug)
+    edition = edition_or_404(slug)
     table = admin.registrations_table(edition, _asked_filter(edition), ROLE_LABELS)
     return _download(
         exports.write_csv(table, _csv_delimiter()),
@@ -117,7 +110,7 @@ def export_csv(slug: str):
 @bp.route("/<slug>/registrations.xlsx")
 def export_xlsx(slug: str):
     """The filtered list as an Excel workbook."""
-    edition = _edition_or_404(slug)
+    edition = edition_or_404(slug)
     table = admin.registrations_table(edition, _asked_filter(edition), ROLE_LABELS)
     return _download(exports.write_xlsx(table), exports.XLSX_TYPE, _list_filename(edition, "xlsx"))
 
@@ -132,7 +125,7 @@ def _session_or_404(edition, session_id: int):
 @bp.route("/<slug>/sessions/<int:session_id>/attendees.csv")
 def session_csv(slug: str, session_id: int):
     """A room host's list of one session as CSV: name, organisation, check-in."""
-    edition = _edition_or_404(slug)
+    edition = edition_or_404(slug)
     session = _session_or_404(edition, session_id)
     return _download(
         exports.write_csv(admin.session_table(session), _csv_delimiter()),
@@ -144,7 +137,7 @@ def session_csv(slug: str, session_id: int):
 @bp.route("/<slug>/sessions/<int:session_id>/attendees.xlsx")
 def session_xlsx(slug: str, session_id: int):
     """A room host's list of one session as an Excel workbook."""
-    edition = _edition_or_404(slug)
+    edition = edition_or_404(slug)
     session = _session_or_404(edition, session_id)
     return _download(
         exports.write_xlsx(admin.session_table(session)), exports.XLSX_TYPE, f"{session.slug}.xlsx"

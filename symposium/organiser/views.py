@@ -10,7 +10,7 @@ from symposium.mail import delivery, mailouts
 from symposium.mail import service as outbox
 from symposium.mail.models import Mailout, MessageStatus
 from symposium.mail.outbox import content
-from symposium.organiser.blueprint import organiser_blueprint
+from symposium.organiser.blueprint import edition_or_404, organiser_blueprint
 from symposium.organiser.forms import MailoutForm
 from symposium.program import service as program
 
@@ -71,17 +71,10 @@ def retry_message(message_id: int):
     return redirect(url_for(".outbox_message", message_id=message_id))
 
 
-def _edition_or_404(slug: str):
-    edition = program.edition_by_slug(slug, include_drafts=True)
-    if edition is None:
-        abort(404)
-    return edition
-
-
 @bp.route("/<slug>/mailouts/new", methods=["GET", "POST"])
 def new_mailout(slug: str):
     """Write to a group of attendees: compose, preview for one person, then send."""
-    edition = _edition_or_404(slug)
+    edition = edition_or_404(slug)
     form = MailoutForm().for_sessions(program.breakouts(edition))
     errors: dict = {}
     preview = None
