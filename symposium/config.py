@@ -23,8 +23,11 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_HEADERS_ENABLED": True,
     "PROGRAM_CACHE": True,
     "PRODUCTION": False,
-    #: where links in mail point when no request is at hand (worker, commands)
+    #: the site's public address: links in mail sent by the worker, and in the program feeds
     "BASE_URL": "http://127.0.0.1:5000",
+    #: who may show /<edition>/embed in a frame: CSP frame-ancestors sources, e.g.
+    #: "'self' https://www.example.nl"; every other page may be framed by the site only
+    "EMBED_FRAME_ANCESTORS": "'self'",
     "MAIL_SERVER": "127.0.0.1",
     "MAIL_PORT": 1025,
     "MAIL_USE_TLS": False,
@@ -43,6 +46,10 @@ DEFAULTS: dict[str, Any] = {
     "REMINDER_DAYS_BEFORE": 3,
     #: where `flask mail-catcher` keeps what it receives
     "MAIL_CATCHER_DIR": None,
+    #: the largest slides or hand-out a speaker can upload, in megabytes
+    "MAX_UPLOAD_MB": 25,
+    #: where uploaded materials and photos are kept; "materials" in the instance folder if None
+    "MATERIALS_FOLDER": None,
 }
 
 
@@ -54,11 +61,16 @@ def configure(app: Flask, overrides: dict[str, Any] | None) -> None:
         app.config.from_mapping(overrides)
 
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    if app.config.get("DATABASE_URL"):
+    # SYMPOSIUM_DATABASE_URL names the database, unless the caller (a test) names one.
+    if app.config.get("DATABASE_URL") and not (overrides or {}).get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         database = Path(app.instance_path) / "symposium.sqlite"
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{database}"
+    if not app.config.get("MAX_CONTENT_LENGTH"):
+        # Room beyond the file itself for the form's other fields and the multipart framing.
+        upload_bytes = int(float(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024)
+        app.config["MAX_CONTENT_LENGTH"] = upload_bytes + 256 * 1024
     if str(app.config["BASE_URL"]).startswith("https://"):
         app.config["SESSION_COOKIE_SECURE"] = True
     if not app.config.get("SECRET_KEY"):

@@ -6,6 +6,7 @@ builder turns into a `Mail` when the worker sends it (`queue_later`).
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, render_template, url_for
 from flask_babel import force_locale
@@ -39,8 +40,14 @@ def external_url(endpoint: str, **values) -> str:
     """An absolute URL for mail: the visitor's host in a request, else SYMPOSIUM_BASE_URL."""
     if has_request_context():
         return url_for(endpoint, _external=True, **values)
-    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-        return url_for(endpoint, _external=True, **values)
+    adapter = current_app.extensions.get("symposium.mail_urls")
+    if adapter is None:
+        base = urlsplit(current_app.config["BASE_URL"])
+        adapter = current_app.url_map.bind(
+            base.netloc, script_name=base.path or "/", url_scheme=base.scheme
+        )
+        current_app.extensions["symposium.mail_urls"] = adapter
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def render(mail: Mail) -> tuple[str, str, str]:
@@ -110,6 +117,8 @@ class Content:
     text: str
     html: str
     attachments: list[dict]
+    #: already in the outbox row (ready-made, or written when it was sent before)
+    stored: bool = False
 
 
 def content(message: OutboxMessage) -> Content | None:
@@ -120,6 +129,7 @@ def content(message: OutboxMessage) -> Content | None:
             message.text_body,
             message.html_body or "",
             message.attachments or [],
+            stored=True,
         )
     mail = BUILDERS[message.kind](message.refs or {})
     if mail is None:
