@@ -54,15 +54,20 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from symposium.accounts.views import bp as accounts
     from symposium.organiser.account_views import bp as organiser_accounts
+    from symposium.organiser.allocation_views import bp as organiser_allocation
     from symposium.organiser.checkin_views import bp as organiser_checkin
     from symposium.organiser.program_views import bp as organiser_program
     from symposium.organiser.question_views import bp as organiser_questions
     from symposium.organiser.registration_views import bp as organiser_registrations
+    from symposium.organiser.speaker_views import bp as organiser_speakers
     from symposium.organiser.views import bp as organiser
     from symposium.program.api import bp as program_api
+    from symposium.program.feed_views import bp as program_feeds
     from symposium.program.views import bp as program
     from symposium.registration.api import bp as registration_api
     from symposium.registration.views import bp as registration
+    from symposium.speakers.views import bp as speakers
+    from symposium.speakers.views import downloads as speaker_files
 
     app.register_blueprint(accounts)
     app.register_blueprint(organiser)
@@ -71,8 +76,13 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(organiser_checkin)
     app.register_blueprint(organiser_questions)
     app.register_blueprint(organiser_accounts)
+    app.register_blueprint(organiser_allocation)
+    app.register_blueprint(organiser_speakers)
     app.register_blueprint(program)
+    app.register_blueprint(program_feeds)
     app.register_blueprint(registration)
+    app.register_blueprint(speakers)
+    app.register_blueprint(speaker_files)
     app.register_blueprint(program_api)
     app.register_blueprint(registration_api)
     csrf.exempt(registration_api)
@@ -83,9 +93,15 @@ def register_error_handlers(app: Flask) -> None:
         def handler(error):
             if code == 500:
                 db.session.rollback()
+            # e.g. the Allow header of a 405
+            headers = [
+                (name, value)
+                for name, value in getattr(error, "get_headers", lambda: [])()
+                if name.lower() != "content-type"
+            ]
             if request.path.startswith("/api/"):
-                return jsonify(error=getattr(error, "name", "Error")), code
-            return render_template(f"errors/{code}.html", error=error), code
+                return jsonify(error=getattr(error, "name", "Error")), code, headers
+            return render_template(f"errors/{code}.html", error=error), code, headers
 
         return handler
 

@@ -58,6 +58,51 @@ def register(app: Flask) -> None:
 
         serve(host, port, directory or Path(current_app.instance_path) / "mail")
 
+    @app.cli.command("allocate")
+    @click.argument("edition")
+    @click.option(
+        "--commit",
+        is_flag=True,
+        help="Assign the seats, mail everyone and go over to first come, first served.",
+    )
+    def allocate_command(edition: str, commit: bool):
+        """Share out the seats of a ranked edition: a preview, or for real with --commit."""
+        from symposium.allocation import service
+        from symposium.audit.service import Actor
+        from symposium.program.service import edition_by_slug
+
+        found = edition_by_slug(edition, include_drafts=True)
+        if found is None:
+            raise click.ClickException(f"No edition {edition!r}.")
+        try:
+            if commit:
+                outcome = service.commit(found.id, Actor(None, "flask allocate"))
+            else:
+                outcome = service.preview(found.id)
+        except service.AllocationError as error:
+            raise click.ClickException(str(error.message)) from error
+        click.echo(
+            f"Edition {edition}: {outcome.people} people, {outcome.rankings} rankings "
+            f"(one per person and round), seed {outcome.seed}"
+        )
+        for rank, label in ((1, "first choice"), (2, "second choice"), (3, "third choice")):
+            click.echo(f"  {label:<14} {outcome.by_rank[rank]:>6}  {outcome.share(rank):5.1f}%")
+        click.echo(f"  {'none':<14} {outcome.none:>6}  {outcome.share(0):5.1f}%")
+        click.echo("Per session: seats given / seats to share out (first choices)")
+        for item in outcome.fill:
+            click.echo(
+                f"  {item.given:>4} / {item.seats:<4} ({item.first:>4})  {item.session.title}"
+            )
+        if commit:
+            click.echo(
+                f"Seats assigned; {outcome.mailed} mails queued. The seats left now go "
+                "first come, first served."
+            )
+        else:
+            click.echo(
+                "Preview only: nothing was saved. Run again with --commit to assign the seats."
+            )
+
     @app.cli.command("create-organiser")
     @click.argument("email")
     @click.option("--name", default="", help="The organiser's name.")

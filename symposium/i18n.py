@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from flask import current_app, has_request_context, request, session, url_for
-from flask_babel import get_locale, get_translations
+from flask_babel import get_locale, get_translations, gettext
 from flask_babel import lazy_gettext as _l
 
 _DAY = {"nl": "EEEE d MMMM y", "en": "EEEE d MMMM y"}
@@ -77,6 +77,28 @@ STATE_LABELS = {
 }
 
 
+#: what a message that is written when it is sent is about, until then
+MAIL_KIND_LABELS = {
+    "confirmation": _l("Confirmation"),
+    "choice_changed": _l("Program changed"),
+    "cancelled": _l("Cancellation"),
+    "waitlist_joined": _l("On a waiting list"),
+    "promoted": _l("A seat came free"),
+    "venue_promoted": _l("A place came free"),
+    "manage_link": _l("Link sent again"),
+    "reminder": _l("Reminder"),
+    "program_changed": _l("Change in the program"),
+}
+
+
+def mail_subject(message) -> str:
+    """A message's subject, or what it is about while it is still to be written."""
+    if message.subject:
+        return message.subject
+    about = MAIL_KIND_LABELS.get(message.kind, message.kind)
+    return f"{about} ({gettext('written when sent')})"
+
+
 def state_label(state) -> str:
     """'gepubliceerd' for EditionStatus.published, and so on."""
     value = getattr(state, "value", state)
@@ -113,6 +135,7 @@ def url_in_language(language: str) -> str:
 def register_template_helpers(app) -> None:
     app.jinja_env.filters.update(
         state=state_label,
+        mail_subject=mail_subject,
         day=format_day,
         short_day=format_short_day,
         time=format_time,

@@ -267,3 +267,37 @@ def test_retries_back_off_exponentially(app, make_edition, smtp_server):
 
     assert waits == [10, 20, 40]
     smtp_server.start()
+
+
+def test_an_address_outside_ascii_gets_its_mail(app, make_edition, smtp_server):
+    edition = make_edition()
+    service.register(edition.id, person(1, email="zoë.çelik@example.org", first_name="Zoë"))
+    service.register(edition.id, person(2))
+
+    assert deliver().sent == 2
+
+    assert {m["To"] for m in smtp_server.messages} == {
+        "zoë.çelik@example.org",
+        "person2@example.org",
+    }
+
+
+def test_a_message_that_cannot_be_written_does_not_hold_up_the_others(
+    app, make_edition, smtp_server
+):
+    app.config["MAIL_RETRY_SECONDS"] = 0
+    edition = make_edition()
+    service.register(edition.id, person(1))
+    service.register(edition.id, person(2))
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.recipient == "person1@example.org")
+        .values(kind="no-such-kind")
+    )
+    db.session.commit()
+
+    result = deliver()
+
+    assert (result.sent, result.retried) == (1, 1)
+    broken = next(m for m in outbox() if m.recipient == "person1@example.org")
+    assert broken.status == MessageStatus.queued and "KeyError" in broken.last_error

@@ -5,10 +5,10 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from symposium.extensions import db
-from symposium.program.models import UTCDateTime, utcnow
+from symposium.program.models import Person, UTCDateTime, utcnow
 
 
 class Role(enum.StrEnum):
@@ -26,6 +26,14 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str | None] = mapped_column(sa.String(300))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: the speaker entry (name, sessions) a speaker's account belongs to
+    person_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("person.id", ondelete="SET NULL"), unique=True
+    )
+    #: the language of the mail a speaker gets: "nl" or "en"
+    locale: Mapped[str] = mapped_column(sa.String(5), default="nl", server_default="nl")
+
+    person: Mapped[Person | None] = relationship()
 
     @property
     def is_active(self) -> bool:

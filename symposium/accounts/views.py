@@ -2,7 +2,7 @@
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from symposium.accounts import service
 from symposium.accounts.forms import SignInForm
@@ -39,7 +39,8 @@ def sign_in():
 @bp.post("/sign-out")
 def sign_out():
     """Sign out."""
+    speaker = current_user.is_authenticated and not current_user.is_organiser
     logout_user()
     session.clear()
     flash(_("You are signed out."), "success")
-    return redirect(url_for(".sign_in"))
+    return redirect(url_for("speakers.sign_in" if speaker else ".sign_in"))

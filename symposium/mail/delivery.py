@@ -14,10 +14,11 @@ from datetime import UTC, datetime, timedelta
 from email import encoders
 from email.charset import QP, Charset
 from email.header import Header
-from email.message import Message
+from email.message import EmailMessage, Message
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
+from email.policy import SMTP
 from email.utils import formatdate, make_msgid
 
 import sqlalchemy as sa
@@ -57,6 +58,8 @@ def build_email(message: OutboxMessage, sender: str, written: Content | None = N
     about 2 ms a message, more than the SMTP conversation itself on loopback.
     """
     written = written or content(message)
+    if not (message.recipient.isascii() and sender.isascii()):
+        return _build_international(message, sender, written)
     charset = _utf8_quoted_printable()
     alternatives = MIMEMultipart("alternative")
     alternatives.attach(MIMEText(written.text, "plain", charset))
@@ -80,6 +83,29 @@ def build_email(message: OutboxMessage, sender: str, written: Content | None = N
     email["Date"] = formatdate(localtime=False)
     email["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].strip(">") or None)
     email["X-Symposium-Key"] = message.dedupe_key
+    return email
+
+
+def _build_international(message: OutboxMessage, sender: str, written: Content) -> EmailMessage:
+    """For an address outside ASCII (zoë@...), which only the modern policy can send
+    (SMTPUTF8); slower to build, so kept for the few messages that need it."""
+    email = EmailMessage(policy=SMTP)
+    email["From"] = sender
+    email["To"] = message.recipient
+    email["Subject"] = written.subject
+    email["Date"] = formatdate(localtime=False)
+    email["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].strip(">") or None)
+    email["X-Symposium-Key"] = message.dedupe_key
+    email.set_content(written.text)
+    email.add_alternative(written.html, subtype="html")
+    for attachment in written.attachments:
+        maintype, subtype = attachment["content_type"].split("/", 1)
+        email.add_attachment(
+            attachment["content"].encode(),
+            maintype=maintype,
+            subtype=subtype,
+            filename=attachment["filename"],
+        )
     return email
 
 
@@ -188,9 +214,13 @@ def deliver_due(batch_size: int = 50, should_stop=lambda: False) -> BatchResult:
         with Connection(smtp) as connection:
             while pending and not should_stop():
                 message_id = pending[0]
-                recipient, email, written = emails[message_id]
+                recipient, email, written, problem = emails[message_id]
                 if email is None:
-                    status = _record(message_id, "nothing to send: it was removed", final=True)
+                    status = (
+                        _record(message_id, problem)
+                        if problem
+                        else _record(message_id, "nothing to send: it was removed", final=True)
+                    )
                     pending.pop(0)
                     _count(result, status)
                     continue
@@ -200,6 +230,11 @@ def deliver_due(batch_size: int = 50, should_stop=lambda: False) -> BatchResult:
                     status = _record(message_id, f"recipient refused: {error.recipients}")
                 except smtplib.SMTPResponseException as error:
                     status = _record(message_id, f"{error.smtp_code} {error.smtp_error!r}")
+                except (smtplib.SMTPServerDisconnected, OSError):
+                    raise  # the connection is gone: handled for the whole batch below
+                except Exception as error:  # one message's fault must not stop the outbox
+                    log.exception("could not send message %s", message_id)
+                    status = _record(message_id, f"{type(error).__name__}: {error}")
                 else:
                     status = _record(message_id, None, written)
                 pending.pop(0)
@@ -217,15 +252,20 @@ def deliver_due(batch_size: int = 50, should_stop=lambda: False) -> BatchResult:
 
 def _write_batch(message_ids: list[int], sender: str) -> dict[int, tuple]:
     """Every claimed message written and built in one read, before the SMTP conversation:
-    (recipient, email or None when there is nothing left to send, what it says)."""
+    (recipient, email, what it says, the problem when it could not be written)."""
     messages = db.session.scalars(
         sa.select(OutboxMessage).where(OutboxMessage.id.in_(message_ids))
     ).all()
     emails = {}
     for message in messages:
-        written = content(message)
-        email = build_email(message, sender, written) if written is not None else None
-        emails[message.id] = (message.recipient, email, written)
+        try:
+            written = content(message)
+            email = build_email(message, sender, written) if written is not None else None
+        except Exception as error:  # one message's fault must not stop the outbox
+            log.exception("could not write message %s", message.id)
+            emails[message.id] = (message.recipient, None, None, f"{type(error).__name__}: {error}")
+        else:
+            emails[message.id] = (message.recipient, email, written, None)
     db.session.rollback()  # no transaction held open while talking to SMTP
     return emails
 

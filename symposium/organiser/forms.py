@@ -44,7 +44,7 @@ class MailoutForm(ServiceForm):
 
     def selected_session(self) -> int | None:
         value = self.session_id.data or ""
-        return int(value) if value.isdigit() and len(value) < 10 else None
+        return int(value) if value.isdecimal() and len(value) < 10 else None
 
 
 QUESTION_KINDS = {

@@ -200,7 +200,7 @@ def _session_form(current: Edition, values=None) -> SessionForm:
 
 def _round_id_arg() -> int | None:
     value = request.args.get("round_id", "")
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    return int(value) if value.isdecimal() and len(value) < 10 else None
 
 
 @bp.route("/<slug>/sessions/new", methods=["GET", "POST"])

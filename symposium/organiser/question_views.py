@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 
 from symposium.accounts.access import current_actor
 from symposium.organiser.blueprint import edition_or_404, organiser_blueprint
-from symposium.organiser.forms import QuestionForm
+from symposium.organiser.forms import QUESTION_KINDS, QuestionForm
 from symposium.registration import questions
 from symposium.registration.service import edition_questions
 
@@ -38,6 +38,7 @@ def question_list(slug: str):
         "organiser/questions.html",
         edition=edition,
         questions=edition_questions(edition.id),
+        kinds=QUESTION_KINDS,
         form=form,
         errors=errors,
     )

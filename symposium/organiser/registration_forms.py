@@ -27,7 +27,7 @@ NO_SESSION = "none"
 
 
 def _as_id(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) < 10 else None
+    return int(value) if value and value.isdecimal() and len(value) < 10 else None
 
 
 class RegistrationFilterForm(FlaskForm):

@@ -30,7 +30,7 @@ def _registration_or_404(registration_id: int):
 
 def _page_number() -> int:
     page = request.args.get("page", "1")
-    return int(page) if page.isdigit() and len(page) < 7 else 1
+    return int(page) if page.isdecimal() and len(page) < 7 else 1
 
 
 def _filter_form(rounds) -> RegistrationFilterForm:

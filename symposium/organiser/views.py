@@ -42,7 +42,7 @@ def outbox_list():
         "organiser/outbox.html",
         outbox=outbox.outbox_page(
             MessageStatus(status) if status in MessageStatus.__members__ else None,
-            int(page) if page.isdigit() and len(page) < 7 else 1,
+            int(page) if page.isdecimal() and len(page) < 7 else 1,
         ),
         status=status if status in MessageStatus.__members__ else None,
         statuses=MessageStatus,

@@ -268,7 +268,7 @@ class _Fields:
             if required is not None:
                 self.add(name, required)
             return None
-        if not value.isascii() or not value.isdigit():
+        if not value.isascii() or not value.isdecimal():
             self.add(name, _l("Enter a whole number, like 25."))
             return None
         number = int(value)
@@ -1095,7 +1095,7 @@ def _session_fields(edition: Edition, data: SessionData, session: Session | None
     speakers = list(
         db.session.scalars(
             sa.select(Person).where(
-                Person.id.in_([int(v) for v in wanted if v.isdigit() and len(v) < 10])
+                Person.id.in_([int(v) for v in wanted if v.isdecimal() and len(v) < 10])
             )
         )
     )
@@ -1267,7 +1267,7 @@ def _move_target(session: Session, target_id) -> Session:
     target_id = target_id.strip() if isinstance(target_id, str) else ""
     target = (
         db.session.get(Session, int(target_id))
-        if target_id.isdigit() and len(target_id) < 10
+        if target_id.isdecimal() and len(target_id) < 10
         else None
     )
     if (

@@ -1,10 +1,16 @@
 """JSON face of the program: editions and their rounds with live seat counts."""
 
-from flask import Blueprint, abort, jsonify, url_for
+from pathlib import Path
+
+from flask import Blueprint, abort, jsonify, send_file, url_for
 
 from symposium.program import service
+from symposium.program.http_cache import conditional, program_etag
 
 bp = Blueprint("program_api", __name__, url_prefix="/api/v1")
+
+#: the API's description (OpenAPI 3), kept beside the code it describes
+OPENAPI = Path(__file__).resolve().parents[1] / "openapi.json"
 
 
 def _session_json(item: service.SessionItem, seats: service.Seats) -> dict:
@@ -48,14 +54,15 @@ def edition(slug: str):
     if found is None:
         abort(404)
     program = service.program(found)
-    return jsonify(
+    registration_open = service.registration_state(found).open
+    response = jsonify(
         slug=found.slug,
         title=found.title,
         starts_at=found.starts_at.isoformat(),
         ends_at=found.ends_at.isoformat(),
         venue=found.venue,
         timezone=found.timezone,
-        registration_open=service.registration_state(found).open,
+        registration_open=registration_open,
         plenaries=[
             _session_json(item, program.seats[item.id]) for item in program.structure.plenaries
         ],
@@ -72,3 +79,13 @@ def edition(slug: str):
             for round_ in program.structure.rounds
         ],
     )
+    etag = program_etag("api", program, "", registration_open)
+    return conditional(response, ("api", found.id), etag, vary=())
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The API described in OpenAPI 3: its operations, answers and their shapes."""
+    response = send_file(OPENAPI, mimetype="application/json")
+    response.access_control_allow_origin = "*"
+    return response

@@ -25,6 +25,14 @@ class SessionKind(enum.StrEnum):
     breakout = "breakout"
 
 
+class SummaryStatus(enum.StrEnum):
+    """A session summary is written (draft), handed in (submitted), then made public."""
+
+    draft = "draft"
+    submitted = "submitted"
+    published = "published"
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -69,6 +77,10 @@ class Edition(db.Model):
     allocation_mode: Mapped[AllocationMode] = mapped_column(
         sa.Enum(AllocationMode, native_enum=False, length=20), default=AllocationMode.first_come
     )
+    #: ranked mode: people rank sessions until then; the seats are shared out after it
+    preferences_close_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: orders the people for the allocation's tie-breaks, so a preview and the commit agree
+    allocation_seed: Mapped[int] = mapped_column(default=0, server_default="0")
     status: Mapped[EditionStatus] = mapped_column(
         sa.Enum(EditionStatus, native_enum=False, length=20), default=EditionStatus.draft
     )
@@ -76,6 +88,8 @@ class Edition(db.Model):
     description: Mapped[str] = mapped_column(sa.Text, default="")
     #: bumped whenever the program changes; cached program pages are keyed on it
     program_version: Mapped[int] = mapped_column(default=1)
+    #: speakers see their attendees' names and organisations (never their addresses)
+    speakers_see_attendees: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     rounds: Mapped[list["Round"]] = relationship(
         back_populates="edition", order_by="Round.starts_at", cascade="all, delete-orphan"
@@ -123,6 +137,9 @@ class Person(db.Model):
     affiliation: Mapped[str] = mapped_column(sa.String(200), default="")
     bio: Mapped[str] = mapped_column(sa.Text, default="")
     email: Mapped[str | None] = mapped_column(sa.String(254))
+    #: sha256 of the photo in the file store (speakers.service); None without a photo
+    photo_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    photo_type: Mapped[str | None] = mapped_column(sa.String(40))
 
     sessions: Mapped[list["Session"]] = relationship(
         secondary=session_speaker, back_populates="speakers"
@@ -153,14 +170,30 @@ class Session(db.Model):
     taken: Mapped[int] = mapped_column(default=0)
     #: people on the waiting list, kept beside `taken` so the program needs no count query
     waiting: Mapped[int] = mapped_column(default=0)
+    #: Markdown, written by a speaker or the note-taker; public once published
     summary: Mapped[str] = mapped_column(sa.Text, default="")
+    summary_status: Mapped[SummaryStatus] = mapped_column(
+        sa.Enum(SummaryStatus, native_enum=False, length=20),
+        default=SummaryStatus.draft,
+        server_default=SummaryStatus.draft.value,
+    )
+    #: why an organiser sent the summary back; cleared when it is submitted again
+    summary_remark: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    #: someone other than the speakers whom the organisers asked to write the summary
+    summary_note_taker_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("person.id", ondelete="SET NULL")
+    )
+    summary_submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     summary_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: when the published summary was mailed to the session's attendees
+    summary_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     edition: Mapped[Edition] = relationship(back_populates="sessions")
     round: Mapped[Round | None] = relationship(back_populates="sessions")
     speakers: Mapped[list[Person]] = relationship(
         secondary=session_speaker, back_populates="sessions", order_by="Person.name"
     )
+    note_taker: Mapped[Person | None] = relationship(foreign_keys=[summary_note_taker_id])
 
     __table_args__ = (
         sa.UniqueConstraint("edition_id", "slug", name="uq_session_edition_slug"),

@@ -281,3 +281,11 @@ def session_by_slug(edition: Edition, slug: str) -> Session | None:
 def bump_program_version(edition: Edition) -> None:
     """Call after changing an edition's program, so cached structures are read anew."""
     edition.program_version = Edition.program_version + 1
+
+
+def session_abstracts(edition: Edition) -> dict[int, str]:
+    """Per session id its abstract: the feeds tell them, the cached structure leaves them out."""
+    rows = db.session.execute(
+        sa.select(Session.id, Session.abstract).where(Session.edition_id == edition.id)
+    )
+    return {session_id: abstract for session_id, abstract in rows}

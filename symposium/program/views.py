@@ -2,13 +2,16 @@
 
 import re
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, abort, make_response, redirect, render_template, url_for
 from flask_babel import get_translations
 from markupsafe import Markup, escape
 
 from symposium.i18n import current_language, describe_seats
 from symposium.program import service
-from symposium.program.models import Edition
+from symposium.program.http_cache import conditional, program_etag, shows_personal_parts
+from symposium.program.models import Edition, SummaryStatus
+from symposium.speakers import service as speakers
+from symposium.speakers.models import Visibility
 
 bp = Blueprint("program", __name__)
 
@@ -64,18 +67,29 @@ def program(slug: str):
     """The program: plenaries, and per round its breakouts with seats left."""
     edition = edition_or_404(slug)
     program = service.program(edition)
-    return render_template(
-        "program/program.html",
-        edition=edition,
-        timeline=_timeline(program),
-        registration=service.registration_state(edition),
-        venue_full=service.venue_is_full(edition),
+    state = service.registration_state(edition)
+    venue_full = service.venue_is_full(edition)
+    # Asked before rendering: showing a flash message takes it out of the session.
+    personal = shows_personal_parts()
+    response = make_response(
+        render_template(
+            "program/program.html",
+            edition=edition,
+            timeline=_timeline(program),
+            registration=state,
+            venue_full=venue_full,
+        )
     )
+    if personal:
+        return response
+    language = current_language()
+    etag = program_etag("program", program, language, state.open, str(state.message), venue_full)
+    return conditional(response, ("program", edition.id, language), etag, private=True)
 
 
 @bp.route("/<slug>/sessions/<session_slug>")
 def session(slug: str, session_slug: str):
-    """One session: abstract, speakers, room, time and seats."""
+    """One session: abstract, speakers, room, time, seats, materials and its summary."""
     edition = edition_or_404(slug)
     found = service.session_by_slug(edition, session_slug)
     if found is None:
@@ -86,6 +100,10 @@ def session(slug: str, session_slug: str):
         session=found,
         seats=service.session_seats(found),
         registration=service.registration_state(edition),
+        materials=speakers.materials_of(found, [Visibility.public]),
+        summary=speakers.render_summary(found.summary)
+        if found.summary_status == SummaryStatus.published
+        else None,
     )
 
 

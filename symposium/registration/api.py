@@ -2,6 +2,7 @@
 
 from flask import Blueprint, abort, jsonify, request
 
+from symposium.allocation.service import is_ranked
 from symposium.i18n import current_language
 from symposium.program.service import edition_by_slug
 from symposium.registration import service
@@ -21,6 +22,11 @@ TEXT_FIELDS = (
 )
 
 
+def _is_id(key: str) -> bool:
+    """A database id written out: ASCII digits only ("²" is a digit to str.isdigit)."""
+    return key.isascii() and key.isdecimal() and len(key) < 10
+
+
 def _parse(data: dict) -> tuple[service.RegistrationRequest, dict[str, list]]:
     """Types first: the service's rules expect text, booleans and ids."""
     errors: dict[str, list] = {}
@@ -38,7 +44,7 @@ def _parse(data: dict) -> tuple[service.RegistrationRequest, dict[str, list]]:
         else:
             errors[name] = [service.TYPE_MESSAGES["boolean"]]
     answers = data.get("answers", {})
-    if not isinstance(answers, dict) or not all(key.isdigit() and len(key) < 10 for key in answers):
+    if not isinstance(answers, dict) or not all(_is_id(key) for key in answers):
         errors["answers"] = [service.TYPE_MESSAGES["answers"]]
     else:
         wanted.answers = {int(key): value for key, value in answers.items()}
@@ -47,7 +53,7 @@ def _parse(data: dict) -> tuple[service.RegistrationRequest, dict[str, list]]:
         errors["choices"] = [service.TYPE_MESSAGES["choices"]]
         return wanted, errors
     for round_key, session_id in choices.items():
-        if not round_key.isdigit() or len(round_key) > 9:
+        if not _is_id(round_key):
             errors.setdefault("choices", []).append(service.TYPE_MESSAGES["choices"])
         elif session_id is not None and (
             isinstance(session_id, bool) or not isinstance(session_id, int)
@@ -55,7 +61,28 @@ def _parse(data: dict) -> tuple[service.RegistrationRequest, dict[str, list]]:
             errors[f"choices.{round_key}"] = [service.TYPE_MESSAGES["choices"]]
         else:
             wanted.choices[int(round_key)] = service.RoundRequest(session_id=session_id)
+    _parse_rankings(data, wanted, errors)
     return wanted, errors
+
+
+def _parse_rankings(data: dict, wanted: service.RegistrationRequest, errors: dict) -> None:
+    """`"rankings": {"<round id>": [session id, ...]}`, best first, for ranked editions."""
+    rankings = data.get("rankings", {})
+    message = service.TYPE_MESSAGES["rankings"]
+    if not isinstance(rankings, dict):
+        errors["rankings"] = [message]
+        return
+    for round_key, ranking in rankings.items():
+        if not _is_id(round_key):
+            errors["rankings"] = [message]
+        elif not isinstance(ranking, list) or not all(
+            isinstance(session_id, int) and not isinstance(session_id, bool)
+            for session_id in ranking
+        ):
+            errors[f"choices.{round_key}"] = [message]
+        else:
+            round_id = int(round_key)
+            wanted.choices.setdefault(round_id, service.RoundRequest()).ranking = tuple(ranking)
 
 
 def _messages(errors: dict[str, list]) -> dict[str, list[str]]:
@@ -82,12 +109,19 @@ def create_registration(slug: str):
         return jsonify(error=str(error.message)), 409
     except service.RegistrationClosed as error:
         return jsonify(error=str(error.message)), 403
-    return jsonify(
-        status=registration.status.value,
-        choices=[
+    answer = {
+        "status": registration.status.value,
+        "choices": [
             {"round_id": c.round_id, "session_id": c.session_id, "state": c.state.value}
             for c in registration.choices
             if c.state in (ChoiceState.confirmed, ChoiceState.waitlisted)
         ],
-        manage_url=manage_url(registration),
-    ), 201
+        "manage_url": manage_url(registration),
+    }
+    if is_ranked(edition):
+        answer["rankings"] = [
+            {"round_id": c.round_id, "session_id": c.session_id, "rank": c.rank}
+            for c in registration.choices
+            if c.state == ChoiceState.ranked
+        ]
+    return jsonify(answer), 201

@@ -7,6 +7,7 @@ from wtforms import BooleanField, EmailField, SelectField, StringField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length
 
+from symposium.allocation.service import MAX_RANKS, is_ranked, preferences_state
 from symposium.forms import ServiceForm
 from symposium.program.models import Edition
 from symposium.registration.models import ROLES, Question, QuestionKind
@@ -48,7 +49,10 @@ class RegistrationForm(ServiceForm):
     def round_requests(
         self, edition: Edition, formdata: MultiDict
     ) -> tuple[dict[int, RoundRequest], dict[str, list]]:
-        """Per round: the radio (a session or none) and at most one waiting list."""
+        """Per round: the radio (a session or none) and at most one waiting list; in ranked
+        mode, the ranking (see `ranking_requests`)."""
+        if is_ranked(edition):
+            return ranking_requests(edition, formdata)
         choices: dict[int, RoundRequest] = {}
         errors: dict[str, list] = {}
         for round_ in edition.rounds:
@@ -101,8 +105,50 @@ class RegistrationForm(ServiceForm):
         )
 
 
+def rank_fields(round_id: int, sessions: int) -> list[str]:
+    """The names of a round's selects: a first, second and third choice (fewer sessions, fewer
+    selects)."""
+    return [f"rank-{round_id}-{rank}" for rank in range(1, min(MAX_RANKS, sessions) + 1)]
+
+
+def ranking_requests(
+    edition: Edition, formdata: MultiDict
+) -> tuple[dict[int, RoundRequest], dict[str, list]]:
+    """Per round the sessions ranked, best first; nothing once preferences have closed."""
+    choices: dict[int, RoundRequest] = {}
+    errors: dict[str, list] = {}
+    if not preferences_state(edition).open:
+        return choices, errors
+    for round_ in edition.rounds:
+        if not round_.sessions:
+            continue
+        ranking, problems = read_ranking(round_, formdata)
+        if problems:
+            errors[f"choices.{round_.id}"] = problems
+        choices[round_.id] = RoundRequest(ranking=ranking)
+    return choices, errors
+
+
+def read_ranking(round_, formdata: MultiDict) -> tuple[tuple[int, ...], list]:
+    """One round's selects: the first choice is a session or, said outright, none; "none"
+    in a later select leaves it out. Whether the sessions may be ranked is the service's."""
+    picks = [formdata.get(name, "") for name in rank_fields(round_.id, len(round_.sessions))]
+    later = [pick for pick in picks[1:] if pick not in ("", NO_SESSION)]
+    problems = []
+    if picks[0] == "":
+        problems.append(
+            _l("Choose your first choice, or no session, for %(round)s.", round=round_.name)
+        )
+    elif picks[0] == NO_SESSION and later:
+        problems.append(_l("Choose a first choice before a second or third."))
+    ranking = tuple(_as_id(pick) for pick in picks if pick not in ("", NO_SESSION))
+    if -1 in ranking:
+        problems.append(_l("Choose a session of this round."))
+    return ranking, problems
+
+
 def _as_id(value: str) -> int:
-    return int(value) if value.isdigit() and len(value) < 10 else -1
+    return int(value) if value.isascii() and value.isdecimal() and len(value) < 10 else -1
 
 
 class ManageLinkForm(FlaskForm):

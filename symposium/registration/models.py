@@ -23,6 +23,9 @@ class ChoiceState(enum.StrEnum):
     waitlisted = "waitlisted"
     #: given up: changed to another session, left the waiting list or cancelled
     declined = "declined"
+    #: a wish in ranked mode, `rank` 1..3; holds no seat and is on no waiting list until
+    #: the allocation turns it into a confirmed choice (and declines the rest)
+    ranked = "ranked"
 
 
 ROLES = (
@@ -114,7 +117,8 @@ _waitlisted = sa.text("state = 'waitlisted'")
 
 
 class Choice(db.Model):
-    """A breakout a registration holds (confirmed) or waits for (waitlisted) in one round."""
+    """A breakout a registration holds (confirmed), waits for (waitlisted) or ranks (ranked)
+    in one round."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     registration_id: Mapped[int] = mapped_column(

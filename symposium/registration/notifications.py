@@ -39,9 +39,17 @@ SUBJECTS = {
     "manage_link": lambda r, x: _("Your link for %(title)s", title=r.edition.title),
     "reminder": lambda r, x: _("See you soon at %(title)s", title=r.edition.title),
     "program_changed": lambda r, x: _("Change in the program: %(title)s", title=x["session"].title),
+    "allocated": lambda r, x: _("Your seats for %(title)s", title=r.edition.title),
 }
 #: these carry the personal program as a calendar file
-WITH_CALENDAR = {"confirmation", "choice_changed", "promoted", "venue_promoted", "reminder"}
+WITH_CALENDAR = {
+    "confirmation",
+    "choice_changed",
+    "promoted",
+    "venue_promoted",
+    "reminder",
+    "allocated",
+}
 
 
 def _queue(kind: str, key: str, registration: Registration, **refs) -> None:
@@ -166,3 +174,8 @@ def program_changed(registration: Registration, session: Session, changes: list,
         session_id=session.id,
         changes=[[str(part) for part in change] for change in changes],
     )
+
+
+def allocated(registration: Registration, key: str) -> None:
+    """The seats the ranked allocation gave, as the personal program; `key` names the run."""
+    _queue("allocated", f"allocated:{registration.id}:{key}", registration)

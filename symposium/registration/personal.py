@@ -1,6 +1,6 @@
 """One person's program: what they hold and wait for, their link and their calendar."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask import current_app
@@ -18,6 +18,8 @@ class RoundPlan:
     held: Session | None
     waiting_for: Session | None
     waiting_position: int | None
+    #: in ranked mode, the sessions ranked in this round, best first
+    ranking: list[Session] = field(default_factory=list)
 
 
 @dataclass
@@ -48,18 +50,28 @@ def active_choice(registration: Registration, round_id: int, state: ChoiceState)
 
 
 def personal_program(registration: Registration) -> PersonalProgram:
-    """Plenaries, and per round the session held and the waiting list joined with its place."""
+    """Plenaries, and per round the session held, the waiting list joined with its place,
+    and the sessions ranked."""
     edition = registration.edition
     plans = []
     for round_ in edition.rounds:
         held = active_choice(registration, round_.id, ChoiceState.confirmed)
         waiting = active_choice(registration, round_.id, ChoiceState.waitlisted)
+        ranked = sorted(
+            (
+                c
+                for c in registration.choices
+                if c.round_id == round_.id and c.state == ChoiceState.ranked
+            ),
+            key=lambda choice: (choice.rank, choice.id),
+        )
         plans.append(
             RoundPlan(
                 round=round_,
                 held=held.session if held else None,
                 waiting_for=waiting.session if waiting else None,
                 waiting_position=waitlist_position(waiting) if waiting else None,
+                ranking=[choice.session for choice in ranked],
             )
         )
     plenaries = [s for s in edition.sessions if s.kind == SessionKind.plenary]

@@ -16,12 +16,13 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from symposium.allocation import service as allocation
 from symposium.audit import service as audit
 from symposium.audit.service import Actor
 from symposium.database import in_transaction
 from symposium.extensions import db
 from symposium.mail.models import OutboxMessage
-from symposium.program.models import Edition, EditionStatus, Session, SessionKind
+from symposium.program.models import AllocationMode, Edition, EditionStatus, Session, SessionKind
 from symposium.program.service import program_structure, registration_state, versioned
 from symposium.registration import notifications, seats
 from symposium.registration.models import (
@@ -41,10 +42,12 @@ from symposium.registration.tokens import read_manage_token, secrets_match
 
 @dataclass
 class RoundRequest:
-    """What a person asks for in one round: a seat, and optionally a waiting list."""
+    """What a person asks for in one round: a seat, and optionally a waiting list; or, when
+    the edition shares out its seats after a deadline, a ranking (session ids, best first)."""
 
     session_id: int | None = None
     waitlist_session_id: int | None = None
+    ranking: tuple[int, ...] = ()
 
 
 @dataclass
@@ -130,6 +133,7 @@ TYPE_MESSAGES = {
     "boolean": _l("Answer true or false."),
     "choices": _l("Give the choices as an object from round id to session id."),
     "answers": _l("Give the answers as an object from question id to answer."),
+    "rankings": _l("Give the rankings as an object from round id to a list of session ids."),
 }
 
 
@@ -183,6 +187,13 @@ def validate(edition: Edition, request: RegistrationRequest) -> dict[str, list]:
                 add(key, _l("Choose a session of this round."))
         if wanted.session_id is not None and wanted.session_id == wanted.waitlist_session_id:
             add(key, _l("Choose another session than the one you wait for."))
+        if edition.allocation_mode == AllocationMode.ranked:
+            if wanted.session_id is not None or wanted.waitlist_session_id is not None:
+                add(key, _l("Rank sessions instead: the seats are shared out after a deadline."))
+            for problem in allocation.ranking_problems(wanted.ranking, in_round):
+                add(key, problem)
+        elif wanted.ranking:
+            add(key, _l("Seats are given out first come, first served: choose one session."))
     return errors
 
 
@@ -291,12 +302,24 @@ def register(
 
 def _register(edition_id: int, request: RegistrationRequest, now: datetime) -> Registration:
     edition = db.session.get(Edition, edition_id)
+    ranks = any(wanted.ranking for wanted in request.choices.values())
+    if ranks:
+        # Wait for an allocation being committed; then see the edition as it left it.
+        db.session.refresh(edition, with_for_update=True)
     errors = validate(edition, request)
     if errors:
         raise InvalidRegistration(errors)
     state = registration_state(edition, now)
     if not state.open:
         raise RegistrationClosed(state.message)
+    if ranks and not (preferences := allocation.preferences_state(edition, now)).open:
+        raise InvalidRegistration(
+            {
+                f"choices.{round_id}": [preferences.message]
+                for round_id, wanted in request.choices.items()
+                if wanted.ranking
+            }
+        )
 
     email_key = normalise_email(request.email)
     exists = db.session.scalar(
@@ -327,7 +350,10 @@ def _register(edition_id: int, request: RegistrationRequest, now: datetime) -> R
     )
     db.session.add(registration)
     db.session.flush()
-    if has_place:
+    if has_place and edition.allocation_mode == AllocationMode.ranked:
+        for round_id in sorted(request.choices):
+            allocation.store_ranking(registration, round_id, request.choices[round_id].ranking)
+    elif has_place:
         # Rounds in a fixed order, so concurrent sign-ups lock session rows alike.
         for round_id in sorted(request.choices):
             _take_round(registration, round_id, request.choices[round_id])
@@ -367,11 +393,14 @@ def _breakout_of_round(registration: Registration, round_id: int, session_id: in
 
 
 def _require_confirmed(registration: Registration) -> None:
-    """Sessions can be chosen while sign-up is open, by people with a place at the venue."""
+    """Sessions can be chosen while sign-up is open, by people with a place at the venue,
+    unless the seats are shared out after a deadline (then people rank sessions instead)."""
     if registration.status != RegistrationStatus.confirmed:
         raise NotAllowed(_l("Only a confirmed registration can choose sessions."))
     if not registration_state(registration.edition).open:
         raise NotAllowed(_l("Sessions can no longer be changed."))
+    if registration.edition.allocation_mode == AllocationMode.ranked:
+        raise NotAllowed(_l("The seats are shared out after the deadline: rank sessions instead."))
 
 
 def change_choice(
@@ -498,7 +527,7 @@ def cancel(registration_id: int, actor: Actor | None = None) -> list[Choice]:
         for choice in registration.choices:
             if choice.state == ChoiceState.confirmed:
                 freed.append(choice.session_id)
-            if choice.state in (ChoiceState.confirmed, ChoiceState.waitlisted):
+            if choice.state in (ChoiceState.confirmed, ChoiceState.waitlisted, ChoiceState.ranked):
                 seats.decline(choice)
         notifications.cancelled(registration)
         promoted = seats.fill_freed_seats(freed)

@@ -2,6 +2,7 @@
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -13,13 +14,28 @@ from flask import (
 )
 from flask_babel import gettext as _
 
+from symposium.allocation import service as allocation
 from symposium.i18n import current_language
 from symposium.program import service as program_service
+from symposium.program.http_cache import conditional, tag
 from symposium.program.views import edition_or_404
 from symposium.registration import service
-from symposium.registration.forms import NO_SESSION, ManageLinkForm, RegistrationForm
+from symposium.registration.calendar import personal_calendar
+from symposium.registration.forms import (
+    NO_SESSION,
+    ManageLinkForm,
+    RegistrationForm,
+    rank_fields,
+    read_ranking,
+)
 from symposium.registration.models import Registration, RegistrationStatus
-from symposium.registration.personal import manage_token, manage_url, personal_program
+from symposium.registration.personal import (
+    PersonalProgram,
+    manage_token,
+    manage_url,
+    personal_program,
+)
+from symposium.speakers import service as speakers
 
 bp = Blueprint("registration", __name__)
 
@@ -69,6 +85,8 @@ def register(slug: str):
         picked=request.form,
         no_session=NO_SESSION,
         questions=questions,
+        preferences=allocation.preferences_state(edition),
+        rank_fields=rank_fields,
     )
 
 
@@ -102,6 +120,27 @@ def manage(token: str):
         just_registered=bool(get_flashed_messages(category_filter=["registered"])),
         manage_link=manage_url(registration),
         statuses=RegistrationStatus,
+        materials=speakers.materials_for_attendee(registration),
+        preferences=allocation.preferences_state(edition),
+        rank_fields=rank_fields,
+        no_session=NO_SESSION,
+    )
+
+
+@bp.route("/r/<token>/calendar.ics")
+def calendar(token: str):
+    """The personal program as a calendar: plenaries and the breakouts with a seat."""
+    registration = registration_or_404(token)
+    plan = personal_program(registration)
+    if registration.status != RegistrationStatus.confirmed:
+        # No place (yet, or any more): an empty calendar, so subscribed apps drop the events.
+        plan = PersonalProgram(plenaries=[], rounds=[])
+    body = personal_calendar(registration, plan, manage_url(registration))
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = 'attachment; filename="programma.ics"'
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return conditional(
+        response, ("personal-calendar", registration.id), tag(body), vary=(), private=True
     )
 
 
@@ -124,6 +163,28 @@ def change_choice(token: str, round_id: int):
         flash(error.message, "error")
     else:
         flash(_("Your change has been saved."), "success")
+    return _back(token, round_id)
+
+
+@bp.post("/r/<token>/rounds/<int:round_id>/ranking")
+def change_ranking(token: str, round_id: int):
+    """Rank other sessions in a round, until the deadline for preferences."""
+    registration = registration_or_404(token)
+    round_ = next((r for r in registration.edition.rounds if r.id == round_id), None)
+    if round_ is None:
+        abort(404)
+    ranking, problems = read_ranking(round_, request.form)
+    try:
+        if problems:
+            raise allocation.InvalidRanking({f"choices.{round_id}": problems})
+        allocation.change_ranking(registration.id, round_id, ranking)
+    except allocation.InvalidRanking as error:
+        for message in error.errors.get(f"choices.{round_id}", []):
+            flash(str(message), "error")
+    except allocation.AllocationError as error:
+        flash(error.message, "error")
+    else:
+        flash(_("Your preferences have been saved."), "success")
     return _back(token, round_id)
 
 
@@ -169,6 +230,6 @@ def cancel(token: str):
 
 
 def _session_id_or_400(value: str) -> int:
-    if not value.isdigit() or len(value) > 9:
+    if not (value.isascii() and value.isdecimal()) or len(value) > 9:
         abort(400)
     return int(value)

@@ -5,12 +5,18 @@ that the seat counts it relies on are the demo's. Chromium is found at /usr/bin/
 (or on PATH, or wherever SYMPOSIUM_CHROMIUM says); without it these tests skip, unless
 SYMPOSIUM_REQUIRE_BROWSER=1 asks them to fail. Playwright's own browser download is never
 used.
+
+Mail goes to a real SMTP server (aiosmtpd) on a free loopback port: the `mailbox` fixture
+delivers the outbox there as the worker would, and reads back what arrived. Organisers'
+pages are reached by signing in with an account made in a fixture.
 """
 
+import email.message
 import os
 import shutil
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import flask_migrate
@@ -24,10 +30,13 @@ from werkzeug.serving import make_server
 
 import symposium
 from symposium import demo
+from symposium.accounts.service import create_organiser
 from symposium.extensions import db
+from symposium.mail.delivery import BatchResult, deliver_due
 from symposium.registration.models import Registration
 from symposium.registration.tokens import make_manage_token
-from tests.e2e.pages import WORDS, Words
+from tests.conftest import Inbox, free_port
+from tests.e2e.pages import ORGANISER_WORDS, WORDS, OrganiserWords, Words
 
 PROJECT = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = [
@@ -121,6 +130,7 @@ class LiveSite:
         got_request_exception.connect(self._crashed, self.app, weak=False)
         self._server = make_server("127.0.0.1", 0, self.app, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self.app.config["BASE_URL"] = self.url  # links in mail written outside a request
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
@@ -167,6 +177,78 @@ def site(tmp_path) -> Iterator[LiveSite]:
 def shared_site(tmp_path_factory) -> Iterator[LiveSite]:
     """One site for a module of tests that only look (or add what they need)."""
     yield from _serve(tmp_path_factory.mktemp("site"))
+
+
+# -- mail -------------------------------------------------------------------------------
+
+
+class Mailbox:
+    """A real SMTP server on loopback that a site's mail is delivered to, as the worker does."""
+
+    def __init__(self, site: LiveSite):
+        self.site = site
+        self.inbox = Inbox(free_port())
+
+    def deliver(self) -> BatchResult:
+        """Send what is due now, in the server's own app, and wait until it has arrived."""
+        with self.site.app.app_context():
+            result = deliver_due()
+        assert result.retried == result.failed == 0, f"mail was not delivered: {result}"
+        return result
+
+    def to(self, address: str, subject: str | None = None) -> list[email.message.EmailMessage]:
+        """What arrived for an address, oldest first; only with this subject, if given."""
+        return [
+            message
+            for message in self.inbox.to(address)
+            if subject is None or message["Subject"] == subject
+        ]
+
+
+@pytest.fixture
+def mailbox(site) -> Iterator[Mailbox]:
+    """The fresh site's mail goes to an aiosmtpd server on a free loopback port."""
+    box = Mailbox(site)
+    box.inbox.start()
+    site.app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=box.inbox.port)
+    yield box
+    box.inbox.stop()
+
+
+# -- organisers -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Organiser:
+    email: str
+    password: str
+    name: str
+
+
+ORGANISER = Organiser("ilse.organisator@example.org", "Zeven-zoute-zeeuwen-77", "Ilse Ağaoğlu")
+
+
+def _add_organiser(site: LiveSite) -> Organiser:
+    with site.app.app_context():
+        create_organiser(ORGANISER.email, ORGANISER.name, ORGANISER.password)
+    return ORGANISER
+
+
+@pytest.fixture
+def organiser(site) -> Organiser:
+    """An organiser's account on the fresh site."""
+    return _add_organiser(site)
+
+
+@pytest.fixture(scope="module")
+def shared_organiser(shared_site) -> Organiser:
+    """An organiser's account on the module's shared site."""
+    return _add_organiser(shared_site)
+
+
+@pytest.fixture
+def organiser_words(language) -> OrganiserWords:
+    return ORGANISER_WORDS[language]
 
 
 # -- the visitor's side -----------------------------------------------------------------

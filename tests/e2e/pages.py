@@ -50,6 +50,8 @@ class Words:
     language_navigation: str
     go_to_program: str
     privacy_statement: str
+    confirmation_subject: str
+    program_changed_subject: str
 
     def seats(self, count: int) -> str:
         """'nog 4 plaatsen', 'nog 1 plaats' / '4 seats left', '1 seat left'."""
@@ -98,6 +100,8 @@ WORDS = {
         language_navigation="Taal",
         go_to_program="Naar het programma",
         privacy_statement="Privacyverklaring",
+        confirmation_subject="Je aanmelding voor {title}",
+        program_changed_subject="Je programma voor {title} is gewijzigd",
     ),
     "en": Words(
         sign_up="Sign up",
@@ -140,6 +144,143 @@ WORDS = {
         language_navigation="Language",
         go_to_program="Go to the program",
         privacy_statement="Privacy statement",
+        confirmation_subject="Your registration for {title}",
+        program_changed_subject="Your program for {title} has changed",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class OrganiserWords:
+    """What the organisers' area says, in the language of the test."""
+
+    sign_in: str
+    sign_in_for_organisers: str
+    sign_in_to_see: str
+    email: str
+    password: str
+    wrong_password: str
+    organisers: str
+    program: str
+    edit: str
+    edit_session: str
+    title: str
+    room: str
+    save_changes: str
+    session_saved: str
+    enter_the_title: str
+    check_in_page: str
+    check_in: str
+    name: str
+    search: str
+    count: str
+    found: str
+    is_checked_in: str
+    checked_in_at: str
+    no_longer_checked_in: str
+    undo: str
+    registrations: str
+    move_to_another_session: str
+    attendance_per_session: str
+    question: str
+    add_question: str
+    question_added: str
+    write_to_attendees: str
+    subject: str
+    message: str
+    preview: str
+    preview_for: str
+    outbox: str
+    messages: str
+    breakout_sessions_in: str
+
+    def counted(self, checked_in: int, expected: int) -> str:
+        """The door page's count: '1 / 13 ingecheckt'."""
+        return self.count.format(checked_in=checked_in, expected=expected)
+
+
+ORGANISER_WORDS = {
+    "nl": OrganiserWords(
+        sign_in="Inloggen",
+        sign_in_for_organisers="Inloggen voor organisatoren",
+        sign_in_to_see="Log in om deze pagina te zien.",
+        email="E-mailadres",
+        password="Wachtwoord",
+        wrong_password="Het e-mailadres of wachtwoord klopt niet.",
+        organisers="Organisatoren",
+        program="Programma",
+        edit="Wijzigen",
+        edit_session="Sessie wijzigen",
+        title="Titel",
+        room="Zaal",
+        save_changes="Wijzigingen opslaan",
+        session_saved="De sessie is opgeslagen.",
+        enter_the_title="Vul de titel in.",
+        check_in_page="Inchecken",
+        check_in="Inchecken",
+        name="Naam",
+        search="Zoeken",
+        count="{checked_in} / {expected} ingecheckt",
+        found="Gevonden",
+        is_checked_in="{name} is ingecheckt.",
+        checked_in_at="Ingecheckt om {time}",
+        no_longer_checked_in="{name} is niet meer ingecheckt.",
+        undo="Ongedaan maken",
+        registrations="Aanmeldingen",
+        move_to_another_session="Naar een andere deelsessie verplaatsen",
+        attendance_per_session="Aanwezigheid per deelsessie",
+        question="Vraag",
+        add_question="Vraag toevoegen",
+        question_added="De vraag is toegevoegd.",
+        write_to_attendees="Deelnemers mailen",
+        subject="Onderwerp",
+        message="Bericht",
+        preview="Voorbeeld bekijken",
+        preview_for="Voorbeeld voor {name}",
+        outbox="Postvak uit",
+        messages="Berichten",
+        breakout_sessions_in="Deelsessies in {round}",
+    ),
+    "en": OrganiserWords(
+        sign_in="Sign in",
+        sign_in_for_organisers="Sign in for organisers",
+        sign_in_to_see="Sign in to see this page.",
+        email="E-mail address",
+        password="Password",
+        wrong_password="The e-mail address or password is not right.",
+        organisers="Organisers",
+        program="Program",
+        edit="Edit",
+        edit_session="Edit session",
+        title="Title",
+        room="Room",
+        save_changes="Save changes",
+        session_saved="The session is saved.",
+        enter_the_title="Enter the title.",
+        check_in_page="Check-in",
+        check_in="Check in",
+        name="Name",
+        search="Search",
+        count="{checked_in} / {expected} checked in",
+        found="Found",
+        is_checked_in="{name} is checked in.",
+        checked_in_at="Checked in at {time}",
+        no_longer_checked_in="{name} is no longer checked in.",
+        undo="Undo",
+        registrations="Registrations",
+        move_to_another_session="Move to another session",
+        attendance_per_session="Attendance per session",
+        question="Question",
+        add_question="Add question",
+        question_added="The question has been added.",
+        write_to_attendees="Write to attendees",
+        subject="Subject",
+        message="Message",
+        preview="Preview",
+        preview_for="Preview for {name}",
+        outbox="Outbox",
+        messages="Messages",
+        breakout_sessions_in="Breakout sessions in {round}",
     ),
 }
 
@@ -242,3 +383,48 @@ class PersonalProgram:
         self.page.get_by_role("link", name=self.words.cancel_registration).click()
         expect(self.page.get_by_role("heading", level=1)).to_have_text(self.words.are_you_sure)
         self.page.get_by_role("button", name=self.words.yes_cancel).click()
+
+
+class SignInForm:
+    """The organisers' sign-in form."""
+
+    def __init__(self, page: Page, words: OrganiserWords):
+        self.page = page
+        self.words = words
+
+    def sign_in(self, email: str, password: str) -> None:
+        """Fill in and send the form on the page; it does not wait for what comes next."""
+        page, words = self.page, self.words
+        expect(page.get_by_role("heading", level=1)).to_have_text(words.sign_in_for_organisers)
+        page.get_by_label(words.email, exact=True).fill(email)
+        page.get_by_label(words.password, exact=True).fill(password)
+        page.get_by_role("main").get_by_role("button", name=words.sign_in, exact=True).click()
+
+
+class DoorPage:
+    """The check-in page at the door: the count on top, a search, a tap per person."""
+
+    def __init__(self, page: Page, words: OrganiserWords):
+        self.page = page
+        self.words = words
+
+    def count(self) -> Locator:
+        return self.page.locator("#checkin-count")
+
+    def search(self, text: str) -> None:
+        self.page.get_by_role("searchbox", name=self.words.name).fill(text)
+        self.page.get_by_role("button", name=self.words.search, exact=True).click()
+
+    def person(self, name: str) -> Locator:
+        """A person's line in the list, with their check-in button."""
+        return self.page.get_by_role("listitem").filter(
+            has=self.page.get_by_role("link", name=name, exact=True)
+        )
+
+    def check_in_button(self, name: str) -> Locator:
+        return self.person(name).get_by_role("button", name=f"{self.words.check_in} {name}")
+
+    def undo_button(self, name: str) -> Locator:
+        return self.person(name).get_by_role(
+            "button", name=re.compile(rf"^{re.escape(self.words.undo)} ")
+        )

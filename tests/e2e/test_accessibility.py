@@ -3,20 +3,16 @@ and phone widths, and fits the screen down to 320 px. Full-page screenshots go t
 """
 
 import itertools
-from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
+from tests.e2e.checks import accessibility_violations, readable, screenshot, scrolls_sideways_by
 from tests.e2e.pages import WORDS, PersonalProgram, SignUpForm
 
 pytestmark = pytest.mark.e2e
 
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-WCAG_21_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 _emails = itertools.count()
-AXE = Axe()
 
 
 def _sign_up_in_dutch(site, browser, email: str) -> tuple:
@@ -113,29 +109,10 @@ PAGES = {
 }
 
 
-def readable(violations: list[dict]) -> str:
-    lines = []
-    for violation in violations:
-        lines.append(
-            f"- {violation['id']} ({violation['impact']}): {violation['help']}"
-            f"\n  {violation['helpUrl']}"
-        )
-        for node in violation["nodes"]:
-            lines.append(f"    at {' '.join(map(str, node['target']))}")
-            lines.append(f"       {node['html'][:160]}")
-            for line in node.get("failureSummary", "").splitlines():
-                lines.append(f"       {line}")
-    return "\n".join(lines)
-
-
 def open_(name: str, viewport: str, shared_site, open_page, words, request) -> Page:
     page = open_page(shared_site, viewport=viewport)
     PAGES[name](page, shared_site, words, request)
     return page
-
-
-def scrolls_sideways_by(page: Page) -> int:
-    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
 
 
 @pytest.mark.parametrize("viewport", ["desktop", "phone"])
@@ -146,11 +123,9 @@ def test_the_page_has_no_accessibility_violations_and_fits_the_screen(
     page = open_(name, viewport, shared_site, open_page, words, request)
     expect(page.locator("html")).to_have_attribute("lang", language)
 
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=ARTIFACTS / f"{name}-{language}-{viewport}.png", full_page=True)
+    screenshot(page, f"{name}-{language}-{viewport}")
 
-    result = AXE.run(page, options=WCAG_21_AA)
-    violations = result.response["violations"]
+    violations = accessibility_violations(page)
     assert not violations, (
         f"axe found {len(violations)} problem(s) on {name} ({language}, {viewport}, "
         f"{page.url}):\n{readable(violations)}"

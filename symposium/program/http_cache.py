@@ -1,0 +1,104 @@
+"""Conditional answers: an ETag and a Last-Modified, and 304 Not Modified for a repeat.
+
+The ETag says what the answer shows (the program's version, and for pages with seats the
+seat counts too), so it changes exactly when the answer does. Last-Modified is when this
+process first answered a resource with its current ETag: it moves whenever the ETag does,
+also when seats go back to an earlier count. HTTP dates count whole seconds, so when the
+ETag changes twice within one second a date cannot tell the two answers apart: then only
+an ETag earns a 304, and a client that sends only If-Modified-Since gets the full answer.
+"""
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from flask import Response, current_app, request, session
+from flask_login import current_user
+
+if TYPE_CHECKING:
+    from symposium.program.service import Program
+
+#: resources remembered per process; the oldest is forgotten past this many
+_REMEMBERED = 1024
+_lock = threading.Lock()
+
+#: what makes the language of an answer (see symposium.i18n.select_locale)
+LANGUAGE_HEADERS = ("Accept-Language", "Cookie")
+
+
+def tag(*parts: object) -> str:
+    """A short, stable ETag value for what these parts describe."""
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class _Seen:
+    etag: str
+    since: datetime
+    #: another answer had the same Last-Modified second: the date alone proves nothing
+    ambiguous: bool
+
+
+def _seen(resource: Hashable, etag: str) -> _Seen:
+    remembered: OrderedDict = current_app.extensions.setdefault(
+        "symposium.etags_seen", OrderedDict()
+    )
+    now = datetime.now(UTC).replace(microsecond=0)
+    with _lock:
+        known = remembered.get(resource)
+        if known is None:
+            known = _Seen(etag, now, ambiguous=False)
+        elif known.etag != etag:
+            known = _Seen(etag, now, ambiguous=known.since >= now)
+        remembered[resource] = known
+        remembered.move_to_end(resource)
+        while len(remembered) > _REMEMBERED:
+            remembered.popitem(last=False)
+    return known
+
+
+def conditional(
+    response: Response,
+    resource: Hashable,
+    etag: str,
+    *,
+    weak: bool = False,
+    vary: tuple[str, ...] = LANGUAGE_HEADERS,
+    private: bool = False,
+) -> Response:
+    """Add ETag, Last-Modified and Cache-Control; 304 when the client has this already.
+
+    `resource` names what is answered (page, edition, language). `weak` where two
+    processes may write the same content with different bytes (a calendar's DTSTAMP);
+    `vary` names the request headers the answer depends on; `private` keeps shared
+    caches out: for pages, which may set the session cookie.
+    """
+    seen = _seen(resource, etag)
+    response.set_etag(etag, weak=weak)
+    response.last_modified = seen.since
+    # Always ask again; a 304 costs next to nothing.
+    response.cache_control.no_cache = True
+    if private:
+        response.cache_control.private = True
+    response.vary.update(vary)
+    if seen.ambiguous and not request.if_none_match:
+        return response
+    return response.make_conditional(request)
+
+
+def shows_personal_parts() -> bool:
+    """True when a page would show something for this visitor only (a flash, a sign-out)."""
+    return bool(session.get("_flashes")) or current_user.is_authenticated
+
+
+def program_etag(kind: str, program: "Program", language: str, *more: object) -> str:
+    """What a program with seats shows: its version, every seat count, the language."""
+    seats = sorted(
+        (session_id, s.capacity, s.taken, s.waiting) for session_id, s in program.seats.items()
+    )
+    edition = program.edition
+    return tag(kind, edition.id, edition.program_version, language, seats, *more)

@@ -1,0 +1,1 @@
+"""Speakers: sign-in by link, their sessions, materials, and session summaries."""

@@ -1,0 +1,39 @@
+"""What every page is checked for: axe-core's WCAG 2.1 A and AA rules, and fitting the screen."""
+
+from pathlib import Path
+
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+WCAG_21_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+AXE = Axe()
+
+
+def readable(violations: list[dict]) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(
+            f"- {violation['id']} ({violation['impact']}): {violation['help']}"
+            f"\n  {violation['helpUrl']}"
+        )
+        for node in violation["nodes"]:
+            lines.append(f"    at {' '.join(map(str, node['target']))}")
+            lines.append(f"       {node['html'][:160]}")
+            for line in node.get("failureSummary", "").splitlines():
+                lines.append(f"       {line}")
+    return "\n".join(lines)
+
+
+def accessibility_violations(page: Page) -> list[dict]:
+    return AXE.run(page, options=WCAG_21_AA).response["violations"]
+
+
+def scrolls_sideways_by(page: Page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
+def screenshot(page: Page, name: str) -> None:
+    """A full-page picture in artifacts/ (git-ignored), to look at by eye."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
