@@ -34,6 +34,7 @@ from symposium.registration import notifications, seats
 from symposium.registration import service as registration
 from symposium.registration.models import Choice, ChoiceState, Registration, RegistrationStatus
 from symposium.registration.personal import active_choice
+from symposium.text import has_control_characters
 
 DEFAULT_TIMEZONE = "Europe/Amsterdam"
 #: first path segments the site uses itself, so no edition can be called that
@@ -198,11 +199,6 @@ def _local(moment: datetime, timezone: str) -> datetime:
     return moment.astimezone(ZoneInfo(timezone))
 
 
-def _has_control_characters(value: str, multiline: bool) -> bool:
-    allowed = {"\n", "\r", "\t"} if multiline else set()
-    return any(unicodedata.category(char) in ("Cc", "Cs") and char not in allowed for char in value)
-
-
 class _Fields:
     """Reads a form's texts field by field, collecting a message per problem."""
 
@@ -221,7 +217,7 @@ class _Fields:
 
     def text(self, name, value, limit: int, required=None, multiline=False) -> str:
         value = value.strip() if isinstance(value, str) else ""
-        if _has_control_characters(value, multiline):
+        if has_control_characters(value, multiline):
             self.add(name, _l("Remove the control characters from this field."))
         elif len(value) > limit:
             self.add(name, _l("Use at most %(limit)d characters.", limit=limit))

@@ -7,7 +7,6 @@ a no-op on SQLite where `BEGIN IMMEDIATE` already serialises writers) so that a 
 frees while someone joins the waiting list is never left empty.
 """
 
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -36,6 +35,7 @@ from symposium.registration.models import (
 )
 from symposium.registration.personal import active_choice
 from symposium.registration.tokens import read_manage_token, secrets_match
+from symposium.text import has_control_characters
 
 # -- what callers hand in ---------------------------------------------------------------
 
@@ -137,11 +137,6 @@ TYPE_MESSAGES = {
 }
 
 
-def _has_forbidden_characters(value: str, multiline: bool) -> bool:
-    allowed = {"\n", "\r", "\t"} if multiline else set()
-    return any(unicodedata.category(char) in ("Cc", "Cs") and char not in allowed for char in value)
-
-
 def validate(edition: Edition, request: RegistrationRequest) -> dict[str, list]:
     """Every problem with a sign-up request, per field; empty when it can go ahead."""
     errors: dict[str, list] = {}
@@ -153,7 +148,7 @@ def validate(edition: Edition, request: RegistrationRequest) -> dict[str, list]:
         value = getattr(request, name)
         if not isinstance(value, str):
             add(name, TYPE_MESSAGES["text"])
-        elif _has_forbidden_characters(value, name in MULTILINE_FIELDS):
+        elif has_control_characters(value, name in MULTILINE_FIELDS):
             add(name, _l("Remove the control characters from this field."))
         elif len(value) > limit:
             add(name, _l("Use at most %(limit)d characters.", limit=limit))
@@ -255,7 +250,7 @@ def _answer_problems(edition: Edition, answers: dict[int, object]) -> dict[int, 
             problems[question.id] = _l("Use at most %(limit)d characters.", limit=1000)
             continue
         else:
-            valid = not _has_forbidden_characters(answer, multiline=True)
+            valid = not has_control_characters(answer, multiline=True)
             if not valid:
                 problems[question.id] = _l("Remove the control characters from this field.")
                 continue

@@ -47,6 +47,7 @@ from symposium.registration.models import (
 )
 from symposium.speakers import files
 from symposium.speakers.models import Material, MaterialKind, SignInLink, Visibility
+from symposium.text import has_control_characters
 
 LINK_LIFETIME = timedelta(days=7)
 SUMMARY_LENGTH = 50_000
@@ -87,14 +88,9 @@ class LinkRefused(SpeakerError):
     message = _l("This sign-in link does not work. Ask for a new one below.")
 
 
-def _has_control_characters(value: str, multiline: bool) -> bool:
-    allowed = {"\n", "\r", "\t"} if multiline else set()
-    return any(unicodedata.category(char) in ("Cc", "Cs") and char not in allowed for char in value)
-
-
 def _text(errors: dict, name: str, value, limit: int, required=None, multiline=False) -> str:
     value = value.strip() if isinstance(value, str) else ""
-    if _has_control_characters(value, multiline):
+    if has_control_characters(value, multiline):
         errors.setdefault(name, []).append(_l("Remove the control characters from this field."))
     elif len(value) > limit:
         errors.setdefault(name, []).append(_l("Use at most %(limit)d characters.", limit=limit))
@@ -805,7 +801,7 @@ def _has_content(text: str) -> bool:
 
 
 def summary_problems(text: str, submitting: bool) -> list:
-    if _has_control_characters(text, multiline=True):
+    if has_control_characters(text, multiline=True):
         return [_l("Remove the control characters from the summary.")]
     if len(text) > SUMMARY_LENGTH:
         return [_l("Use at most %(limit)d characters.", limit=SUMMARY_LENGTH)]
