@@ -608,6 +608,21 @@ def recent_check_ins(edition_id: int, limit: int = 5) -> list[Registration]:
     )
 
 
+def _toggle(column, row_id: int, moment: datetime | None) -> bool:
+    """Set a moment (check-in, attendance) that is not set, or clear one that is, in one
+    conditional update: two phones tapping the same person change it once. True when
+    this call changed it."""
+    table = column.class_
+    already = column.is_(None) if moment is not None else column.is_not(None)
+    result = db.session.execute(
+        sa.update(table)
+        .where(table.id == row_id, already)
+        .values({column.key: moment})
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
 _NOT_CHECKED_IN = {
     RegistrationStatus.cancelled: _l("This registration is cancelled: not checked in."),
     RegistrationStatus.waitlisted: _l(
@@ -624,16 +639,7 @@ def check_in(registration_id: int, actor: Actor, now: datetime | None = None) ->
         if registration.status != RegistrationStatus.confirmed:
             raise NotAllowed(_NOT_CHECKED_IN[registration.status])
         moment = now or _now()
-        # One conditional update: two phones tapping the same person check them in once.
-        done = (
-            db.session.execute(
-                sa.update(Registration)
-                .where(Registration.id == registration_id, Registration.checked_in_at.is_(None))
-                .values(checked_in_at=moment)
-                .execution_options(synchronize_session=False)
-            ).rowcount
-            == 1
-        )
+        done = _toggle(Registration.checked_in_at, registration_id, moment)
         if done:
             audit.record(
                 actor,
@@ -654,15 +660,7 @@ def undo_check_in(registration_id: int, actor: Actor) -> bool:
     def use_case():
         registration = db.session.get(Registration, registration_id)
         was = registration.checked_in_at
-        done = (
-            db.session.execute(
-                sa.update(Registration)
-                .where(Registration.id == registration_id, Registration.checked_in_at.is_not(None))
-                .values(checked_in_at=None)
-                .execution_options(synchronize_session=False)
-            ).rowcount
-            == 1
-        )
+        done = _toggle(Registration.checked_in_at, registration_id, None)
         if done:
             audit.record(
                 actor,
@@ -745,15 +743,7 @@ def mark_attended(choice_id: int, actor: Actor, now: datetime | None = None) -> 
         ):
             raise NotAllowed(_l("Only someone with a seat in this session can be ticked."))
         moment = now or _now()
-        done = (
-            db.session.execute(
-                sa.update(Choice)
-                .where(Choice.id == choice_id, Choice.attended_at.is_(None))
-                .values(attended_at=moment)
-                .execution_options(synchronize_session=False)
-            ).rowcount
-            == 1
-        )
+        done = _toggle(Choice.attended_at, choice_id, moment)
         if done:
             audit.record(
                 actor,
@@ -773,15 +763,7 @@ def undo_attended(choice_id: int, actor: Actor) -> bool:
     def use_case():
         choice = db.session.get(Choice, choice_id)
         was = choice.attended_at
-        done = (
-            db.session.execute(
-                sa.update(Choice)
-                .where(Choice.id == choice_id, Choice.attended_at.is_not(None))
-                .values(attended_at=None)
-                .execution_options(synchronize_session=False)
-            ).rowcount
-            == 1
-        )
+        done = _toggle(Choice.attended_at, choice_id, None)
         if done:
             audit.record(
                 actor,
