@@ -1,0 +1,164 @@
+"""Badges for N attendees as one PDF: seconds, badges per second and peak memory.
+
+Run: .venv/bin/python benchmarks/badges.py [--people 1000]
+
+Measures, in the same run and on the same machine:
+- floor: WeasyPrint rendering N trivial A6 pages (one paragraph each) in one document, in
+  one process;
+- Symposium's badges as `flask badges` and the worker make them (documents.service): one
+  badge per page and four-up sheets, in one process and in parallel on every CPU.
+Prints each against the floor, and peak memory (largest resident set of this process and
+of any child process). Asserts nothing about time.
+"""
+
+import argparse
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from weasyprint import HTML
+
+from symposium import create_app
+from symposium.documents import service
+from symposium.documents.models import DocumentKind
+from symposium.documents.parallel import render_in_parallel
+from symposium.extensions import db
+from symposium.program.models import (
+    Edition,
+    EditionStatus,
+    Round,
+    Session,
+    SessionKind,
+)
+from symposium.registration.models import (
+    Choice,
+    ChoiceState,
+    Registration,
+    RegistrationStatus,
+)
+
+FIRST = ["Anna", "Mohammed", "Sanne", "Jan-Willem", "Fatima", "Pieter", "Eleni", "Olga", "Wei"]
+LAST = ["de Vries", "Jansen", "El Amrani", "Bakker", "Papadopoulou", "Ivanova", "Zhang"]
+ORGS = ["Gemeente Utrecht", "Buurtteam Overvecht", "Stichting Wijkwerk Amsterdam-Noord", ""]
+
+
+def seed(people: int) -> None:
+    starts = datetime(2027, 11, 25, 8, 30, tzinfo=UTC)
+    edition = Edition(
+        slug="bench",
+        title="Symposium Sociaal Werk 2027",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=8),
+        venue="Jaarbeurs, Utrecht",
+        status=EditionStatus.published,
+    )
+    db.session.add(edition)
+    sessions_by_round = []
+    for number in range(3):
+        begin = starts + timedelta(hours=2 + 2 * number)
+        round_ = Round(
+            edition=edition,
+            name=f"Ronde {number + 1}",
+            starts_at=begin,
+            ends_at=begin + timedelta(hours=1, minutes=15),
+        )
+        sessions = [
+            Session(
+                edition=edition,
+                round=round_,
+                kind=SessionKind.breakout,
+                title=f"Workshop {number + 1}.{n + 1}: samen werken aan bestaanszekerheid",
+                slug=f"w-{number}-{n}",
+                room=f"Zaal {n + 1}",
+                capacity=people,
+                starts_at=begin,
+                ends_at=begin + timedelta(hours=1, minutes=15),
+            )
+            for n in range(8)
+        ]
+        db.session.add_all(sessions)
+        sessions_by_round.append((round_, sessions))
+    db.session.flush()
+    rng = random.Random(1)
+    for number in range(people):
+        registration = Registration(
+            edition=edition,
+            first_name=rng.choice(FIRST),
+            last_name=f"{rng.choice(LAST)} {number}",
+            email=f"p{number}@example.org",
+            email_key=f"p{number}@example.org",
+            organisation=rng.choice(ORGS),
+            role="social_worker",
+            status=RegistrationStatus.confirmed,
+        )
+        registration.choices = [
+            Choice(
+                round_id=round_.id, session_id=rng.choice(sessions).id, state=ChoiceState.confirmed
+            )
+            for round_, sessions in sessions_by_round
+        ]
+        db.session.add(registration)
+    db.session.commit()
+
+
+def peak_mib() -> tuple[float, float]:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return own, children
+
+
+def report(label: str, seconds: float, people: int, floor: float | None) -> None:
+    ratio = f"{seconds / floor:5.2f} x floor" if floor else " " * 13
+    own, children = peak_mib()
+    print(
+        f"{label:<36}{seconds:7.2f} s {people / seconds:7.1f} badges/s  {ratio}"
+        f"  peak RSS: this process {own:.0f} MiB, largest child {children:.0f} MiB"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=1000)
+    arguments = parser.parse_args()
+    people = arguments.people
+    print(f"{people} badges, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+
+    with tempfile.TemporaryDirectory() as folder:
+        app = create_app(
+            {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.sqlite", "SECRET_KEY": "x"},
+            instance_path=folder,
+        )
+        with app.app_context():
+            db.create_all()
+            seed(people)
+            edition = db.session.query(Edition).one()
+
+            start = time.perf_counter()
+            trivial = "".join(f'<p style="break-after: page">{n}</p>' for n in range(people))
+            HTML(string=f"<style>@page {{ size: A6; margin: 0 }}</style>{trivial}").write_pdf()
+            floor = time.perf_counter() - start
+            report(f"floor: {people} trivial A6 pages", floor, people, None)
+
+            for kind in (DocumentKind.badges, DocumentKind.badge_sheets):
+                start = time.perf_counter()
+                content = service.plan(edition, kind, {}, "nl")
+                html = [content.to_html(part, "nl") for part in content.chunks()]
+                prepared = time.perf_counter() - start
+                for processes in (1, None):
+                    start = time.perf_counter()
+                    pdf = render_in_parallel(html, content.stylesheet, processes=processes)
+                    seconds = prepared + time.perf_counter() - start
+                    where = "one process" if processes == 1 else f"{os.cpu_count()} processes"
+                    report(f"{kind}, {where}", seconds, people, floor)
+                print(f"{'':<36}(data, QR codes and HTML {prepared:.2f} s; {len(pdf) >> 10} KiB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,128 @@
+"""Certificates of attendance: who attended, the edition's accreditation text, and the
+workshops the person was at."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask import render_template
+from flask_babel import force_locale
+from sqlalchemy.orm import selectinload
+
+from symposium.extensions import db
+from symposium.i18n import format_day, format_time_range
+from symposium.program.models import Edition, Session
+from symposium.registration.admin import BY_NAME
+from symposium.registration.models import Choice, ChoiceState, Registration, RegistrationStatus
+
+
+@dataclass(frozen=True)
+class AttendedSession:
+    title: str
+    when: str
+    room: str
+    speakers: str
+
+
+@dataclass(frozen=True)
+class Certificate:
+    registration_id: int
+    name: str
+    organisation: str
+    edition_title: str
+    day: str
+    venue: str
+    #: the edition's own words: accreditation registry, number, hours
+    text: str
+    sessions: tuple[AttendedSession, ...]
+
+
+class NotYetAvailable(Exception):
+    """A certificate exists once the symposium has begun and the person was checked in."""
+
+
+def available(registration: Registration, now: datetime | None = None) -> bool:
+    now = now or datetime.now(UTC)
+    return (
+        registration.status == RegistrationStatus.confirmed
+        and registration.checked_in_at is not None
+        and registration.edition.starts_at <= now
+    )
+
+
+def sessions_with_attendance(edition_id: int) -> set[int]:
+    """Sessions where someone recorded who came: there only those marked count."""
+    return set(
+        db.session.scalars(
+            sa.select(Choice.session_id)
+            .join(Session, Session.id == Choice.session_id)
+            .where(Session.edition_id == edition_id, Choice.attended_at.is_not(None))
+            .distinct()
+        )
+    )
+
+
+def attended(registration: Registration, edition: Edition, counted: set[int]) -> list[Session]:
+    """The breakouts a person attended: per-session check-in where the session has it, else
+    the seat they held."""
+    sessions = {session.id: session for session in edition.sessions}
+    found = [
+        sessions[choice.session_id]
+        for choice in registration.choices
+        if choice.state == ChoiceState.confirmed
+        and choice.session_id in sessions
+        and (choice.session_id not in counted or choice.attended_at is not None)
+    ]
+    return sorted(found, key=lambda session: session.starts_at)
+
+
+def certificate_for(registration: Registration, edition: Edition, counted: set[int]) -> Certificate:
+    tz = edition.timezone
+    return Certificate(
+        registration_id=registration.id,
+        name=registration.full_name,
+        organisation=registration.organisation,
+        edition_title=edition.title,
+        day=format_day(edition.starts_at, tz),
+        venue=edition.venue,
+        text=edition.certificate_text.strip(),
+        sessions=tuple(
+            AttendedSession(
+                title=session.title,
+                when=format_time_range(session.starts_at, session.ends_at, tz),
+                room=session.room,
+                speakers=", ".join(person.name for person in session.speakers),
+            )
+            for session in attended(registration, edition, counted)
+        ),
+    )
+
+
+def checked_in(edition: Edition) -> list[Registration]:
+    """Everyone who was checked in, by last name: the bulk certificates."""
+    return list(
+        db.session.scalars(
+            sa.select(Registration)
+            .where(
+                Registration.edition_id == edition.id,
+                Registration.status == RegistrationStatus.confirmed,
+                Registration.checked_in_at.is_not(None),
+            )
+            .options(selectinload(Registration.choices))
+            .order_by(*BY_NAME)
+        )
+    )
+
+
+def certificates(
+    edition: Edition, registrations: Sequence[Registration], language: str
+) -> list[Certificate]:
+    counted = sessions_with_attendance(edition.id)
+    with force_locale(language):
+        return [certificate_for(registration, edition, counted) for registration in registrations]
+
+
+def certificates_html(items: Sequence[Certificate], language: str) -> str:
+    with force_locale(language):
+        return render_template("documents/certificates.html", certificates=items, language=language)

@@ -1,0 +1,59 @@
+"""Long documents rendered in chunks on every CPU, then joined into one PDF.
+
+WeasyPrint lays out one document on one core. A thousand badges are a thousand independent
+pages, so they are cut into chunks that separate processes render side by side; the chunks
+are joined in order with pypdf. Each chunk embeds its own subset of the fonts, which makes
+the file a little larger than one document would be.
+"""
+
+import io
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+
+from pypdf import PdfWriter
+
+from symposium.documents.rendering import render_pdf
+
+
+def _render(job: tuple[str, str]) -> bytes:
+    html, stylesheet_name = job
+    return render_pdf(html, stylesheet_name)
+
+
+def render_in_parallel(
+    html_chunks: Sequence[str],
+    stylesheet_name: str,
+    on_progress: Callable[[int], None] | None = None,
+    processes: int | None = None,
+) -> bytes:
+    """One PDF of the chunks in order; `on_progress(chunks_done)` after each chunk."""
+    processes = min(processes or os.cpu_count() or 1, len(html_chunks))
+    if processes <= 1:
+        parts = []
+        for html in html_chunks:
+            parts.append(render_pdf(html, stylesheet_name))
+            if on_progress:
+                on_progress(len(parts))
+        return join(parts)
+    # spawn, not fork: the caller may be a threaded worker holding database connections
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+        parts = []
+        for part in pool.map(_render, [(html, stylesheet_name) for html in html_chunks]):
+            parts.append(part)
+            if on_progress:
+                on_progress(len(parts))
+    return join(parts)
+
+
+def join(parts: Sequence[bytes]) -> bytes:
+    if len(parts) == 1:
+        return parts[0]
+    writer = PdfWriter()
+    for part in parts:
+        writer.append(io.BytesIO(part))
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()

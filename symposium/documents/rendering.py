@@ -1,0 +1,73 @@
+"""The one way Symposium turns HTML into PDF.
+
+WeasyPrint fetches whatever a document points at. Ours may only read files under
+`static/` and data the code hands it inline (data: URLs); anything else (the network, other
+files) is refused, so a speaker's summary or an attendee's name cannot make the server
+fetch a URL.
+"""
+
+import base64
+import logging
+from functools import cache
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+STATIC_ROOT = (Path(__file__).resolve().parent.parent.parent / "static").resolve()
+
+# WeasyPrint reports refused fetches and unsupported CSS as warnings of its own; they are
+# expected here (that is the fetcher doing its job), so keep them out of the worker's log.
+logging.getLogger("weasyprint").setLevel(logging.ERROR)
+
+
+class RefusedFetch(ValueError):
+    pass
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """WeasyPrint's fetcher, limited to data: URLs and files under static/."""
+
+    def __init__(self) -> None:
+        super().__init__(allowed_protocols={"data", "file"}, allow_redirects=False)
+
+    def fetch(self, url: str, headers=None):
+        parts = urlsplit(url)
+        if parts.scheme == "data" and ";base64," in url[:64]:
+            # The common case (QR codes, photos), without urllib's detour.
+            media_type, _, payload = url[5:].partition(";base64,")
+            return URLFetcherResponse(
+                url, base64.b64decode(payload), {"Content-Type": media_type or "text/plain"}
+            )
+        if parts.scheme == "file":
+            path = Path(unquote(parts.path)).resolve()
+            if not (path.is_relative_to(STATIC_ROOT) and path.is_file()):
+                raise RefusedFetch(f"documents may only read files under static/, not {url}")
+        elif parts.scheme != "data":
+            raise RefusedFetch(f"documents may not fetch {url}")
+        return super().fetch(url, headers)
+
+
+@cache
+def _fonts() -> FontConfiguration:
+    return FontConfiguration()
+
+
+@cache
+def stylesheet(name: str) -> CSS:
+    """A print stylesheet from static/css/print/, parsed once per process."""
+    return CSS(
+        filename=str(STATIC_ROOT / "css" / "print" / name),
+        url_fetcher=StaticOnlyFetcher(),
+        font_config=_fonts(),
+    )
+
+
+def render_pdf(html: str, stylesheet_name: str) -> bytes:
+    """A PDF of `html` styled by static/css/print/`stylesheet_name`."""
+    document = HTML(
+        string=html, base_url=STATIC_ROOT.as_uri() + "/", url_fetcher=StaticOnlyFetcher()
+    )
+    return document.write_pdf(stylesheets=[stylesheet(stylesheet_name)], font_config=_fonts())
