@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 
 from symposium.config import configure
 from symposium.extensions import babel, csrf, db, limiter, login, mailer, migrate
+from symposium.security import init_security
 
 
 def create_app(config: Mapping[str, Any] | None = None, instance_path: str | None = None) -> Flask:
@@ -23,6 +24,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
+    init_security(app)
     register_commands(app)
     return app
 
@@ -53,9 +55,11 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from symposium.accounts.views import bp as accounts
+    from symposium.documents.views import bp as documents
     from symposium.organiser.account_views import bp as organiser_accounts
     from symposium.organiser.allocation_views import bp as organiser_allocation
     from symposium.organiser.checkin_views import bp as organiser_checkin
+    from symposium.organiser.document_views import bp as organiser_documents
     from symposium.organiser.program_views import bp as organiser_program
     from symposium.organiser.question_views import bp as organiser_questions
     from symposium.organiser.registration_views import bp as organiser_registrations
@@ -78,11 +82,13 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(organiser_accounts)
     app.register_blueprint(organiser_allocation)
     app.register_blueprint(organiser_speakers)
+    app.register_blueprint(organiser_documents)
     app.register_blueprint(program)
     app.register_blueprint(program_feeds)
     app.register_blueprint(registration)
     app.register_blueprint(speakers)
     app.register_blueprint(speaker_files)
+    app.register_blueprint(documents)
     app.register_blueprint(program_api)
     app.register_blueprint(registration_api)
     csrf.exempt(registration_api)

@@ -29,8 +29,10 @@ def register(app: Flask) -> None:
     def worker_command(once: bool):
         """Deliver the outbox over SMTP and queue reminders when they fall due."""
         import logging
+        import threading
         from datetime import datetime
 
+        from symposium.documents import service as documents
         from symposium.mail import worker
         from symposium.registration import service
 
@@ -41,7 +43,17 @@ def register(app: Flask) -> None:
 
         stop = worker.StopFlag()
         stop.install()
-        worker.run([reminders], stop, once=once)
+        if once:
+            worker.run([reminders], stop, once=True)
+            documents.run_pending()
+            return
+        # Documents take seconds to minutes; a thread of their own keeps mail flowing.
+        threading.Thread(
+            target=documents.run_forever,
+            args=(current_app._get_current_object(), stop),
+            daemon=True,
+        ).start()
+        worker.run([reminders], stop)
 
     @app.cli.command("mail-catcher")
     @click.option("--host", default="127.0.0.1", show_default=True)
@@ -102,6 +114,63 @@ def register(app: Flask) -> None:
             click.echo(
                 "Preview only: nothing was saved. Run again with --commit to assign the seats."
             )
+
+    @app.cli.command("purge")
+    @click.argument("edition")
+    def purge_command(edition: str):
+        """Remove the personal data of an edition that has ended; counts, the program,
+        session summaries and materials stay."""
+        from symposium.program.service import edition_by_slug
+        from symposium.registration import privacy
+
+        found = edition_by_slug(edition, include_drafts=True)
+        if found is None:
+            raise click.ClickException(f"No edition {edition!r}.")
+        try:
+            report = privacy.purge_edition(found.id)
+        except privacy.PurgeRefused as error:
+            raise click.ClickException(str(error.message)) from error
+        done = ", ".join(f"{name} {count}" for name, count in report.counts.items())
+        again = " (purged before; nothing new)" if report.again else ""
+        click.echo(f"Edition {report.slug}: personal data removed{again}. {done}")
+
+    @app.cli.command("badges")
+    @click.argument("edition")
+    @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+    @click.option("--sheets", is_flag=True, help="Four badges to an A4 sheet, with cut marks.")
+    @click.option("--language", type=click.Choice(["nl", "en"]), default="nl", show_default=True)
+    @click.option("--round", "round_id", type=int, help="Only people with a seat in this round.")
+    @click.option("--session", "session_id", type=int, help="Only people in this session.")
+    @click.option("--not-yet-printed", is_flag=True, help="Only badges not printed before.")
+    def badges_command(edition, output, sheets, language, round_id, session_id, not_yet_printed):
+        """Badges of an edition's confirmed attendees as one PDF, sorted by last name."""
+        from symposium.documents import service as documents
+        from symposium.documents.models import DocumentKind
+        from symposium.program.service import edition_by_slug
+
+        found = edition_by_slug(edition, include_drafts=True)
+        if found is None:
+            raise click.ClickException(f"No edition {edition!r}.")
+        selection = {
+            "round_id": round_id,
+            "session_id": session_id,
+            "not_yet_printed": not_yet_printed,
+        }
+        kind = DocumentKind.badge_sheets if sheets else DocumentKind.badges
+        content = documents.plan(found, kind, selection, language)
+        if not content.items:
+            raise click.ClickException("Nobody matches: no badges to make.")
+        with click.progressbar(length=len(content.items), label="Badges") as bar:
+            shown = 0
+
+            def progress(done: int) -> None:
+                nonlocal shown
+                bar.update(done - shown)
+                shown = done
+
+            pdf = documents.render_plan(content, language, on_progress=progress)
+        output.write_bytes(pdf)
+        click.echo(f"{len(content.items)} badges, {len(pdf) // 1024} KiB: {output}")
 
     @app.cli.command("create-organiser")
     @click.argument("email")

@@ -33,7 +33,7 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_USE_TLS": False,
     "MAIL_USE_SSL": False,
     "MAIL_USERNAME": None,
-    "MAIL_PASSWORD": None,
+    "MAIL_PASSWORD": None,  # no password here; SYMPOSIUM_MAIL_PASSWORD sets it  # nosec B105
     "MAIL_DEFAULT_SENDER": "Symposium <symposium@localhost>",
     "MAIL_SUPPRESS_SEND": False,
     "MAIL_MAX_ATTEMPTS": 8,
@@ -44,6 +44,9 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_LEASE_SECONDS": 300,
     "WORKER_POLL_SECONDS": 1.0,
     "REMINDER_DAYS_BEFORE": 3,
+    #: the worker removes the personal data of editions that ended this many months ago;
+    #: None: never by itself, only by `flask purge <edition>`
+    "PURGE_AFTER_MONTHS": None,
     #: where `flask mail-catcher` keeps what it receives
     "MAIL_CATCHER_DIR": None,
     #: the largest slides or hand-out a speaker can upload, in megabytes

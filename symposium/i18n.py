@@ -74,6 +74,8 @@ STATE_LABELS = {
     "confirmed": _l("confirmed"),
     "waitlisted": _l("on the waiting list"),
     "cancelled": _l("cancelled"),
+    "running": _l("being made"),
+    "done": _l("ready"),
 }
 
 

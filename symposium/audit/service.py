@@ -5,7 +5,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from symposium.audit.models import AuditEntry
+from symposium.audit.models import AccessEntry, AuditEntry
+from symposium.database import in_transaction
 from symposium.extensions import db
 
 
@@ -62,4 +63,44 @@ def entries(edition_id: int | None = None, limit: int = 200) -> list[AuditEntry]
     query = sa.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
     if edition_id is not None:
         query = query.where(AuditEntry.edition_id == edition_id)
+    return list(db.session.scalars(query))
+
+
+# -- who looked at personal data -------------------------------------------------------
+
+
+def record_access(
+    actor: Actor,
+    action: str,
+    target=None,
+    details: dict | None = None,
+    label: str = "",
+    edition_id: int | None = None,
+) -> None:
+    """Log that an organiser saw or exported personal data, in a transaction of its own.
+
+    Called by the pages before they render, so a page that fails still leaves its entry.
+    """
+    entry = AccessEntry(
+        actor_id=actor.id,
+        actor_email=actor.email,
+        edition_id=edition_id if edition_id is not None else getattr(target, "edition_id", None),
+        action=action,
+        target_type=type(target).__name__.lower() if target is not None else "",
+        target_id=getattr(target, "id", None),
+        target_label=label or str(getattr(target, "title", "") or getattr(target, "full_name", "")),
+        details={k: _plain(v) for k, v in (details or {}).items()},
+    )
+
+    def use_case():
+        db.session.add(entry)
+
+    in_transaction(use_case)
+
+
+def access_entries(edition_id: int | None = None, limit: int = 200) -> list[AccessEntry]:
+    """Who looked at what, newest first, for one edition or all."""
+    query = sa.select(AccessEntry).order_by(AccessEntry.id.desc()).limit(limit)
+    if edition_id is not None:
+        query = query.where(AccessEntry.edition_id == edition_id)
     return list(db.session.scalars(query))

@@ -125,6 +125,7 @@ def selected_registrations(edition: Edition, selection: BadgeSelection) -> list[
         .where(
             Registration.edition_id == edition.id,
             Registration.status == RegistrationStatus.confirmed,
+            Registration.erased_at.is_(None),
         )
         .options(selectinload(Registration.choices))
         .order_by(*BY_NAME)

@@ -8,8 +8,8 @@ from flask_babel import force_locale
 from markupsafe import Markup
 
 from symposium.i18n import format_day, format_time_range
-from symposium.program.models import Edition, SessionKind, SummaryStatus
-from symposium.speakers.service import render_summary
+from symposium.program.models import Edition
+from symposium.speakers.service import published_summaries, render_summary
 
 
 @dataclass(frozen=True)
@@ -29,19 +29,6 @@ class Booklet:
     day: str
     venue: str
     summaries: tuple[SummaryPage, ...]
-
-
-def published_summaries(edition: Edition) -> list:
-    """Published summaries in the order of the day (plenaries before breakouts at the same
-    time, then by title)."""
-    return sorted(
-        (
-            session
-            for session in edition.sessions
-            if session.summary_status == SummaryStatus.published and session.summary.strip()
-        ),
-        key=lambda s: (s.starts_at, s.kind != SessionKind.plenary, s.title.lower()),
-    )
 
 
 def booklet(edition: Edition, language: str) -> Booklet:

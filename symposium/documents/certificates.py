@@ -108,6 +108,7 @@ def checked_in(edition: Edition) -> list[Registration]:
                 Registration.edition_id == edition.id,
                 Registration.status == RegistrationStatus.confirmed,
                 Registration.checked_in_at.is_not(None),
+                Registration.erased_at.is_(None),
             )
             .options(selectinload(Registration.choices))
             .order_by(*BY_NAME)

@@ -267,11 +267,16 @@ def _claim(now: datetime) -> int | None:
     return in_transaction(use_case)
 
 
-def _update(job_id: int, **values) -> None:
-    def use_case() -> None:
-        db.session.execute(sa.update(DocumentJob).where(DocumentJob.id == job_id).values(**values))
+def _update(job_id: int, **values) -> bool:
+    """False when the job is gone (its edition's documents were erased meanwhile)."""
 
-    in_transaction(use_case)
+    def use_case() -> bool:
+        result = db.session.execute(
+            sa.update(DocumentJob).where(DocumentJob.id == job_id).values(**values)
+        )
+        return result.rowcount > 0
+
+    return in_transaction(use_case)
 
 
 def run_next(now: datetime | None = None) -> DocumentJob | None:
@@ -298,7 +303,7 @@ def run_next(now: datetime | None = None) -> DocumentJob | None:
         temporary = path.with_suffix(".part")
         temporary.write_bytes(pdf)
         temporary.replace(path)
-        _update(
+        kept = _update(
             job_id,
             status=JobStatus.done,
             done=total,
@@ -307,6 +312,9 @@ def run_next(now: datetime | None = None) -> DocumentJob | None:
             finished_at=_now(),
             claimed_until=None,
         )
+        if not kept:
+            path.unlink(missing_ok=True)
+            return None
         _forget_older(job_id)
         log.info("made %s %d in %.1f s", job.kind, job_id, time.perf_counter() - started)
     except EmptyDocument:
@@ -383,15 +391,24 @@ def mark_printed(job: DocumentJob, now: datetime | None = None) -> int:
     return in_transaction(use_case)
 
 
-def forget_edition(edition_id: int) -> int:
-    """Remove an edition's made documents and their files (personal data purge)."""
+#: documents that show attendees' names (the booklet shows only the program's own texts)
+PERSONAL_KINDS = (DocumentKind.badges, DocumentKind.badge_sheets, DocumentKind.certificates)
+
+
+def forget_documents(who: sa.Select, now: datetime) -> int:
+    """Erasure and purge: drop the made badges and certificates of the editions these
+    registrations belong to, files first. They are only copies: asked for again, they are
+    made again from what the database then holds."""
+    editions = sa.select(Registration.edition_id).where(Registration.id.in_(who)).distinct()
     jobs = db.session.scalars(
-        sa.select(DocumentJob).where(DocumentJob.edition_id == edition_id)
+        sa.select(DocumentJob).where(
+            DocumentJob.edition_id.in_(editions), DocumentJob.kind.in_(PERSONAL_KINDS)
+        )
     ).all()
     for job in jobs:
         if job.file_name:
             (documents_folder() / job.file_name).unlink(missing_ok=True)
-    db.session.execute(sa.delete(DocumentJob).where(DocumentJob.edition_id == edition_id))
+    db.session.execute(sa.delete(DocumentJob).where(DocumentJob.id.in_([j.id for j in jobs])))
     return len(jobs)
 
 

@@ -6,9 +6,12 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from flask import current_app
 
+from symposium.extensions import db
 from symposium.mail.delivery import deliver_due
+from symposium.registration import privacy
 
 log = logging.getLogger(__name__)
 
@@ -38,21 +41,46 @@ def run(
 ) -> None:
     """Deliver due mail until stopped; run each scheduled job every `schedule_every` seconds."""
     config = current_app.config
+    scheduled = [*scheduled, *periodic_purge(config.get("PURGE_AFTER_MONTHS"))]
     last_schedule = 0.0
     while not stop():
-        if time.monotonic() - last_schedule >= schedule_every:
-            last_schedule = time.monotonic()
-            for job in scheduled:
-                queued = job(datetime.now(UTC))
-                if queued:
-                    log.info("%s queued %d messages", job.__name__, queued)
-        result = deliver_due(config["MAIL_BATCH_SIZE"], should_stop=stop)
+        try:
+            if time.monotonic() - last_schedule >= schedule_every:
+                last_schedule = time.monotonic()
+                for job in scheduled:
+                    queued = job(datetime.now(UTC))
+                    if queued:
+                        log.info("%s queued %d messages", job.__name__, queued)
+            result = deliver_due(config["MAIL_BATCH_SIZE"], should_stop=stop)
+        except (sa.exc.OperationalError, sa.exc.InterfaceError) as error:
+            if once:
+                raise
+            # The database restarting or out of reach: wait for it, as for the mail server.
+            log.warning("database unavailable, trying again: %s", str(error).splitlines()[0])
+            db.session.rollback()
+            _sleep(max(config["WORKER_POLL_SECONDS"], 1.0), stop)
+            continue
         if result.sent or result.retried or result.failed:
             log.info("sent %d, to retry %d, failed %d", result.sent, result.retried, result.failed)
         if once:
             return
         if not (result.sent or result.retried or result.failed):
             _sleep(config["WORKER_POLL_SECONDS"], stop)
+
+
+def periodic_purge(setting: object) -> list[Callable[[datetime], int]]:
+    """The purge of editions that ended SYMPOSIUM_PURGE_AFTER_MONTHS months ago, as a
+    scheduled job; none when the setting is off. A bad value stops the worker at start."""
+    months = privacy.purge_after_months(setting)
+    if months is None:
+        return []
+
+    def purge_past_editions(now: datetime) -> int:
+        for report in privacy.purge_due(now, months):
+            log.info("removed the personal data of edition %s", report.slug)
+        return 0  # not mail: the loop's own line counts queued messages
+
+    return [purge_past_editions]
 
 
 def _sleep(seconds: float, stop: StopFlag) -> None:

@@ -4,6 +4,7 @@ from flask import abort, current_app, flash, jsonify, redirect, render_template,
 from flask_babel import gettext as _
 
 from symposium.accounts.access import current_actor
+from symposium.audit import service as audit
 from symposium.organiser.blueprint import edition_or_404, organiser_blueprint
 from symposium.organiser.registration_forms import DoorSearchForm
 from symposium.registration import admin
@@ -31,12 +32,20 @@ def door(slug: str):
     edition = edition_or_404(slug)
     form = DoorSearchForm(formdata=request.args)
     search = _search_text(form.q.data)
+    found = admin.door_search(edition.id, search)
+    audit.record_access(
+        current_actor(),
+        "checkin.door",
+        edition,
+        {"searched": bool(search), "found": len(found)},
+        edition_id=edition.id,
+    )
     return render_template(
         "organiser/checkin/door.html",
         edition=edition,
         form=form,
         search=search,
-        found=admin.door_search(edition.id, search),
+        found=found,
         recent=admin.recent_check_ins(edition.id),
         count=admin.check_in_count(edition.id),
         statuses=RegistrationStatus,
@@ -103,6 +112,7 @@ def check_in_by_code(code: str):
         done = admin.check_in(registration.id, current_actor())
     except registrations.RegistrationError as error:
         refused = error.message
+    audit.record_access(current_actor(), "registration.view", registration, {"page": "badge"})
     return render_template(
         "organiser/checkin/badge.html",
         edition=registration.edition,
@@ -136,6 +146,7 @@ def session_attendance(slug: str, session_id: int):
     """A room host's list: tick who is really there, for the certificates."""
     edition = edition_or_404(slug)
     session = _session_or_404(edition, session_id)
+    audit.record_access(current_actor(), "session.attendance", session)
     return render_template(
         "organiser/checkin/session.html",
         edition=edition,

@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField
+from wtforms.fields.choices import SelectChoice
 
 from symposium.documents.models import DocumentKind
 from symposium.program.models import Edition
@@ -15,8 +16,10 @@ class BadgesForm(FlaskForm):
     layout = RadioField(
         _l("Layout"),
         choices=[
-            (DocumentKind.badge_sheets.value, _l("Four badges to an A4 sheet, with cut marks")),
-            (DocumentKind.badges.value, _l("One A6 badge per page")),
+            SelectChoice(
+                DocumentKind.badge_sheets.value, _l("Four to an A4 sheet, with cut marks")
+            ),
+            SelectChoice(DocumentKind.badges.value, _l("One A6 badge per page")),
         ],
         default=DocumentKind.badge_sheets.value,
     )
@@ -25,13 +28,15 @@ class BadgesForm(FlaskForm):
     def offer(self, edition: Edition) -> "BadgesForm":
         """Everyone, those not yet printed, a round or a session."""
         choices = [
-            (EVERYONE, _l("Everyone with a place")),
-            (NOT_YET_PRINTED, _l("Only badges not printed before")),
+            SelectChoice(EVERYONE, _l("Everyone with a place")),
+            SelectChoice(NOT_YET_PRINTED, _l("Only badges not printed before")),
         ]
         for round_ in edition.rounds:
-            choices.append((f"round:{round_.id}", _l("Everyone in %(round)s", round=round_.name)))
+            choices.append(
+                SelectChoice(f"round:{round_.id}", _l("Everyone in %(round)s", round=round_.name))
+            )
             choices += [
-                (f"session:{session.id}", f"{round_.name}: {session.title}")
+                SelectChoice(f"session:{session.id}", f"{round_.name}: {session.title}")
                 for session in round_.sessions
             ]
         self.people.choices = choices

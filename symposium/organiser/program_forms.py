@@ -85,6 +85,14 @@ class EditionForm(_ProgramForm):
         description=_l("For example the accreditation number and the hours."),
         render_kw={"rows": 3},
     )
+    privacy_text = TextAreaField(
+        _l("Privacy statement"),
+        description=_l(
+            "In Markdown: what you keep about the people who sign up, why, for how long and "
+            "who sees it. Leave empty for the standard text."
+        ),
+        render_kw={"rows": 8},
+    )
 
 
 class CopyForm(_ProgramForm):

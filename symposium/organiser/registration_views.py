@@ -4,6 +4,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 
 from symposium.accounts.access import current_actor
+from symposium.audit import service as audit
 from symposium.i18n import current_language
 from symposium.organiser.blueprint import edition_or_404, organiser_blueprint
 from symposium.organiser.registration_forms import (
@@ -42,6 +43,19 @@ def _asked_filter(edition) -> admin.RegistrationFilter:
     return _filter_form(admin.rounds_with_sessions(edition.id)).to_filter()
 
 
+def _shown(wanted: admin.RegistrationFilter, **extra) -> dict:
+    """What a list or export held, for the access log; never the search text itself."""
+    return {
+        "status": wanted.status,
+        "round_id": wanted.round_id,
+        "session_id": wanted.session_id,
+        "place": wanted.place,
+        "checked_in": wanted.checked_in,
+        "searched": bool(wanted.search),
+        **extra,
+    }
+
+
 def _download(content: bytes, mimetype: str, filename: str) -> Response:
     return Response(
         content,
@@ -69,6 +83,7 @@ def _csv_delimiter() -> str:
 def dashboard(slug: str):
     """Registrations against the venue, seats per session, newest sign-ups, check-ins."""
     edition = edition_or_404(slug)
+    audit.record_access(current_actor(), "registrations.dashboard", edition, edition_id=edition.id)
     return render_template(
         "organiser/registrations/dashboard.html",
         edition=edition,
@@ -84,12 +99,20 @@ def registration_list(slug: str):
     edition = edition_or_404(slug)
     rounds = admin.rounds_with_sessions(edition.id)
     form = _filter_form(rounds)
+    wanted = form.to_filter()
+    audit.record_access(
+        current_actor(),
+        "registrations.list",
+        edition,
+        _shown(wanted, page=_page_number()),
+        edition_id=edition.id,
+    )
     return render_template(
         "organiser/registrations/list.html",
         edition=edition,
         form=form,
         rounds=rounds,
-        listing=admin.registration_page(edition.id, form.to_filter(), _page_number()),
+        listing=admin.registration_page(edition.id, wanted, _page_number()),
         args=form.query_args(),
         status_labels=admin.STATUS_LABELS,
     )
@@ -99,7 +122,15 @@ def registration_list(slug: str):
 def export_csv(slug: str):
     """The filtered list as CSV, per round the session held and the waiting list."""
     edition = edition_or_404(slug)
-    table = admin.registrations_table(edition, _asked_filter(edition), ROLE_LABELS)
+    wanted = _asked_filter(edition)
+    audit.record_access(
+        current_actor(),
+        "registrations.export",
+        edition,
+        _shown(wanted, format="csv"),
+        edition_id=edition.id,
+    )
+    table = admin.registrations_table(edition, wanted, ROLE_LABELS)
     return _download(
         exports.write_csv(table, _csv_delimiter()),
         exports.CSV_TYPE,
@@ -111,7 +142,15 @@ def export_csv(slug: str):
 def export_xlsx(slug: str):
     """The filtered list as an Excel workbook."""
     edition = edition_or_404(slug)
-    table = admin.registrations_table(edition, _asked_filter(edition), ROLE_LABELS)
+    wanted = _asked_filter(edition)
+    audit.record_access(
+        current_actor(),
+        "registrations.export",
+        edition,
+        _shown(wanted, format="xlsx"),
+        edition_id=edition.id,
+    )
+    table = admin.registrations_table(edition, wanted, ROLE_LABELS)
     return _download(exports.write_xlsx(table), exports.XLSX_TYPE, _list_filename(edition, "xlsx"))
 
 
@@ -127,6 +166,7 @@ def session_csv(slug: str, session_id: int):
     """A room host's list of one session as CSV: name, organisation, check-in."""
     edition = edition_or_404(slug)
     session = _session_or_404(edition, session_id)
+    audit.record_access(current_actor(), "session.attendees_export", session, {"format": "csv"})
     return _download(
         exports.write_csv(admin.session_table(session), _csv_delimiter()),
         exports.CSV_TYPE,
@@ -139,6 +179,7 @@ def session_xlsx(slug: str, session_id: int):
     """A room host's list of one session as an Excel workbook."""
     edition = edition_or_404(slug)
     session = _session_or_404(edition, session_id)
+    audit.record_access(current_actor(), "session.attendees_export", session, {"format": "xlsx"})
     return _download(
         exports.write_xlsx(admin.session_table(session)), exports.XLSX_TYPE, f"{session.slug}.xlsx"
     )
@@ -148,6 +189,7 @@ def session_xlsx(slug: str, session_id: int):
 def registration(registration_id: int):
     """One registration: details, per round the seat and waiting place, check-in, history."""
     registration = _registration_or_404(registration_id)
+    audit.record_access(current_actor(), "registration.view", registration)
     return render_template(
         "organiser/registrations/registration.html",
         edition=registration.edition,
@@ -164,6 +206,8 @@ def registration(registration_id: int):
 def edit(registration_id: int):
     """Correct someone's details, under the sign-up form's own rules."""
     registration = _registration_or_404(registration_id)
+    if request.method == "GET":
+        audit.record_access(current_actor(), "registration.view", registration, {"page": "edit"})
     # On a post, a field left out counts as emptied, as in a browser.
     form = (
         DetailsForm()

@@ -4,6 +4,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from symposium.accounts.access import current_actor
 from symposium.audit import service as audit
 from symposium.extensions import db
 from symposium.mail import delivery, mailouts
@@ -33,17 +34,23 @@ def audit_log():
     return render_template("organiser/audit.html", entries=audit.entries())
 
 
+@bp.route("/audit/access")
+def access_log():
+    """Who looked at or exported personal data, and when, newest first."""
+    return render_template("organiser/audit_access.html", entries=audit.access_entries())
+
+
 @bp.route("/outbox")
 def outbox_list():
     """Every message with its status, newest first."""
     status = request.args.get("status")
     page = request.args.get("page", "1")
+    shown = MessageStatus(status) if status in MessageStatus.__members__ else None
+    number = int(page) if page.isdecimal() and len(page) < 7 else 1
+    audit.record_access(current_actor(), "outbox.list", details={"status": shown, "page": number})
     return render_template(
         "organiser/outbox.html",
-        outbox=outbox.outbox_page(
-            MessageStatus(status) if status in MessageStatus.__members__ else None,
-            int(page) if page.isdecimal() and len(page) < 7 else 1,
-        ),
+        outbox=outbox.outbox_page(shown, number),
         status=status if status in MessageStatus.__members__ else None,
         statuses=MessageStatus,
     )
@@ -55,6 +62,9 @@ def outbox_message(message_id: int):
     message = outbox.message(message_id)
     if message is None:
         abort(404)
+    audit.record_access(
+        current_actor(), "outbox.message", message, label=f"{message.kind} #{message.id}"
+    )
     return render_template(
         "organiser/outbox_message.html",
         message=message,

@@ -102,6 +102,8 @@ class EditionData:
     registration_closes: str = ""
     certificate_text: str = ""
     description: str = ""
+    #: Markdown; empty for the standard privacy statement
+    privacy_text: str = ""
 
 
 @dataclass
@@ -394,6 +396,7 @@ def edition_values(edition: Edition) -> EditionData:
         registration_closes=_moment_text(edition.registration_closes_at, tz),
         certificate_text=edition.certificate_text or "",
         description=edition.description or "",
+        privacy_text=edition.privacy_text or "",
     )
 
 
@@ -655,6 +658,7 @@ def _edition_record(edition: Edition) -> dict:
         "registration_closes_at": edition.registration_closes_at,
         "certificate_text": edition.certificate_text,
         "description": edition.description,
+        "privacy_text": edition.privacy_text,
         "status": edition.status,
     }
 
@@ -709,6 +713,7 @@ def _edition_fields(data: EditionData, edition: Edition | None) -> dict:
             "certificate_text", data.certificate_text, 2000, multiline=True
         ),
         "description": fields.text("description", data.description, 10_000, multiline=True),
+        "privacy_text": fields.text("privacy_text", data.privacy_text, 20_000, multiline=True),
         "registration_opens_at": fields.moment(
             "registration_opens", data.registration_opens, timezone
         ),
@@ -872,6 +877,7 @@ def copy_edition(edition_id: int, data: CopyData, actor: Actor) -> Edition:
             status=EditionStatus.draft,
             certificate_text=source.certificate_text,
             description=source.description,
+            privacy_text=source.privacy_text,
         )
         db.session.add(copy)
         rounds = {}

@@ -90,6 +90,10 @@ class Edition(db.Model):
     program_version: Mapped[int] = mapped_column(default=1)
     #: speakers see their attendees' names and organisations (never their addresses)
     speakers_see_attendees: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: the privacy statement, Markdown, written by the organisers; empty: the default text
+    privacy_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    #: when the personal data of its registrations was removed (`flask purge`)
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     rounds: Mapped[list["Round"]] = relationship(
         back_populates="edition", order_by="Round.starts_at", cascade="all, delete-orphan"

@@ -2,7 +2,15 @@
 
 import re
 
-from flask import Blueprint, abort, make_response, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    url_for,
+)
 from flask_babel import get_translations
 from markupsafe import Markup, escape
 
@@ -10,6 +18,7 @@ from symposium.i18n import current_language, describe_seats
 from symposium.program import service
 from symposium.program.http_cache import conditional, program_etag, shows_personal_parts
 from symposium.program.models import Edition, SummaryStatus
+from symposium.registration import privacy as personal_data
 from symposium.speakers import service as speakers
 from symposium.speakers.models import Visibility
 
@@ -36,7 +45,7 @@ _SEAT_SLOT = re.compile("\x00([cs])(\\d+)\x00")
 
 
 def _slot(kind: str, session_id: int) -> Markup:
-    return Markup(f"\x00{kind}{session_id}\x00")
+    return Markup(f"\x00{kind}{session_id}\x00")  # a letter and an int  # nosec B704
 
 
 def _timeline(program: service.Program) -> Markup:
@@ -59,7 +68,7 @@ def _timeline(program: service.Program) -> Markup:
             return " is-full" if seats.full else ""
         return str(escape(describe_seats(seats, translations)))
 
-    return Markup(_SEAT_SLOT.sub(fill, rendered))
+    return Markup(_SEAT_SLOT.sub(fill, rendered))  # our template; fills escaped  # nosec B704
 
 
 @bp.route("/<slug>/")
@@ -108,6 +117,18 @@ def session(slug: str, session_slug: str):
 
 
 @bp.route("/privacy")
-def privacy():
-    """What we keep about people who sign up, and why."""
-    return render_template("pages/privacy.html")
+@bp.route("/<slug>/privacy")
+def privacy(slug: str | None = None):
+    """What we keep about people who sign up, why, for how long and who sees it: the
+    edition's own statement, or the standard one; /privacy is the current edition's."""
+    edition = edition_or_404(slug) if slug else service.current_edition()
+    try:
+        months = personal_data.purge_after_months(current_app.config.get("PURGE_AFTER_MONTHS"))
+    except ValueError:
+        months = None  # the worker refuses to start with it; the page still answers
+    return render_template(
+        "pages/privacy.html",
+        edition=edition,
+        statement=personal_data.statement(edition),
+        purge_after_months=months,
+    )

@@ -454,7 +454,12 @@ def check_details(edition: Edition, change: DetailsChange) -> dict[str, list]:
         **{name: getattr(change, name) for name in DETAIL_FIELDS if name != "locale"},
         consent=True,
     )
-    errors = {name: messages for name, messages in validate(edition, request).items()}
+    # Only the fields on this form: the answers to the edition's questions are not edited here.
+    errors = {
+        name: messages
+        for name, messages in validate(edition, request).items()
+        if name in DETAIL_FIELDS
+    }
     if change.locale not in LANGUAGES:
         errors["locale"] = [_l("Choose a language.")]
     return errors

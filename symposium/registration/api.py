@@ -8,6 +8,7 @@ from symposium.program.service import edition_by_slug
 from symposium.registration import service
 from symposium.registration.models import ChoiceState
 from symposium.registration.personal import manage_url
+from symposium.security import sign_up_limit
 
 bp = Blueprint("registration_api", __name__, url_prefix="/api/v1")
 
@@ -90,6 +91,7 @@ def _messages(errors: dict[str, list]) -> dict[str, list[str]]:
 
 
 @bp.post("/editions/<slug>/registrations")
+@sign_up_limit
 def create_registration(slug: str):
     """Sign up: 201 with the choices' states, 409 duplicate, 422 field errors, 400 not JSON."""
     edition = edition_by_slug(slug)

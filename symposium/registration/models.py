@@ -69,6 +69,11 @@ class Registration(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: when the personal fields were emptied, at the person's request or by a purge;
+    #: the row stays for the counts per session, its status and attendance
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: when an organiser downloaded a badge sheet with this person on it
+    badge_printed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     edition: Mapped[Edition] = relationship()
     choices: Mapped[list["Choice"]] = relationship(

@@ -26,6 +26,15 @@ def lock_session(session_id: int) -> None:
         db.session.execute(sa.select(Session.id).where(Session.id == session_id).with_for_update())
 
 
+def lock_registration(registration_id: int) -> None:
+    """Row lock on PostgreSQL, so that two changes to one person's registration (a cancel
+    and a change, or a promotion) take turns, and the second sees what the first did."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            sa.select(Registration.id).where(Registration.id == registration_id).with_for_update()
+        )
+
+
 def claim_seat(session_id: int) -> bool:
     """Take one seat of a session; False when it is full."""
     lock_session(session_id)
@@ -133,12 +142,16 @@ def fill_freed_seats(session_ids: Iterable[int]) -> list[Choice]:
             ).first()
             if first_waiting is None or not claim_seat(session_id):
                 break
+            # The seat they hold as it is now: not as a change of theirs in flight left it.
+            lock_registration(first_waiting.registration_id)
             held = db.session.scalars(
-                sa.select(Choice).where(
+                sa.select(Choice)
+                .where(
                     Choice.registration_id == first_waiting.registration_id,
                     Choice.round_id == first_waiting.round_id,
                     Choice.state == ChoiceState.confirmed,
                 )
+                .execution_options(populate_existing=True)
             ).first()
             if held is not None:
                 decline(held)

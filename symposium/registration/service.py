@@ -375,6 +375,13 @@ def _take_round(registration: Registration, round_id: int, wanted: RoundRequest)
         seats.add_choice(registration, round_id, wanted.session_id, ChoiceState.waitlisted)
 
 
+def _locked(registration_id: int) -> Registration:
+    """The registration, locked first: a cancel racing a change of the same person must not
+    both act on what each read before the other committed (a seat freed twice)."""
+    seats.lock_registration(registration_id)
+    return db.session.get(Registration, registration_id)
+
+
 def _breakout_of_round(registration: Registration, round_id: int, session_id: int) -> Session:
     session = db.session.get(Session, session_id)
     if (
@@ -412,7 +419,7 @@ def change_choice(
     """
 
     def use_case():
-        registration = db.session.get(Registration, registration_id)
+        registration = _locked(registration_id)
         if actor is None:
             _require_confirmed(registration)
         elif registration.status != RegistrationStatus.confirmed:
@@ -468,7 +475,7 @@ def join_waitlist(registration_id: int, round_id: int, session_id: int) -> None:
     """Wait for a full session, keeping the seat held in that round meanwhile."""
 
     def use_case():
-        registration = db.session.get(Registration, registration_id)
+        registration = _locked(registration_id)
         _require_confirmed(registration)
         session = _breakout_of_round(registration, round_id, session_id)
         seats.lock_session(session_id)
@@ -492,7 +499,7 @@ def join_waitlist(registration_id: int, round_id: int, session_id: int) -> None:
 
 def leave_waitlist(registration_id: int, round_id: int) -> None:
     def use_case():
-        registration = db.session.get(Registration, registration_id)
+        registration = _locked(registration_id)
         waiting = active_choice(registration, round_id, ChoiceState.waitlisted)
         if waiting is not None:
             seats.decline(waiting)
@@ -504,7 +511,7 @@ def cancel(registration_id: int, actor: Actor | None = None) -> list[Choice]:
     """Cancel a registration: its seats go to the people waiting, in the same transaction."""
 
     def use_case():
-        registration = db.session.get(Registration, registration_id)
+        registration = _locked(registration_id)
         if registration.status == RegistrationStatus.cancelled:
             return []
         if actor is not None:

@@ -7,6 +7,7 @@ from flask import (
     current_app,
     flash,
     get_flashed_messages,
+    json,
     redirect,
     render_template,
     request,
@@ -15,11 +16,12 @@ from flask import (
 from flask_babel import gettext as _
 
 from symposium.allocation import service as allocation
+from symposium.documents import certificates
 from symposium.i18n import current_language
 from symposium.program import service as program_service
 from symposium.program.http_cache import conditional, tag
 from symposium.program.views import edition_or_404
-from symposium.registration import service
+from symposium.registration import privacy, service
 from symposium.registration.calendar import personal_calendar
 from symposium.registration.forms import (
     NO_SESSION,
@@ -35,6 +37,7 @@ from symposium.registration.personal import (
     manage_url,
     personal_program,
 )
+from symposium.security import link_limit, sign_up_limit
 from symposium.speakers import service as speakers
 
 bp = Blueprint("registration", __name__)
@@ -43,11 +46,15 @@ bp = Blueprint("registration", __name__)
 def registration_or_404(token: str) -> Registration:
     registration = service.find_by_token(token, current_app.secret_key)
     if registration is None:
+        if privacy.erased_link(token, current_app.secret_key):
+            # Our own link, to data that is gone: say so, rather than "not found".
+            abort(Response(render_template("registration/manage_erased.html"), 410))
         abort(404)
     return registration
 
 
 @bp.route("/<slug>/register", methods=["GET", "POST"])
+@sign_up_limit
 def register(slug: str):
     """Sign-up form with one breakout choice per round."""
     edition = edition_or_404(slug)
@@ -91,6 +98,7 @@ def register(slug: str):
 
 
 @bp.route("/<slug>/link", methods=["GET", "POST"])
+@link_limit
 def send_link(slug: str):
     """Send me my link again: the same answer whether or not the address is registered."""
     edition = edition_or_404(slug)
@@ -121,6 +129,7 @@ def manage(token: str):
         manage_link=manage_url(registration),
         statuses=RegistrationStatus,
         materials=speakers.materials_for_attendee(registration),
+        certificate_available=certificates.available(registration),
         preferences=allocation.preferences_state(edition),
         rank_fields=rank_fields,
         no_session=NO_SESSION,
@@ -226,6 +235,38 @@ def cancel(token: str):
         edition=registration.edition,
         registration=registration,
         token=token,
+    )
+
+
+@bp.route("/r/<token>/my-data.json")
+def personal_data(token: str):
+    """Everything kept about this person, as a JSON file to download."""
+    registration = registration_or_404(token)
+    body = json.dumps(privacy.personal_data(registration), ensure_ascii=False, indent=2)
+    response = Response(body, mimetype="application/json")
+    filename = f"{registration.edition.slug}-{_('my-data')}.json"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.route("/r/<token>/erase", methods=["GET", "POST"])
+def erase(token: str):
+    """Ask once more, then cancel (before the symposium) and erase this person's data."""
+    registration = registration_or_404(token)
+    if request.method == "POST":
+        privacy.erase(registration.id)
+        flash(_("Your personal data has been erased."), "success")
+        return redirect(url_for(".manage", token=token))
+    return render_template(
+        "registration/manage_erase.html",
+        edition=registration.edition,
+        registration=registration,
+        token=token,
+        ended=privacy.has_ended(registration.edition),
+        cancelled=registration.status == RegistrationStatus.cancelled,
     )
 
 

@@ -1,0 +1,119 @@
+"""Security headers on every answer, the rate limits of the public forms, and their 429.
+
+Defaults only: a view that sets a Content-Security-Policy, a Referrer-Policy or another
+header of its own keeps it (material downloads, the embeddable program, the calendar).
+"""
+
+from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_limiter import RateLimitExceeded
+from flask_limiter.util import get_remote_address
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from symposium.extensions import limiter
+
+#: every page: scripts, styles, images and fetches from this site only, nothing inline
+DEFAULT_POLICY = (
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'self'",
+)
+
+#: Pages that show a mail as it was written, in a sandboxed frame (no scripts). Mail needs
+#: inline style attributes, and a srcdoc frame takes the policy of the page around it.
+MAIL_PREVIEWS = frozenset({"organiser.outbox_message"})
+MAIL_PREVIEW_POLICY = tuple(
+    "style-src 'self' 'unsafe-inline'" if directive == "style-src 'self'" else directive
+    for directive in DEFAULT_POLICY
+)
+
+#: a year; browsers ignore it over plain HTTP. No includeSubDomains: the site may live on a
+#: subdomain of an organisation whose other hosts do not all speak HTTPS.
+HSTS = "max-age=31536000"
+
+# Same-origin rather than no-referrer: on HTTPS Flask-WTF refuses a form post without a
+# Referer from this site, and the manage pages (/r/<token>) post forms. Other sites get
+# nothing, so the token in those URLs never leaves the site.
+REFERRER_POLICY = "same-origin"
+
+
+def per_address_and_edition() -> str:
+    """The visitor's address, per edition: sign-ups for one edition leave another's alone."""
+    return f"{get_remote_address()}/{(request.view_args or {}).get('slug', '')}"
+
+
+#: Sign-up through the form and the JSON API share one count per address. An office behind
+#: one address can sign up a team of dozens in minutes (one a second at most; 600 in an
+#: hour); a script filling an edition's seats cannot.
+sign_up_limit = limiter.shared_limit(
+    "60 per minute; 600 per hour",
+    scope="sign-up",
+    key_func=per_address_and_edition,
+    methods=["POST"],
+)
+#: "Send my link": each may queue a mail (to a registered address, one a quarter of an
+#: hour), so half the sign-up rate; still more than a team asking for their links again.
+link_limit = limiter.limit(
+    "30 per minute; 300 per hour", key_func=per_address_and_edition, methods=["POST"]
+)
+
+
+def init_security(app: Flask) -> None:
+    """Security headers after every request, and a 429 page or JSON for rate limits."""
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies:
+        # Behind a reverse proxy: the visitor's address (for rate limits) and https (for
+        # HSTS, secure cookies) come from the X-Forwarded-* headers of that many proxies.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+    app.after_request(security_headers)
+    app.register_error_handler(RateLimitExceeded, too_many_requests)
+
+
+def content_security_policy(existing: str, endpoint: str | None, mimetype: str | None) -> str:
+    """The view's own policy if it set one (plus frame-ancestors), else the defaults."""
+    directives = [part.strip() for part in existing.split(";") if part.strip()]
+    names = {directive.split()[0].lower() for directive in directives}
+    if names - {"frame-ancestors"}:
+        if "frame-ancestors" not in names:
+            directives.append("frame-ancestors 'self'")
+        return "; ".join(directives)
+    if mimetype == "application/pdf":
+        # Chrome shows a PDF in an <embed> of its own, which object-src 'none' would block.
+        defaults: tuple[str, ...] = ("frame-ancestors 'self'",)
+    elif endpoint in MAIL_PREVIEWS:
+        defaults = MAIL_PREVIEW_POLICY
+    else:
+        defaults = DEFAULT_POLICY
+    # Nothing, or only who may frame the page: keep that and add the rest.
+    return "; ".join([d for d in defaults if d.split()[0] not in names] + directives)
+
+
+def security_headers(response: Response) -> Response:
+    headers = response.headers
+    policy = content_security_policy(
+        headers.get("Content-Security-Policy", ""), request.endpoint, response.mimetype
+    )
+    headers["Content-Security-Policy"] = policy
+    if "frame-ancestors 'self'" in [part.strip() for part in policy.split(";")]:
+        headers.setdefault("X-Frame-Options", "SAMEORIGIN")  # browsers without CSP 2
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", REFERRER_POLICY)
+    if request.is_secure or str(current_app.config["BASE_URL"]).startswith("https://"):
+        headers.setdefault("Strict-Transport-Security", HSTS)
+    return response
+
+
+def too_many_requests(error: RateLimitExceeded):
+    """A page in the visitor's language; JSON with a message for the API."""
+    headers = [
+        (name, value) for name, value in error.get_headers() if name.lower() != "content-type"
+    ]
+    if request.path.startswith("/api/"):
+        body = jsonify(error="Too Many Requests", message=_("Wait a minute and try again."))
+        return body, 429, headers
+    return render_template("errors/429.html", error=error), 429, headers
