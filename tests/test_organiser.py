@@ -10,6 +10,8 @@ from flask_wtf.csrf import generate_csrf
 from symposium.accounts import service as accounts
 from symposium.accounts.models import Role, User
 from symposium.audit.service import Actor
+from symposium.documents import service as documents
+from symposium.documents.models import DocumentKind
 from symposium.extensions import db
 from symposium.mail import delivery
 from symposium.mail.models import Mailout, MessageStatus, OutboxMessage
@@ -94,7 +96,9 @@ def test_sign_in_is_rate_limited(sqlite_app, organiser):
     assert answers[10] == 429
 
 
-def example_values(edition, registration, mailout_id, message_id, question_id, user_id) -> dict:
+def example_values(
+    edition, registration, mailout_id, message_id, question_id, user_id, job_id=None
+) -> dict:
     """A real value for every kind of URL argument an organiser route may take."""
     round_ = edition.rounds[0]
     session = round_.sessions[0]
@@ -113,11 +117,14 @@ def example_values(edition, registration, mailout_id, message_id, question_id, u
         "message_id": message_id,
         "question_id": question_id,
         "user_id": user_id,
+        "job_id": job_id,
     }
 
 
 @pytest.mark.parametrize("who", ["anonymous", "speaker", "organiser"])
-def test_every_organiser_route_is_for_organisers_only(sqlite_app, make_edition, organiser, who):
+def test_every_organiser_route_is_for_organisers_only(
+    sqlite_app, make_edition, organiser, who, tmp_path
+):
     edition = make_edition()
     first = edition.rounds[0].sessions[0]
     registration = service.register(edition.id, person(1, {first.round_id: first.id}))
@@ -138,8 +145,11 @@ def test_every_organiser_route_is_for_organisers_only(sqlite_app, make_edition, 
     question = questions.add(
         edition.id, questions.QuestionDraft(label="Lunch?", kind="yes_no"), Actor(None, "o@x.org")
     )
+    sqlite_app.config["DOCUMENTS_FOLDER"] = str(tmp_path)
+    job = documents.request_document(edition, DocumentKind.badge_sheets)
+    documents.run_pending()
     values = example_values(
-        edition, registration, mailout.id, message_id, question.id, organiser.id
+        edition, registration, mailout.id, message_id, question.id, organiser.id, job.id
     )
     rules = [r for r in sqlite_app.url_map.iter_rules() if r.rule.startswith("/organiser")]
     assert len(rules) >= 6

@@ -1,6 +1,6 @@
 """Attendees' and visitors' PDFs: one's badge and certificate, and the summaries booklet."""
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, send_file
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template
 from flask_babel import gettext as _
 
 from symposium.documents import booklet as booklet_docs
@@ -59,12 +59,9 @@ def booklet(slug: str):
     job = service.request_document(edition, DocumentKind.booklet, language=language)
     path = service.file_path(job)
     if path is not None:
-        return send_file(
-            path,
-            mimetype="application/pdf",
-            download_name=_("summaries") + f"-{edition.slug}.pdf",
-            max_age=300,
-        )
+        response = pdf_response(path.read_bytes(), _("summaries") + f"-{edition.slug}.pdf")
+        response.headers["Cache-Control"] = "public, max-age=300"
+        return response
     if job.status == JobStatus.failed:
         abort(500)
     response = Response(

@@ -1,6 +1,6 @@
 """Printing: badges, certificates, the summaries booklet and door lists."""
 
-from flask import abort, jsonify, redirect, render_template, request, send_file, url_for
+from flask import abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -39,6 +39,7 @@ def documents(slug: str):
             edition, kind, selection, current_language(), requested_by_id=current_user.id
         )
         return redirect(url_for(".job", slug=slug, job_id=job.id))
+    # A POST that gets here had an invalid choice: the form shows it beside the field.
     return render_template(
         "organiser/documents/index.html",
         edition=edition,
@@ -46,7 +47,7 @@ def documents(slug: str):
         make_form=make_form,
         overview=service.overview(edition),
         labels=service.KIND_LABELS,
-    ), (400 if request.method == "POST" else 200)
+    )
 
 
 def _job_or_404(edition, job_id: int):
@@ -106,13 +107,7 @@ def job_file(slug: str, job_id: int):
     )
     if found.kind in (DocumentKind.badges, DocumentKind.badge_sheets):
         service.mark_printed(found)
-    return send_file(
-        path,
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=f"{found.kind}-{edition.slug}.pdf",
-        max_age=0,
-    )
+    return pdf_response(path.read_bytes(), f"{found.kind}-{edition.slug}.pdf")
 
 
 @bp.route("/<slug>/sessions/<int:session_id>/door-list.pdf")
