@@ -8,9 +8,20 @@ INSTALLED := $(VENV)/.installed
 CATALOGUES := $(wildcard translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGUES:.po=.mo)
 
-.PHONY: install run test lint format messages benchmark clean
+.PHONY: install run test lint format messages benchmark clean fonts
 
-install: $(INSTALLED) $(COMPILED)
+install: $(INSTALLED) $(COMPILED) fonts
+
+# Badges must print names in Latin, Greek, Cyrillic, Arabic and Chinese script: WeasyPrint
+# embeds Noto Sans (with Noto Sans Arabic) and WenQuanYi Micro Hei from these packages.
+FONT_PACKAGES := fonts-noto-core fonts-wqy-microhei
+fonts:
+	@if fc-list 2>/dev/null | grep -q NotoSansArabic && fc-list | grep -qi wqy; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing fonts for badges: $(FONT_PACKAGES)"; \
+	  apt-get install -y -q $(FONT_PACKAGES) >/dev/null 2>&1 || \
+	  { apt-get update -q >/dev/null && apt-get install -y -q $(FONT_PACKAGES) >/dev/null; }; \
+	else echo "For badges in every script: sudo apt-get install $(FONT_PACKAGES)"; fi
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
