@@ -28,6 +28,7 @@ class Words:
     save_change: str
     change_saved: str
     cancel_registration: str
+    download_badge: str
     are_you_sure: str
     yes_cancel: str
     cancelled: str
@@ -78,6 +79,7 @@ WORDS = {
         save_change="Wijziging opslaan",
         change_saved="Je wijziging is opgeslagen.",
         cancel_registration="Aanmelding annuleren",
+        download_badge="Download je badge",
         are_you_sure="Weet je zeker dat je wilt annuleren?",
         yes_cancel="Ja, mijn aanmelding annuleren",
         cancelled="Deze aanmelding is geannuleerd.",
@@ -122,6 +124,7 @@ WORDS = {
         save_change="Save change",
         change_saved="Your change has been saved.",
         cancel_registration="Cancel registration",
+        download_badge="Download your badge",
         are_you_sure="Are you sure you want to cancel?",
         yes_cancel="Yes, cancel my registration",
         cancelled="This registration has been cancelled.",

@@ -1,9 +1,11 @@
-"""An attendee finds the program, signs up, changes a session and cancels, in a browser."""
+"""An attendee finds the program, signs up, changes a session, downloads the badge and cancels,
+in a browser."""
 
 import re
 
 import pytest
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from tests.e2e.pages import PersonalProgram, SignUpForm, session_card
 
@@ -14,7 +16,9 @@ UPCOMING_TITLE = "Samen sterker in het sociaal domein"
 NAMES = {"nl": ("Zoë", "Ağaoğlu-de Wit"), "en": ("小龙", "李")}
 
 
-def test_an_attendee_signs_up_changes_a_session_and_cancels(site, language, words, open_page):
+def test_an_attendee_signs_up_changes_a_session_downloads_the_badge_and_cancels(
+    site, language, words, open_page
+):
     page = open_page(site)
     first_name, last_name = NAMES[language]
 
@@ -57,6 +61,12 @@ def test_an_attendee_signs_up_changes_a_session_and_cancels(site, language, word
     expect(plan.held_in("Ronde 2")).to_contain_text("Moreel beraad in het sociaal domein")
     expect(plan.held_in("Ronde 2")).not_to_contain_text("Digitale ongelijkheid")
     expect(plan.held_in("Ronde 1")).to_contain_text("Schulden en bestaanszekerheid")
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name=words.download_badge).click()
+    badge = PdfReader(download.value.path()).pages[0].extract_text()
+    for printed in (first_name, last_name, "Schulden en bestaanszekerheid", "Moreel beraad"):
+        assert printed in badge
 
     plan.cancel_registration()
     expect(page.get_by_text(words.cancelled, exact=True)).to_be_visible()
