@@ -469,5 +469,7 @@ def progress_text(job: DocumentJob) -> str:
     if job.kind == DocumentKind.booklet:
         return ngettext("%(num)d summary", "%(num)d summaries", job.total)
     if job.status == JobStatus.done:
-        return ngettext("%(num)d page", "%(num)d pages", job.total)
+        if job.kind == DocumentKind.certificates:
+            return ngettext("%(num)d certificate", "%(num)d certificates", job.total)
+        return ngettext("%(num)d badge", "%(num)d badges", job.total)
     return _("%(done)d of %(total)d done", done=job.done, total=job.total)
