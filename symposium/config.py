@@ -53,6 +53,9 @@ DEFAULTS: dict[str, Any] = {
     "MAX_UPLOAD_MB": 25,
     #: where uploaded materials and photos are kept; "materials" in the instance folder if None
     "MATERIALS_FOLDER": None,
+    #: where made badge sheets, certificates and booklets are kept; "documents" in the
+    #: instance folder if None. The web processes and the worker must share it.
+    "DOCUMENTS_FOLDER": None,
 }
 
 
