@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from symposium.documents import service as documents
-from tests.e2e.checks import accessibility_violations, readable, screenshot
+from tests.e2e.checks import accessibility_violations, readable, screenshot, scrolls_sideways_by
 from tests.e2e.pages import SignInForm
 
 pytestmark = pytest.mark.e2e
@@ -28,6 +28,7 @@ WORDS = {
         "waiting": "Wacht tot de worker begint.",
         "download": "Download de pdf",
         "ready": "Klaar: 13 badges.",
+        "check_again": "Opnieuw kijken",
     },
     "en": {
         "printing": "Printing: badges, door lists, certificates",
@@ -40,6 +41,7 @@ WORDS = {
         "waiting": "Waiting for the worker to start.",
         "download": "Download the PDF",
         "ready": "Ready: 13 badges.",
+        "check_again": "Check again",
     },
 }
 
@@ -85,3 +87,27 @@ def test_an_organiser_prints_all_badges_as_sheets_and_sees_the_progress(
     assert round(float(reader.pages[0].mediabox.width)) == 595  # A4
     text = "".join(page.extract_text() for page in reader.pages)
     assert "Sanne" in text and "de Vries" in text
+
+
+def test_the_printing_page_works_on_a_phone_and_without_javascript(
+    site, organiser, language, organiser_words, open_page
+):
+    words = WORDS[language]
+    page = open_page(site, viewport="phone", javascript=False)
+    page.goto("/sign-in")
+    SignInForm(page, organiser_words).sign_in(organiser.email, organiser.password)
+    page.goto(f"/organiser/{site.upcoming_edition}/documents")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text(words["heading"])
+    assert accessibility_violations(page) == [], readable(accessibility_violations(page))
+    assert scrolls_sideways_by(page) <= 0
+    screenshot(page, f"printing-phone-{language}")
+    page.get_by_role("button", name=words["make"]).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(words["job"])
+
+    # Without JavaScript the page does not follow the worker; "check again" does.
+    with site.app.app_context():
+        documents.run_pending()
+    page.get_by_role("link", name=words["check_again"]).click()
+    expect(page.get_by_role("link", name=words["download"])).to_be_visible()
+    assert accessibility_violations(page) == [], readable(accessibility_violations(page))
