@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 CATALOGUES := $(wildcard translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGUES:.po=.mo)
 
-.PHONY: install run test lint format messages benchmark clean fonts
+.PHONY: install run test lint format messages benchmark soak clean fonts
 
 install: $(INSTALLED) $(COMPILED) fonts
 
@@ -46,33 +46,9 @@ test: install lint audit
 .PHONY: audit
 audit: $(INSTALLED)
 	@set -o pipefail; $(BIN)/bandit -q -r symposium 2>&1 | { grep -v 'nosec encountered' || true; }
-	@$(BIN)/python -c "$$PIP_AUDIT_JUDGE" $(PIP_AUDIT)
+	@$(BIN)/python scripts/audit_packages.py $(PIP_AUDIT)
 
 PIP_AUDIT ?= $(BIN)/pip-audit
-define PIP_AUDIT_JUDGE
-import json, re, subprocess, sys
-command = [*sys.argv[1:], "--skip-editable", "--progress-spinner", "off", "--format", "json"]
-run = subprocess.run(command, capture_output=True, text=True)
-try:
-    report = json.loads(run.stdout)
-except ValueError:
-    down = r"ConnectionError|Timeout|NameResolution|Max retries|ServiceError|Temporary failure"
-    if re.search(down, run.stderr):
-        print("pip-audit: the vulnerability service is unreachable; packages NOT audited")
-        sys.exit(0)
-    sys.exit(run.stderr or f"pip-audit failed ({run.returncode})")
-packages = report["dependencies"]
-found = [(p, v) for p in packages for v in p.get("vulns", [])]
-for p, v in found:
-    fixed = ", ".join(v["fix_versions"]) or "no fixed release yet"
-    print(f"{p['name']} {p['version']}: {v['id']} (fixed in {fixed})", file=sys.stderr)
-unknown = [p["name"] for p in packages if "skip_reason" in p]
-if unknown:
-    print(f"pip-audit: {len(unknown)} of {len(packages)} packages unknown to the service, not audited")
-print(f"pip-audit: {len(found)} known vulnerabilities in {len(packages) - len(unknown)} packages")
-sys.exit(1 if found else 0)
-endef
-export PIP_AUDIT_JUDGE
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
@@ -89,6 +65,10 @@ messages: $(INSTALLED)
 
 benchmark: install
 	$(BIN)/python benchmarks/http_load.py
+
+# Not part of `make test` (tests/test_soak.py is its small version): minutes, not seconds.
+soak: install
+	$(BIN)/python benchmarks/soak.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache
