@@ -17,6 +17,7 @@ from pypdf import PdfReader
 from symposium.audit.service import Actor
 from symposium.documents import service
 from symposium.documents.models import DocumentJob, DocumentKind, JobStatus
+from symposium.documents.parallel import render_in_parallel
 from symposium.documents.rendering import render_pdf
 from symposium.extensions import db
 from symposium.program.models import Session, SummaryStatus
@@ -511,3 +512,14 @@ def test_documents_never_fetch_from_the_network_or_outside_static(sqlite_app, tm
 
     assert Recorder.hits == []
     assert "Hallo" in pages_of(pdf)[0]
+
+
+def test_chunks_rendered_in_parallel_come_back_in_order(sqlite_app):
+    chunks = [f"<p>Deel {n}</p>" for n in range(1, 6)]
+    done = []
+
+    pdf = render_in_parallel(chunks, "certificates.css", on_progress=done.append, processes=2)
+
+    pages = pages_of(pdf)
+    assert [page.strip() for page in pages] == [f"Deel {n}" for n in range(1, 6)]
+    assert done == [1, 2, 3, 4, 5]
