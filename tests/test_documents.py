@@ -451,8 +451,11 @@ def test_the_summaries_booklet_has_a_correct_table_of_contents(sqlite_app, editi
     long_text = "\n\n".join(["## Wat besproken is", *["Een alinea over de praktijk. " * 40] * 8])
     for session in sessions[:3]:
         publish(session, long_text if session is sessions[0] else "Kort verslag van *de* sessie.")
-    db.session.commit()
     client = sqlite_app.test_client()
+    assert b"summaries.pdf" not in client.get(f"/{edition.slug}/").data
+    edition.program_version += 1  # as publishing a summary does
+    db.session.commit()
+    assert b"summaries.pdf" in client.get(f"/{edition.slug}/").data
 
     waiting = client.get(f"/{edition.slug}/summaries.pdf")
     assert waiting.status_code == 202 and b"summaries/progress" in waiting.data

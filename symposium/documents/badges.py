@@ -170,11 +170,5 @@ def badges(
 
 
 #: badges per chunk rendered by one process: small enough to show progress often, large
-#: enough that starting a chunk costs little
+#: enough that starting a chunk costs little; a multiple of four, so sheets stay whole
 CHUNK = 48
-
-
-def chunks(badges: Sequence[Badge], sheets: bool) -> list[Sequence[Badge]]:
-    """Badges cut into chunks; for sheets each chunk is whole sheets of four."""
-    size = CHUNK - CHUNK % 4 if sheets else CHUNK
-    return [badges[start : start + size] for start in range(0, len(badges), size)]

@@ -221,8 +221,7 @@ def request_document(
         db.session.add(job)
         return job
 
-    job = in_transaction(use_case)
-    return job
+    return in_transaction(use_case)
 
 
 def latest_job(edition: Edition, kind: DocumentKind) -> DocumentJob | None:

@@ -269,7 +269,9 @@ class _Fields:
         if not value.isascii() or not value.isdecimal():
             self.add(name, _l("Enter a whole number, like 25."))
             return None
-        number = int(value)
+        digits = value.lstrip("0") or "0"
+        # Python will not read more than 4,300 digits; nine are more than any capacity.
+        number = int(digits) if len(digits) <= 9 else MAX_SEATS + 1
         if number < 1:
             self.add(name, _l("Enter a number of at least 1."))
         elif number > MAX_SEATS:

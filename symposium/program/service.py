@@ -18,7 +18,16 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from symposium.extensions import db
-from symposium.program.models import Edition, EditionStatus, Person, Round, Session, SessionKind
+from symposium.program.models import (
+    Edition,
+    EditionStatus,
+    Person,
+    Round,
+    Session,
+    SessionKind,
+    SummaryStatus,
+)
+from symposium.text import has_control_characters
 
 T = TypeVar("T")
 
@@ -55,6 +64,8 @@ def all_editions() -> list[Edition]:
 
 
 def edition_by_slug(slug: str, include_drafts: bool = False) -> Edition | None:
+    if has_control_characters(slug):
+        return None  # no web address has them (and PostgreSQL refuses NUL in a query)
     query = sa.select(Edition).where(Edition.slug == slug)
     if not include_drafts:
         query = query.where(Edition.status != EditionStatus.draft)
@@ -124,6 +135,8 @@ class RoundItem:
 class ProgramStructure:
     plenaries: tuple[SessionItem, ...]
     rounds: tuple[RoundItem, ...]
+    #: a session summary is published: the program offers the summaries booklet
+    has_summaries: bool = False
 
     @property
     def timeline(self) -> list[SessionItem | RoundItem]:
@@ -194,6 +207,7 @@ def _load_structure(edition_id: int) -> ProgramStructure:
             Session.ends_at,
             Session.capacity,
             Session.round_id,
+            Session.summary_status,
         )
         .where(Session.edition_id == edition_id)
         .order_by(Session.starts_at, Session.title)
@@ -238,6 +252,7 @@ def _load_structure(edition_id: int) -> ProgramStructure:
             )
             for row in rounds
         ),
+        has_summaries=any(row.summary_status == SummaryStatus.published for row in sessions),
     )
 
 
@@ -271,6 +286,8 @@ def session_seats(session: Session) -> Seats:
 
 
 def session_by_slug(edition: Edition, slug: str) -> Session | None:
+    if has_control_characters(slug):
+        return None  # no web address has them (and PostgreSQL refuses NUL in a query)
     return db.session.scalars(
         sa.select(Session)
         .where(Session.edition_id == edition.id, Session.slug == slug)

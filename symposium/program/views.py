@@ -87,9 +87,7 @@ def program(slug: str):
             timeline=_timeline(program),
             registration=state,
             venue_full=venue_full,
-            has_summaries=service.versioned(
-                "has-summaries", edition, None, lambda: bool(speakers.published_summaries(edition))
-            ),
+            has_summaries=program.structure.has_summaries,
         )
     )
     if personal:
