@@ -451,10 +451,9 @@ def test_the_summaries_booklet_has_a_correct_table_of_contents(sqlite_app, editi
     long_text = "\n\n".join(["## Wat besproken is", *["Een alinea over de praktijk. " * 40] * 8])
     for session in sessions[:3]:
         publish(session, long_text if session is sessions[0] else "Kort verslag van *de* sessie.")
-    client = sqlite_app.test_client()
-    assert b"summaries.pdf" not in client.get(f"/{edition.slug}/").data
     edition.program_version += 1  # as publishing a summary does
     db.session.commit()
+    client = sqlite_app.test_client()
     assert b"summaries.pdf" in client.get(f"/{edition.slug}/").data
 
     waiting = client.get(f"/{edition.slug}/summaries.pdf")
@@ -478,7 +477,9 @@ def test_the_summaries_booklet_has_a_correct_table_of_contents(sqlite_app, editi
 
 
 def test_no_booklet_without_published_summaries(sqlite_app, edition):
-    assert sqlite_app.test_client().get(f"/{edition.slug}/summaries.pdf").status_code == 404
+    client = sqlite_app.test_client()
+    assert client.get(f"/{edition.slug}/summaries.pdf").status_code == 404
+    assert b"summaries.pdf" not in client.get(f"/{edition.slug}/").data
 
 
 # -- the renderer itself -----------------------------------------------------------------
