@@ -523,6 +523,10 @@ def cancel(registration_id: int, actor: Actor | None = None) -> list[Choice]:
                 after={"status": RegistrationStatus.cancelled},
             )
         had_place = registration.status == RegistrationStatus.confirmed
+        if had_place:
+            # The edition's row before any session's, in the order a sign-up takes them:
+            # the other way round, cancels and sign-ups deadlock on PostgreSQL.
+            seats.release_venue_place(registration.edition_id)
         registration.status = RegistrationStatus.cancelled
         registration.cancelled_at = _now()
         freed = []
@@ -534,7 +538,6 @@ def cancel(registration_id: int, actor: Actor | None = None) -> list[Choice]:
         notifications.cancelled(registration)
         promoted = seats.fill_freed_seats(freed)
         if had_place:
-            seats.release_venue_place(registration.edition_id)
             seats.promote_from_venue_waitlist(registration.edition_id)
         return promoted
 
