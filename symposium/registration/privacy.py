@@ -13,10 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-import nh3
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from symposium.accounts.models import User
@@ -29,6 +27,7 @@ from symposium.program.models import Edition, Person, Session, session_speaker
 from symposium.registration import service as registrations
 from symposium.registration.models import Choice, Registration, new_manage_secret
 from symposium.registration.tokens import read_manage_token
+from symposium.text import safe_markdown
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +46,6 @@ def has_ended(edition: Edition, now: datetime | None = None) -> bool:
 
 # -- the privacy statement -------------------------------------------------------------
 
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False})
-STATEMENT_TAGS = {
-    "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "strong", "em",
-    "a", "blockquote", "code", "pre",
-}  # fmt: skip
-
 
 def statement(edition: Edition | None) -> Markup | None:
     """The edition's own privacy statement as safe HTML (headings from h2 down, under the
@@ -60,22 +53,7 @@ def statement(edition: Edition | None) -> Markup | None:
     text = (edition.privacy_text or "").strip() if edition is not None else ""
     if not text:
         return None
-    tokens = _markdown.parse(text)
-    levels = sorted({int(t.tag[1]) for t in tokens if t.type == "heading_open"})
-    tag_for = {level: f"h{min(2 + index, 6)}" for index, level in enumerate(levels)}
-    for token in tokens:
-        if token.type in ("heading_open", "heading_close"):
-            token.tag = tag_for[int(token.tag[1])]
-    html = _markdown.renderer.render(tokens, _markdown.options, {})
-    return Markup(  # nh3 keeps only STATEMENT_TAGS and safe links  # nosec B704
-        nh3.clean(
-            html,
-            tags=STATEMENT_TAGS,
-            attributes={"a": {"href", "title"}},
-            url_schemes={"http", "https", "mailto"},
-            link_rel="noopener noreferrer nofollow",
-        )
-    )
+    return safe_markdown(text, top_heading=2)
 
 
 def purge_after_months(value: object) -> int | None:

@@ -15,13 +15,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import BinaryIO
 
-import nh3
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from symposium.accounts.models import Role, User
@@ -47,7 +45,7 @@ from symposium.registration.models import (
 )
 from symposium.speakers import files
 from symposium.speakers.models import Material, MaterialKind, SignInLink, Visibility
-from symposium.text import has_control_characters
+from symposium.text import has_control_characters, safe_markdown
 
 LINK_LIFETIME = timedelta(days=7)
 SUMMARY_LENGTH = 50_000
@@ -400,6 +398,8 @@ def request_link(email: str, locale: str, now: datetime | None = None) -> None:
     At most one mail a quarter of an hour, so that a double click sends one message."""
     email = (email or "").strip().lower()
     now = now or _now()
+    if has_control_characters(email):
+        return  # no speaker's address has them (and PostgreSQL refuses NUL in a query)
 
     def use_case():
         account = db.session.scalars(
@@ -748,34 +748,13 @@ def update_profile(user: User, data: ProfileData, photo: Upload | None) -> Perso
 
 # -- summaries -------------------------------------------------------------------------
 
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False})
-SUMMARY_TAGS = {
-    "p", "br", "hr", "h3", "h4", "h5", "h6", "ul", "ol", "li", "strong", "em",
-    "a", "blockquote", "code", "pre",
-}  # fmt: skip
 _RAW_HTML = re.compile(r"<\s*/?\s*[a-zA-Z!?]")
 _HEADING_LINE = re.compile(r"^\s{0,3}#{1,6}(\s.*)?$")
 
 
 def render_summary(text: str) -> Markup:
-    """Markdown as safe HTML: raw HTML shows as text, headings start at h3 and keep their
-    order, only http(s) and mailto links remain, nothing runs."""
-    tokens = _markdown.parse(text or "")
-    levels = sorted({int(t.tag[1]) for t in tokens if t.type == "heading_open"})
-    tag_for = {level: f"h{min(3 + index, 6)}" for index, level in enumerate(levels)}
-    for token in tokens:
-        if token.type in ("heading_open", "heading_close"):
-            token.tag = tag_for[int(token.tag[1])]
-    html = _markdown.renderer.render(tokens, _markdown.options, {})
-    return Markup(  # nh3 keeps only SUMMARY_TAGS and safe links  # nosec B704
-        nh3.clean(
-            html,
-            tags=SUMMARY_TAGS,
-            attributes={"a": {"href", "title"}},
-            url_schemes={"http", "https", "mailto"},
-            link_rel="noopener noreferrer nofollow",
-        )
-    )
+    """A summary as safe HTML, its headings from h3 down (under the session's h2)."""
+    return safe_markdown(text, top_heading=3)
 
 
 def summary_has_html(text: str) -> bool:
