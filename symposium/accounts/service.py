@@ -9,6 +9,7 @@ from symposium.audit import service as audit
 from symposium.audit.service import Actor
 from symposium.database import in_transaction
 from symposium.extensions import db
+from symposium.text import has_control_characters
 
 MIN_PASSWORD_LENGTH = 12
 #: a hash to check against when the address is unknown, so both cases take as long
@@ -53,8 +54,10 @@ def organisers() -> list[User]:
 
 def create_organiser(email: str, name: str, password: str, actor: Actor | None = None) -> User:
     email = email.strip().lower()
-    if "@" not in email or len(email) > 254:
+    if "@" not in email or len(email) > 254 or has_control_characters(email):
         raise AccountError("email", _l("Enter an e-mail address like name@example.org."))
+    if has_control_characters(name):
+        raise AccountError("name", _l("Remove the control characters from this field."))
     problem = password_problem(password, email)
     if problem:
         raise AccountError("password", problem)
@@ -101,6 +104,8 @@ def set_active(user_id: int, active: bool, actor: Actor) -> None:
 
 def authenticate(email: str, password: str) -> User | None:
     """The organiser with this address and password; None otherwise, taking the same time."""
+    if has_control_characters(email):
+        email = ""  # no address has them (and PostgreSQL refuses NUL in a query)
     user = db.session.scalars(
         sa.select(User).where(User.email == email.strip().lower(), User.active.is_(True))
     ).first()

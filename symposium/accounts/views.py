@@ -7,13 +7,22 @@ from flask_login import current_user, login_user, logout_user
 from symposium.accounts import service
 from symposium.accounts.forms import SignInForm
 from symposium.extensions import limiter
+from symposium.text import has_control_characters
 
 bp = Blueprint("accounts", __name__)
 
 
 def _safe_next(target: str | None) -> str:
     """Only a path on this site, never another host."""
-    if target and target.startswith("/") and not target.startswith("//"):
+    # Browsers read "\\" as "/" and drop tabs and line breaks ("/\t/host" is "//host");
+    # a line break in a header is an error.
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not has_control_characters(target)
+    ):
         return target
     return url_for("organiser.index")
 

@@ -37,6 +37,7 @@ from symposium.registration.service import (
     normalise_email,
     validate,
 )
+from symposium.text import has_control_characters
 
 PER_PAGE = 50
 #: more words than this in a search add nothing but work
@@ -100,9 +101,11 @@ class RegistrationFilter:
 
 def _search(text: str, *columns) -> list:
     """Each word typed must appear in one of the columns, in any case; % and _ are literal."""
+    terms = text.split()[:MAX_SEARCH_TERMS]
+    if any(has_control_characters(term) for term in terms):
+        return [sa.false()]  # nothing stored has them (and PostgreSQL refuses NUL in a query)
     return [
-        sa.or_(*(column.icontains(term, autoescape=True) for column in columns))
-        for term in text.split()[:MAX_SEARCH_TERMS]
+        sa.or_(*(column.icontains(term, autoescape=True) for column in columns)) for term in terms
     ]
 
 

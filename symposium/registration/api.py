@@ -97,7 +97,10 @@ def create_registration(slug: str):
     edition = edition_by_slug(slug)
     if edition is None:
         abort(404)
-    data = request.get_json(silent=True) if request.is_json else None
+    try:
+        data = request.get_json(silent=True) if request.is_json else None
+    except RecursionError:  # nested deeper than Python reads: no sign-up either
+        data = None
     if not isinstance(data, dict):
         return jsonify(error="Send a JSON object with Content-Type: application/json."), 400
     wanted, errors = _parse(data)

@@ -12,6 +12,7 @@ from symposium.extensions import db
 from symposium.program.models import Edition
 from symposium.program.service import bump_program_version
 from symposium.registration.models import Question, QuestionKind
+from symposium.text import has_control_characters
 
 
 @dataclass
@@ -35,17 +36,24 @@ class InvalidQuestion(Exception):
 
 def check(draft: QuestionDraft) -> dict[str, list]:
     errors: dict[str, list] = {}
+    control = _l("Remove the control characters from this field.")
     if not draft.label.strip():
         errors["label"] = [_l("Enter the question.")]
+    elif has_control_characters(draft.label):
+        errors["label"] = [control]
     elif len(draft.label) > 300:
         errors["label"] = [_l("Use at most %(limit)d characters.", limit=300)]
-    if len(draft.hint) > 500:
+    if has_control_characters(draft.hint):
+        errors["hint"] = [control]
+    elif len(draft.hint) > 500:
         errors["hint"] = [_l("Use at most %(limit)d characters.", limit=500)]
     if draft.kind not in QuestionKind.__members__:
         errors["kind"] = [_l("Choose the kind of question.")]
     elif draft.kind in (QuestionKind.one_choice, QuestionKind.several_choices):
         options = draft.options()
-        if len(options) < 2:
+        if has_control_characters(draft.options_text, multiline=True):
+            errors["options_text"] = [control]
+        elif len(options) < 2:
             errors["options_text"] = [_l("Give at least two options, one per line.")]
         elif len(options) > 50 or any(len(option) > 200 for option in options):
             errors["options_text"] = [_l("Give at most 50 options of at most 200 characters.")]
