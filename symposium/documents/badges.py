@@ -1,7 +1,8 @@
 """Badges: name, organisation, the day's personal program and a check-in QR code."""
 
+import base64
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import segno
@@ -46,7 +47,8 @@ class Badge:
     edition_title: str
     when_and_where: str
     program: tuple[ProgramLine, ...]
-    qr_data_uri: str
+    #: what the QR code says; drawn when the HTML is made (see badges_html)
+    checkin_url: str
     qr_label: str
 
 
@@ -75,9 +77,7 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def badge_for(
-    registration: Registration, edition: Edition, qr: Callable[[str], str] = checkin_qr
-) -> Badge:
+def badge_for(registration: Registration, edition: Edition) -> Badge:
     """One badge in the current language (the caller picks it with force_locale)."""
     tz = edition.timezone
     sessions = {session.id: session for session in edition.sessions}
@@ -113,7 +113,7 @@ def badge_for(
         edition_title=edition.title,
         when_and_where=f"{format_day(edition.starts_at, tz)} · {edition.venue}",
         program=tuple(program),
-        qr_data_uri=qr(url),
+        checkin_url=url,
         qr_label=_("Check-in"),
     )
 
@@ -149,7 +149,9 @@ def badges_html(badges: Sequence[Badge], sheets: bool, language: str) -> str:
             pages=layout.in_sheets(list(badges)) if sheets else badges,
             sheets=sheets,
             slots=layout.sheet_slots(),
-            marks=layout.cut_marks(),
+            cut_marks="data:image/svg+xml;base64,"
+            + base64.b64encode(layout.cut_marks_svg().encode()).decode(),
+            qr=checkin_qr,
             language=language,
         )
     # Badges never need the whitespace between tags, and WeasyPrint would make a box of
@@ -157,16 +159,9 @@ def badges_html(badges: Sequence[Badge], sheets: bool, language: str) -> str:
     return re.sub(r">\s+<", "><", html)
 
 
-def badges(
-    edition: Edition,
-    registrations: Sequence[Registration],
-    language: str,
-    qr: Callable[[str], str] | None = None,
-) -> list[Badge]:
+def badges(edition: Edition, registrations: Sequence[Registration], language: str) -> list[Badge]:
     with force_locale(language):
-        return [
-            badge_for(registration, edition, qr=qr or checkin_qr) for registration in registrations
-        ]
+        return [badge_for(registration, edition) for registration in registrations]
 
 
 #: badges per chunk rendered by one process: small enough to show progress often, large

@@ -115,3 +115,16 @@ def cut_marks(length_mm: float = 6.0) -> list[CutMark]:
 def in_sheets(badges: list[T]) -> list[list[T]]:
     """Badges four to a sheet, in order; the last sheet may hold fewer."""
     return [badges[start : start + 4] for start in range(0, len(badges), 4)]
+
+
+def cut_marks_svg() -> str:
+    """The cut marks of a sheet as one A4 SVG drawing: a sheet's background costs the
+    renderer one image, where eight positioned boxes cost it eight layouts."""
+    width, height = A4_MM
+    lines = "".join(
+        f'<line x1="{m.x1_mm}" y1="{m.y1_mm}" x2="{m.x2_mm}" y2="{m.y2_mm}"/>' for m in cut_marks()
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}mm" height="{height}mm" '
+        f'viewBox="0 0 {width} {height}"><g stroke="#000" stroke-width="0.2">{lines}</g></svg>'
+    )

@@ -9,7 +9,7 @@ the file a little larger than one document would be.
 import io
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 from pypdf import PdfWriter
@@ -17,21 +17,25 @@ from pypdf import PdfWriter
 from symposium.documents.rendering import render_pdf
 
 
-def _render(job: tuple[str, str]) -> bytes:
-    html, stylesheet_name = job
-    return render_pdf(html, stylesheet_name)
-
-
 def render_in_parallel(
-    html_chunks: Sequence[str],
+    html_chunks: Iterable[str],
     stylesheet_name: str,
+    count: int | None = None,
     on_progress: Callable[[int], None] | None = None,
     processes: int | None = None,
 ) -> bytes:
-    """One PDF of the chunks in order; `on_progress(chunks_done)` after each chunk."""
-    processes = min(processes or os.cpu_count() or 1, len(html_chunks))
+    """One PDF of the chunks in order; `on_progress(chunks_done)` after each chunk.
+
+    `html_chunks` may be a generator of `count` chunks: each is handed to a process as
+    soon as it is made, so making the next one overlaps rendering (and the processes'
+    start) instead of coming before it.
+    """
+    if count is None:
+        html_chunks = list(html_chunks)
+        count = len(html_chunks)
+    processes = min(processes or os.cpu_count() or 1, count)
+    parts = []
     if processes <= 1:
-        parts = []
         for html in html_chunks:
             parts.append(render_pdf(html, stylesheet_name))
             if on_progress:
@@ -40,9 +44,9 @@ def render_in_parallel(
     # spawn, not fork: the caller may be a threaded worker holding database connections
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
-        parts = []
-        for part in pool.map(_render, [(html, stylesheet_name) for html in html_chunks]):
-            parts.append(part)
+        futures = [pool.submit(render_pdf, html, stylesheet_name) for html in html_chunks]
+        for future in futures:
+            parts.append(future.result())
             if on_progress:
                 on_progress(len(parts))
     return join(parts)

@@ -77,13 +77,12 @@ def _selection(selection: dict) -> badge_docs.BadgeSelection:
     )
 
 
-def plan(edition: Edition, kind: DocumentKind, selection: dict, language: str, qr=None) -> Plan:
-    """What a document of this kind will show now. `qr` replaces the QR code maker (the
-    fingerprint takes the check-in URL itself, which is cheaper than drawing it)."""
+def plan(edition: Edition, kind: DocumentKind, selection: dict, language: str) -> Plan:
+    """What a document of this kind will show now."""
     if kind in (DocumentKind.badges, DocumentKind.badge_sheets):
         sheets = kind == DocumentKind.badge_sheets
         registrations = badge_docs.selected_registrations(edition, _selection(selection))
-        items = badge_docs.badges(edition, registrations, language, qr=qr)
+        items = badge_docs.badges(edition, registrations, language)
         return Plan(
             items=items,
             to_html=lambda part, lang: badge_docs.badges_html(part, sheets, lang),
@@ -122,7 +121,7 @@ def _templates_version() -> str:
 
 
 def fingerprint(edition: Edition, kind: DocumentKind, selection: dict, language: str) -> str:
-    content = plan(edition, kind, selection, language, qr=lambda url: url)
+    content = plan(edition, kind, selection, language)
     digest = hashlib.sha256(_templates_version().encode())
     digest.update(json.dumps([kind, language, selection], sort_keys=True).encode())
     for item in content.items:
@@ -153,18 +152,20 @@ def door_list(edition: Edition, session: Session, language: str) -> bytes:
 def render_plan(content: Plan, language: str, on_progress=None) -> bytes:
     """The whole document; `on_progress(items_done)` as chunks finish."""
     parts = content.chunks()
-    html = [content.to_html(part, language) for part in parts]
     sizes = [len(part) for part in parts]
 
     def progress(chunks_done: int) -> None:
         if on_progress:
             on_progress(sum(sizes[:chunks_done]))
 
-    if len(html) == 1:
-        pdf = render_pdf(html[0], content.stylesheet)
+    if len(parts) == 1:
+        pdf = render_pdf(content.to_html(parts[0], language), content.stylesheet)
         progress(1)
         return pdf
-    return render_in_parallel(html, content.stylesheet, on_progress=progress)
+    # A generator: each chunk's HTML (and QR codes) is made while the processes render
+    # the ones before it.
+    html = (content.to_html(part, language) for part in parts)
+    return render_in_parallel(html, content.stylesheet, len(parts), on_progress=progress)
 
 
 # -- large documents, made by the worker -----------------------------------------------
