@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 CATALOGUES := $(wildcard translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGUES:.po=.mo)
 
-.PHONY: install run test lint format messages benchmark soak clean fonts
+.PHONY: install run check test lint format messages benchmark soak clean fonts
 
 install: $(INSTALLED) $(COMPILED) fonts
 
@@ -37,8 +37,16 @@ run: install
 	$(FLASK) demo
 	$(BIN)/honcho -f Procfile.dev start
 
+# Tests run in parallel, a process per CPU (`make test JOBS=4` to choose). `make check` is
+# the inner loop: lint and every test that is neither slow nor in the browser. `make test`
+# is all of it, what CI runs, with property tests at their full example counts.
+JOBS ?= auto
+
+check: install lint
+	$(BIN)/pytest -n $(JOBS) -m "not slow and not e2e" $(PYTEST_ARGS)
+
 test: install lint audit
-	$(BIN)/pytest $(PYTEST_ARGS)
+	SYMPOSIUM_HYPOTHESIS_PROFILE=ci $(BIN)/pytest -n $(JOBS) $(PYTEST_ARGS)
 
 # Known weaknesses in our code (bandit; a reviewed line says `# nosec <id>` and why) and in
 # the installed packages (pip-audit against PyPI's vulnerability data). A vulnerability

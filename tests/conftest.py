@@ -15,6 +15,7 @@ import flask_migrate
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
+from hypothesis import settings
 
 from symposium import create_app
 from symposium.extensions import db
@@ -22,7 +23,23 @@ from symposium.program.models import Edition, EditionStatus, Person, Round, Sess
 from symposium.registration import service
 from symposium.registration.service import RegistrationRequest, RoundRequest
 
+pytest_plugins = ["pytester", "tests.skips"]
+
 POSTGRES_URL = os.environ.get("SYMPOSIUM_TEST_POSTGRES_URL")
+
+#: `make test` runs property tests with `ci`: the example counts each test names; by hand
+#: they run with `dev`, a fifth of those, unless SYMPOSIUM_HYPOTHESIS_PROFILE says `ci`.
+HYPOTHESIS_PROFILE = os.environ.get("SYMPOSIUM_HYPOTHESIS_PROFILE", "dev")
+settings.register_profile("ci", max_examples=100, deadline=None, database=None)
+settings.register_profile("dev", max_examples=20, deadline=None, database=None)
+settings.load_profile(HYPOTHESIS_PROFILE)
+
+
+def examples(ci: int) -> int:
+    """How many examples a property test tries: `ci` in the ci profile, a fifth in dev."""
+    return ci if HYPOTHESIS_PROFILE == "ci" else max(5, ci // 5)
+
+
 TEST_SETTINGS = {
     "SECRET_KEY": "test-secret-key",
     "TESTING": True,

@@ -2,10 +2,12 @@
 
 import itertools
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from symposium.allocation.solver import Ranking, SessionSeats, allocate, first_come
+from tests.conftest import examples
 
 
 def seats(*capacities, round_id=1):
@@ -99,7 +101,8 @@ small_instances = st.integers(1, 3).flatmap(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@pytest.mark.slow
+@settings(max_examples=examples(150), deadline=None)
 @given(instance=small_instances, seed=st.integers(0, 1000))
 def test_never_over_capacity_never_unranked_never_beaten(instance, seed):
     capacities, wishes = instance

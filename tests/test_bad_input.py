@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from symposium.extensions import db
 from symposium.registration.models import Registration
+from tests.conftest import examples
 from tests.test_api import body
 
 
@@ -114,8 +115,11 @@ fields = st.sampled_from(
 )
 
 
+@pytest.mark.slow
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(150),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(field=fields, value=anything)
 def test_arbitrary_values_never_break_the_api(client, make_edition, field, value):
@@ -134,8 +138,11 @@ def test_arbitrary_values_never_break_the_api(client, make_edition, field, value
     db.session.commit()
 
 
+@pytest.mark.slow
 @settings(
-    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(100),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(
     form=st.dictionaries(

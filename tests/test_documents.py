@@ -518,6 +518,7 @@ def test_documents_never_fetch_from_the_network_or_outside_static(sqlite_app, tm
     assert "Hallo" in pages_of(pdf)[0]
 
 
+@pytest.mark.slow
 def test_chunks_rendered_in_parallel_come_back_in_order(sqlite_app):
     chunks = [f"<p>Deel {n}</p>" for n in range(1, 6)]
     done = []

@@ -43,7 +43,9 @@ from symposium.registration.models import Registration
 from symposium.registration.service import RoundRequest
 from symposium.registration.tokens import make_manage_token
 from symposium.speakers import service as speakers
-from tests.conftest import POSTGRES_URL, person
+from tests.conftest import POSTGRES_URL, examples, person
+
+pytestmark = pytest.mark.slow  # hypothesis over every form, and the sweeps field by field
 
 ACTOR = Actor(None, "fuzz@example.org")
 PASSWORD = "lange-zin-met-koffie-42"
@@ -51,12 +53,12 @@ PDF = demo_pdf("Dia's", ["Een regel"])
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
-def fuzzing(world: "World", examples: int = 40) -> settings:
-    """Forty examples on SQLite; fewer on PostgreSQL, where what differs is the database's
-    own limits (NUL in text, integer ranges, column lengths), not the app's rules: the sweeps
-    of dangerous values below cover those field by field."""
+def fuzzing(world: "World", count: int = 40) -> settings:
+    """Forty examples on SQLite (in the ci profile); fewer on PostgreSQL, where what differs
+    is the database's own limits (NUL in text, integer ranges, column lengths), not the app's
+    rules: the sweeps of dangerous values below cover those field by field."""
     return settings(
-        max_examples=examples if world.sqlite else max(10, examples * 3 // 8),
+        max_examples=examples(count) if world.sqlite else examples(max(10, count * 3 // 8)),
         deadline=None,
         database=None,  # nothing written into the working tree
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
@@ -844,7 +846,7 @@ def registrations_count() -> int:
 
 @pytest.mark.parametrize("ranked", [False, True], ids=["first-come", "ranked"])
 def test_the_api_answers_any_json_with_errors_or_a_registration(app, world, ranked):
-    @fuzzing(world, examples=80)
+    @fuzzing(world, count=80)
     @given(data=st.data(), language=LANGUAGES)
     def post_odd_json(data, language):
         body = data.draw(spoiled_json(world, ranked), label="body")

@@ -16,7 +16,7 @@ from werkzeug.serving import make_server
 from symposium import demo
 from symposium.extensions import db
 from symposium.program.api import OPENAPI
-from tests.conftest import build_app
+from tests.conftest import build_app, examples
 
 #: schemathesis's own checks, all but one: no server errors, every answer (status, content
 #: type, headers, body) one the document describes, bad input refused, 405 with Allow...
@@ -122,9 +122,10 @@ def test_the_documented_answers_are_the_real_ones(live_site):
         assert refused.status_code == 422
 
 
+@pytest.mark.slow
 @schema.parametrize()
 @settings(
-    max_examples=50,
+    max_examples=examples(50),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )

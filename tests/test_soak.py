@@ -28,6 +28,8 @@ from symposium.registration import service
 from symposium.registration.models import Choice, ChoiceState, Registration, RegistrationStatus
 from tests.conftest import POSTGRES_URL, person
 
+pytestmark = pytest.mark.slow  # hundreds of sign-ups under gunicorn with faults
+
 SMALL = soak.Plan(
     signups=30,
     threads=8,

@@ -75,6 +75,7 @@ def sixty_sign_ups(app, make_edition):
     return {f"confirmation:{r}" for r in range(1, 61)}
 
 
+@pytest.mark.slow
 def test_sigterm_stops_the_worker_after_the_message_in_hand(
     app, database_url, sixty_sign_ups, smtp_server
 ):
@@ -94,6 +95,7 @@ def test_sigterm_stops_the_worker_after_the_message_in_hand(
     assert Counter(smtp_server.keys()) == Counter(sixty_sign_ups)
 
 
+@pytest.mark.slow
 def test_a_killed_worker_loses_nothing_and_doubles_nothing_marked_sent(
     app, database_url, sixty_sign_ups, smtp_server
 ):
@@ -119,6 +121,7 @@ def test_a_killed_worker_loses_nothing_and_doubles_nothing_marked_sent(
     assert received_before >= 10
 
 
+@pytest.mark.slow
 def test_several_workers_share_the_outbox_without_doubles(
     app, database_url, sixty_sign_ups, smtp_server
 ):

@@ -21,8 +21,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import sparse
-from scipy.optimize import linprog
 
 
 @dataclass(frozen=True)
@@ -67,6 +65,10 @@ def allocate(rankings: list[Ranking], sessions: list[SessionSeats], seed: int = 
 
 
 def _allocate_round(rankings, sessions, rng, result: Allocation) -> None:
+    # scipy takes a second to import: only an allocation run needs it, not every process.
+    from scipy import sparse
+    from scipy.optimize import linprog
+
     if not rankings:
         return
     capacity = {s.session_id: max(s.capacity, 0) for s in sessions}

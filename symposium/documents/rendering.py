@@ -12,10 +12,6 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from weasyprint import CSS, HTML
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher, URLFetcherResponse
-
 STATIC_ROOT = (Path(__file__).resolve().parent.parent.parent / "static").resolve()
 
 # WeasyPrint reports refused fetches and unsupported CSS as warnings of its own; they are
@@ -27,47 +23,66 @@ class RefusedFetch(ValueError):
     pass
 
 
-class StaticOnlyFetcher(URLFetcher):
+# WeasyPrint takes a second to import: it is loaded when the first document is made, not
+# by every process that imports the app (the web workers, the tests).
+@cache
+def _static_only_fetcher_class():
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class StaticOnlyFetcher(URLFetcher):
+        """WeasyPrint's fetcher, limited to data: URLs and files under static/."""
+
+        def __init__(self) -> None:
+            super().__init__(allowed_protocols={"data", "file"}, allow_redirects=False)
+
+        def fetch(self, url: str, headers=None):
+            parts = urlsplit(url)
+            if parts.scheme == "data" and ";base64," in url[:64]:
+                # The common case (QR codes, photos), without urllib's detour.
+                media_type, _, payload = url[5:].partition(";base64,")
+                return URLFetcherResponse(
+                    url, base64.b64decode(payload), {"Content-Type": media_type or "text/plain"}
+                )
+            if parts.scheme == "file":
+                path = Path(unquote(parts.path)).resolve()
+                if not (path.is_relative_to(STATIC_ROOT) and path.is_file()):
+                    raise RefusedFetch(f"documents may only read files under static/, not {url}")
+            elif parts.scheme != "data":
+                raise RefusedFetch(f"documents may not fetch {url}")
+            return super().fetch(url, headers)
+
+    return StaticOnlyFetcher
+
+
+def static_only_fetcher():
     """WeasyPrint's fetcher, limited to data: URLs and files under static/."""
-
-    def __init__(self) -> None:
-        super().__init__(allowed_protocols={"data", "file"}, allow_redirects=False)
-
-    def fetch(self, url: str, headers=None):
-        parts = urlsplit(url)
-        if parts.scheme == "data" and ";base64," in url[:64]:
-            # The common case (QR codes, photos), without urllib's detour.
-            media_type, _, payload = url[5:].partition(";base64,")
-            return URLFetcherResponse(
-                url, base64.b64decode(payload), {"Content-Type": media_type or "text/plain"}
-            )
-        if parts.scheme == "file":
-            path = Path(unquote(parts.path)).resolve()
-            if not (path.is_relative_to(STATIC_ROOT) and path.is_file()):
-                raise RefusedFetch(f"documents may only read files under static/, not {url}")
-        elif parts.scheme != "data":
-            raise RefusedFetch(f"documents may not fetch {url}")
-        return super().fetch(url, headers)
+    return _static_only_fetcher_class()()
 
 
 @cache
-def _fonts() -> FontConfiguration:
+def _fonts():
+    from weasyprint.text.fonts import FontConfiguration
+
     return FontConfiguration()
 
 
 @cache
-def stylesheet(name: str) -> CSS:
+def stylesheet(name: str):
     """A print stylesheet from static/css/print/, parsed once per process."""
+    from weasyprint import CSS
+
     return CSS(
         filename=str(STATIC_ROOT / "css" / "print" / name),
-        url_fetcher=StaticOnlyFetcher(),
+        url_fetcher=static_only_fetcher(),
         font_config=_fonts(),
     )
 
 
 def render_pdf(html: str, stylesheet_name: str) -> bytes:
     """A PDF of `html` styled by static/css/print/`stylesheet_name`."""
+    from weasyprint import HTML
+
     document = HTML(
-        string=html, base_url=STATIC_ROOT.as_uri() + "/", url_fetcher=StaticOnlyFetcher()
+        string=html, base_url=STATIC_ROOT.as_uri() + "/", url_fetcher=static_only_fetcher()
     )
     return document.write_pdf(stylesheets=[stylesheet(stylesheet_name)], font_config=_fonts())

@@ -1,10 +1,10 @@
 """Browser tests: a real Symposium server on a loopback port, driven by Debian's Chromium.
 
-Each journey gets a server of its own, built from the migrations with the demo data, so
-that the seat counts it relies on are the demo's. Chromium is found at /usr/bin/chromium
-(or on PATH, or wherever SYMPOSIUM_CHROMIUM says); without it these tests skip, unless
-SYMPOSIUM_REQUIRE_BROWSER=1 asks them to fail. Playwright's own browser download is never
-used.
+Each journey gets a server of its own, on a copy of a database built once per test process
+from the migrations with the demo data, so that the seat counts it relies on are the demo's.
+Chromium is found at /usr/bin/chromium (or on PATH, or wherever SYMPOSIUM_CHROMIUM says);
+without it these tests skip, unless SYMPOSIUM_REQUIRE_BROWSER=1 asks them to fail.
+Playwright's own browser download is never used.
 
 Mail goes to a real SMTP server (aiosmtpd) on a free loopback port: the `mailbox` fixture
 delivers the outbox there as the worker would, and reads back what arrived. Organisers'
@@ -24,7 +24,7 @@ import pytest
 import sqlalchemy as sa
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import got_request_exception, url_for
+from flask import Flask, got_request_exception, url_for
 from playwright.sync_api import Page, sync_playwright
 from werkzeug.serving import make_server
 
@@ -110,22 +110,44 @@ def compiled_translations() -> None:
 # -- the site under test ----------------------------------------------------------------
 
 
-class LiveSite:
-    """Symposium on a free loopback port, with its own SQLite database and the demo data."""
+def _site_app(directory: Path) -> Flask:
+    return symposium.create_app(
+        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{directory / 'e2e.sqlite'}", "SECRET_KEY": "test"},
+        instance_path=directory / "instance",
+    )
 
-    def __init__(self, directory: Path):
-        self.app = symposium.create_app(
-            {
-                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{directory / 'e2e.sqlite'}",
-                "SECRET_KEY": "test",
-            },
-            instance_path=directory / "instance",
-        )
-        with self.app.app_context():
-            flask_migrate.upgrade()
-            created = demo.load()
+
+@dataclass(frozen=True)
+class DemoTemplate:
+    """A folder with a database built from the migrations, the demo loaded, and the
+    demo's files in its instance folder: each site starts from a copy."""
+
+    directory: Path
+    upcoming_edition: str
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory) -> DemoTemplate:
+    """Migrations and the demo once per test process, instead of once per journey."""
+    directory = tmp_path_factory.mktemp("demo-template")
+    app = _site_app(directory)
+    with app.app_context():
+        flask_migrate.upgrade()
+        created = demo.load()
+        db.session.remove()
+        db.engine.dispose()  # the last connection folds SQLite's log into the file
+    upcoming = next(slug for slug in created if slug != "2019")
+    return DemoTemplate(directory, upcoming)
+
+
+class LiveSite:
+    """Symposium on a free loopback port, with its own copy of the demo's database and files."""
+
+    def __init__(self, directory: Path, template: DemoTemplate):
+        shutil.copytree(template.directory, directory, dirs_exist_ok=True)
+        self.app = _site_app(directory)
         self.past_edition = "2019"
-        self.upcoming_edition = next(slug for slug in created if slug != "2019")
+        self.upcoming_edition = template.upcoming_edition
         self.crashes: list[BaseException] = []
         got_request_exception.connect(self._crashed, self.app, weak=False)
         self._server = make_server("127.0.0.1", 0, self.app, threaded=True)
@@ -158,8 +180,8 @@ class LiveSite:
             db.engine.dispose()
 
 
-def _serve(directory: Path) -> Iterator[LiveSite]:
-    site = LiveSite(directory)
+def _serve(directory: Path, template: DemoTemplate) -> Iterator[LiveSite]:
+    site = LiveSite(directory, template)
     try:
         yield site
     finally:
@@ -168,15 +190,15 @@ def _serve(directory: Path) -> Iterator[LiveSite]:
 
 
 @pytest.fixture
-def site(tmp_path) -> Iterator[LiveSite]:
+def site(tmp_path, demo_template) -> Iterator[LiveSite]:
     """A fresh site for one journey: the demo's seat counts, nobody else's sign-ups."""
-    yield from _serve(tmp_path)
+    yield from _serve(tmp_path, demo_template)
 
 
 @pytest.fixture(scope="module")
-def shared_site(tmp_path_factory) -> Iterator[LiveSite]:
+def shared_site(tmp_path_factory, demo_template) -> Iterator[LiveSite]:
     """One site for a module of tests that only look (or add what they need)."""
-    yield from _serve(tmp_path_factory.mktemp("site"))
+    yield from _serve(tmp_path_factory.mktemp("site"), demo_template)
 
 
 # -- mail -------------------------------------------------------------------------------
