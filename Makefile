@@ -37,16 +37,18 @@ run: install
 	$(FLASK) demo
 	$(BIN)/honcho -f Procfile.dev start
 
-# Tests run in parallel, a process per CPU (`make test JOBS=4` to choose). `make check` is
-# the inner loop: lint and every test that is neither slow nor in the browser. `make test`
-# is all of it, what CI runs, with property tests at their full example counts.
+# Tests run in parallel, a process per CPU (`make test JOBS=4` to choose); tests marked
+# with the same xdist_group run in one process, one after another. `make check` is the inner
+# loop: lint and every test that is neither slow nor in the browser. `make test` is all of
+# it, what CI runs, with property tests at their full example counts.
 JOBS ?= auto
+PARALLEL = -n $(JOBS) --dist loadgroup
 
 check: install lint
-	$(BIN)/pytest -n $(JOBS) -m "not slow and not e2e" $(PYTEST_ARGS)
+	$(BIN)/pytest $(PARALLEL) -m "not slow and not e2e" $(PYTEST_ARGS)
 
 test: install lint audit
-	SYMPOSIUM_HYPOTHESIS_PROFILE=ci $(BIN)/pytest -n $(JOBS) $(PYTEST_ARGS)
+	SYMPOSIUM_HYPOTHESIS_PROFILE=ci $(BIN)/pytest $(PARALLEL) $(PYTEST_ARGS)
 
 # Known weaknesses in our code (bandit; a reviewed line says `# nosec <id>` and why) and in
 # the installed packages (pip-audit against PyPI's vulnerability data). A vulnerability

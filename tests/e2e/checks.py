@@ -25,6 +25,16 @@ def readable(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
+#: axe reads a page's structure, not its words: it runs once per page and viewport, in Dutch
+#: at desktop width and in English on a phone. Every test still looks at both languages
+#: (the lang attribute, the width, a screenshot).
+AXE_LANGUAGE = {"desktop": "nl", "phone": "en"}
+
+
+def axe_runs_for(language: str, viewport: str) -> bool:
+    return AXE_LANGUAGE[viewport] == language
+
+
 def accessibility_violations(page: Page) -> list[dict]:
     return AXE.run(page, options=WCAG_21_AA).response["violations"]
 

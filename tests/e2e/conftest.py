@@ -140,6 +140,25 @@ def demo_template(tmp_path_factory) -> DemoTemplate:
     return DemoTemplate(directory, upcoming)
 
 
+def _whole_answers(app: Flask):
+    """The app with each answer read into memory before it is sent.
+
+    When a browser drops a connection (a favicon request cut off by the next page), the
+    development server's clean-up fails before it closes the answer, and a static file stays
+    open until the garbage collector warns about it in whichever test runs then.
+    """
+
+    def wsgi(environ, start_response):
+        answer = app(environ, start_response)
+        try:
+            return [b"".join(answer)]
+        finally:
+            if hasattr(answer, "close"):
+                answer.close()
+
+    return wsgi
+
+
 class LiveSite:
     """Symposium on a free loopback port, with its own copy of the demo's database and files."""
 
@@ -150,7 +169,7 @@ class LiveSite:
         self.upcoming_edition = template.upcoming_edition
         self.crashes: list[BaseException] = []
         got_request_exception.connect(self._crashed, self.app, weak=False)
-        self._server = make_server("127.0.0.1", 0, self.app, threaded=True)
+        self._server = make_server("127.0.0.1", 0, _whole_answers(self.app), threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self.app.config["BASE_URL"] = self.url  # links in mail written outside a request
         self._thread = threading.Thread(

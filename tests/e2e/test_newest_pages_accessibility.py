@@ -32,7 +32,13 @@ from symposium.program.service import edition_by_slug
 from symposium.registration import service as registrations
 from symposium.speakers import service as speakers
 from symposium.speakers.models import SignInLink
-from tests.e2e.checks import accessibility_violations, readable, screenshot, scrolls_sideways_by
+from tests.e2e.checks import (
+    accessibility_violations,
+    axe_runs_for,
+    readable,
+    screenshot,
+    scrolls_sideways_by,
+)
 from tests.e2e.conftest import VIEWPORTS, LiveSite
 from tests.e2e.pages import ORGANISER_WORDS, SignInForm
 
@@ -361,7 +367,7 @@ def test_the_newest_pages_have_no_accessibility_violations_and_fit_the_screen(
 
     screenshot(page, f"newest-{name}-{language}-{viewport}")
 
-    violations = accessibility_violations(page)
+    violations = accessibility_violations(page) if axe_runs_for(language, viewport) else []
     assert not violations, (
         f"axe found {len(violations)} problem(s) on {name} ({language}, {viewport}, "
         f"{page.url}):\n{readable(violations)}"
