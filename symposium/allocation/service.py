@@ -30,7 +30,7 @@ from sqlalchemy.orm import aliased, selectinload
 from symposium.allocation.solver import Ranking, SessionSeats, allocate
 from symposium.audit import service as audit
 from symposium.audit.service import Actor
-from symposium.database import in_transaction
+from symposium.database import use_case
 from symposium.extensions import db
 from symposium.program.models import AllocationMode, Edition, Round, Session, SessionKind
 from symposium.program.service import (
@@ -41,6 +41,7 @@ from symposium.program.service import (
 from symposium.registration import notifications, seats
 from symposium.registration.models import Choice, ChoiceState, Registration, RegistrationStatus
 from symposium.registration.personal import active_choice
+from symposium.validation import RuleError
 
 #: the most sessions a person ranks in one round
 MAX_RANKS = 3
@@ -62,24 +63,14 @@ OBJECTIVE = (
 # -- errors a person can read ----------------------------------------------------------
 
 
-class AllocationError(Exception):
-    """A ranking or allocation that the rules refuse; `message` is for people."""
-
-    message = _l("That could not be done.")
-
-    def __init__(self, message=None):
-        super().__init__(str(message or self.message))
-        if message is not None:
-            self.message = message
+class AllocationError(RuleError):
+    """A ranking or allocation that the rules refuse."""
 
 
 class InvalidRanking(AllocationError):
-    message = _l("Your preferences need attention.")
+    """Keyed "choices.<round id>", like the sign-up's round errors."""
 
-    def __init__(self, errors: dict[str, list]):
-        super().__init__()
-        #: keyed "choices.<round id>", like the sign-up's round errors
-        self.errors = errors
+    message = _l("Your preferences need attention.")
 
 
 class PreferencesClosed(AllocationError):
@@ -88,10 +79,6 @@ class PreferencesClosed(AllocationError):
 
 class InvalidSettings(AllocationError):
     message = _l("Some fields need attention.")
-
-    def __init__(self, errors: dict[str, list]):
-        super().__init__()
-        self.errors = errors
 
 
 def _now() -> datetime:
@@ -171,32 +158,30 @@ def store_ranking(registration: Registration, round_id: int, ranking: tuple[int,
     db.session.flush()
 
 
+@use_case
 def change_ranking(
     registration_id: int, round_id: int, ranking: tuple[int, ...], now: datetime | None = None
 ) -> None:
     """Rank other sessions in a round, until the preferences deadline."""
 
-    def use_case():
-        registration = db.session.get(Registration, registration_id)
-        # Wait for an allocation being committed; then see the edition as it left it.
-        edition = db.session.get(Edition, registration.edition_id, with_for_update=True)
-        if registration.status != RegistrationStatus.confirmed:
-            raise AllocationError(_l("Only a confirmed registration can rank sessions."))
-        state = preferences_state(edition, now)
-        if not state.open:
-            raise PreferencesClosed(state.message)
-        rounds = {round_.id: round_ for round_ in program_structure(edition).rounds}
-        key = f"choices.{round_id}"
-        if round_id not in rounds:
-            raise InvalidRanking({key: [_l("This round is not part of this symposium.")]})
-        problems = ranking_problems(ranking, {s.id for s in rounds[round_id].sessions})
-        if problems:
-            raise InvalidRanking({key: problems})
-        if active_choice(registration, round_id, ChoiceState.confirmed) is not None:
-            raise AllocationError(_l("You already have a seat in this round."))
-        store_ranking(registration, round_id, ranking)
-
-    in_transaction(use_case)
+    registration = db.session.get(Registration, registration_id)
+    # Wait for an allocation being committed; then see the edition as it left it.
+    edition = db.session.get(Edition, registration.edition_id, with_for_update=True)
+    if registration.status != RegistrationStatus.confirmed:
+        raise AllocationError(_l("Only a confirmed registration can rank sessions."))
+    state = preferences_state(edition, now)
+    if not state.open:
+        raise PreferencesClosed(state.message)
+    rounds = {round_.id: round_ for round_ in program_structure(edition).rounds}
+    key = f"choices.{round_id}"
+    if round_id not in rounds:
+        raise InvalidRanking({key: [_l("This round is not part of this symposium.")]})
+    problems = ranking_problems(ranking, {s.id for s in rounds[round_id].sessions})
+    if problems:
+        raise InvalidRanking({key: problems})
+    if active_choice(registration, round_id, ChoiceState.confirmed) is not None:
+        raise AllocationError(_l("You already have a seat in this round."))
+    store_ranking(registration, round_id, ranking)
 
 
 # -- demand ----------------------------------------------------------------------------
@@ -397,83 +382,81 @@ def preview(edition_id: int) -> Outcome:
     return _solve(edition)[0]
 
 
+@use_case
 def commit(edition_id: int, actor: Actor, now: datetime | None = None) -> Outcome:
     """Share out the seats after the deadline: assign them, mail everyone who ranked, and go
     over to first come, first served for the seats left."""
     now = now or _now()
 
-    def use_case():
-        # The edition's row lock keeps rankings from changing while the seats are given.
-        edition = db.session.get(Edition, edition_id, with_for_update=True)
-        if not is_ranked(edition):
-            raise AllocationError(_l("This edition gives out seats first come, first served."))
-        if not deadline_passed(edition, now):
-            raise AllocationError(
-                _l("The seats can be shared out once the deadline for preferences has passed.")
-            )
-        for session in sorted(_breakouts(edition.id), key=lambda s: s.id):
-            seats.lock_session(session.id)
-        outcome, rankings = _solve(edition)
-        people = {
-            registration.id: registration
-            for registration in db.session.scalars(
-                sa.select(Registration)
-                .where(Registration.id.in_({r.person_id for r in rankings}))
-                .options(selectinload(Registration.choices))
-            )
-        }
-        for (person, round_id), (session_id, rank) in sorted(outcome.assignment.items()):
-            registration = people[person]
-            if not seats.claim_seat(session_id):
-                raise RuntimeError(f"allocation gave session {session_id} more seats than it has")
-            waiting = active_choice(registration, round_id, ChoiceState.waitlisted)
-            if waiting is not None and waiting.session_id == session_id:
-                seats.decline(waiting)
-            choice = seats.add_choice(registration, round_id, session_id, ChoiceState.confirmed)
-            choice.rank = rank
-        for registration in people.values():
-            for choice in registration.choices:
-                if choice.state == ChoiceState.ranked:
-                    choice.state = ChoiceState.declined
-                    choice.decided_at = now
-        db.session.flush()
-        # Rankings that did not count (a seat already held, a registration not confirmed).
-        db.session.execute(
-            sa.update(Choice)
-            .where(
-                Choice.state == ChoiceState.ranked,
-                Choice.registration_id.in_(
-                    sa.select(Registration.id).where(Registration.edition_id == edition.id)
-                ),
-            )
-            .values(state=ChoiceState.declined, decided_at=now)
-            .execution_options(synchronize_session=False)
+    # The edition's row lock keeps rankings from changing while the seats are given.
+    edition = db.session.get(Edition, edition_id, with_for_update=True)
+    if not is_ranked(edition):
+        raise AllocationError(_l("This edition gives out seats first come, first served."))
+    if not deadline_passed(edition, now):
+        raise AllocationError(
+            _l("The seats can be shared out once the deadline for preferences has passed.")
         )
-        edition.allocation_mode = AllocationMode.first_come
-        bump_program_version(edition)
-        db.session.flush()
-        db.session.refresh(edition, ["program_version"])
-        for registration in people.values():
-            notifications.allocated(registration, str(edition.program_version))
-        outcome.mailed = len(people)
-        audit.record(
-            actor,
-            "allocation.commit",
-            edition,
-            before={"allocation_mode": AllocationMode.ranked},
-            after={
-                "allocation_mode": AllocationMode.first_come,
-                "seed": outcome.seed,
-                "rankings": outcome.rankings,
-                "first": outcome.by_rank[1],
-                "second": outcome.by_rank[2],
-                "third": outcome.by_rank[3],
-                "none": outcome.none,
-            },
+    for session in sorted(_breakouts(edition.id), key=lambda s: s.id):
+        seats.lock_session(session.id)
+    outcome, rankings = _solve(edition)
+    people = {
+        registration.id: registration
+        for registration in db.session.scalars(
+            sa.select(Registration)
+            .where(Registration.id.in_({r.person_id for r in rankings}))
+            .options(selectinload(Registration.choices))
         )
-        return outcome
-
-    return in_transaction(use_case)
+    }
+    for (person, round_id), (session_id, rank) in sorted(outcome.assignment.items()):
+        registration = people[person]
+        if not seats.claim_seat(session_id):
+            raise RuntimeError(f"allocation gave session {session_id} more seats than it has")
+        waiting = active_choice(registration, round_id, ChoiceState.waitlisted)
+        if waiting is not None and waiting.session_id == session_id:
+            seats.decline(waiting)
+        choice = seats.add_choice(registration, round_id, session_id, ChoiceState.confirmed)
+        choice.rank = rank
+    for registration in people.values():
+        for choice in registration.choices:
+            if choice.state == ChoiceState.ranked:
+                choice.state = ChoiceState.declined
+                choice.decided_at = now
+    db.session.flush()
+    # Rankings that did not count (a seat already held, a registration not confirmed).
+    db.session.execute(
+        sa.update(Choice)
+        .where(
+            Choice.state == ChoiceState.ranked,
+            Choice.registration_id.in_(
+                sa.select(Registration.id).where(Registration.edition_id == edition.id)
+            ),
+        )
+        .values(state=ChoiceState.declined, decided_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    edition.allocation_mode = AllocationMode.first_come
+    bump_program_version(edition)
+    db.session.flush()
+    db.session.refresh(edition, ["program_version"])
+    for registration in people.values():
+        notifications.allocated(registration, str(edition.program_version))
+    outcome.mailed = len(people)
+    audit.record(
+        actor,
+        "allocation.commit",
+        edition,
+        before={"allocation_mode": AllocationMode.ranked},
+        after={
+            "allocation_mode": AllocationMode.first_come,
+            "seed": outcome.seed,
+            "rankings": outcome.rankings,
+            "first": outcome.by_rank[1],
+            "second": outcome.by_rank[2],
+            "third": outcome.by_rank[3],
+            "none": outcome.none,
+        },
+    )
+    return outcome
 
 
 # -- the organisers' settings ----------------------------------------------------------
@@ -497,64 +480,60 @@ def settings_values(edition: Edition) -> SettingsData:
     )
 
 
+@use_case
 def change_settings(edition_id: int, data: SettingsData, actor: Actor) -> Edition:
     """Go over to ranked mode with a deadline (a new seed each time), move the deadline, or
     go back to first come; going back drops the rankings given so far."""
     # program.admin imports registration.service, which imports this module.
     from symposium.program.admin import parse_moment
 
-    def use_case():
-        edition = db.session.get(Edition, edition_id, with_for_update=True)
-        errors: dict[str, list] = {}
-        mode = data.allocation_mode if isinstance(data.allocation_mode, str) else ""
-        if mode not in AllocationMode.__members__:
-            errors["allocation_mode"] = [_l("Choose how seats are given out.")]
-        typed = data.preferences_close.strip() if isinstance(data.preferences_close, str) else ""
-        deadline = None
-        if typed:
-            parsed = parse_moment(typed)
-            if parsed is None:
-                errors["preferences_close"] = [_l("Enter a date and time, like 01-09-2025 09.00.")]
-            else:
-                deadline = datetime.combine(*parsed, ZoneInfo(edition.timezone)).astimezone(UTC)
-                if deadline >= edition.starts_at:
-                    errors["preferences_close"] = [
-                        _l("Choose a moment before the symposium starts.")
-                    ]
-        elif mode == AllocationMode.ranked:
-            errors["preferences_close"] = [
-                _l("Enter the deadline for preferences: the seats are shared out after it.")
-            ]
-        if errors:
-            raise InvalidSettings(errors)
-        mode = AllocationMode(mode)
-        before = {
-            "allocation_mode": edition.allocation_mode,
-            "preferences_close_at": edition.preferences_close_at,
-        }
-        if mode == AllocationMode.ranked and edition.allocation_mode != AllocationMode.ranked:
-            edition.allocation_seed = secrets.randbelow(2**31)
-        if mode == AllocationMode.first_come and edition.allocation_mode == AllocationMode.ranked:
-            db.session.execute(
-                sa.update(Choice)
-                .where(
-                    Choice.state == ChoiceState.ranked,
-                    Choice.registration_id.in_(
-                        sa.select(Registration.id).where(Registration.edition_id == edition.id)
-                    ),
-                )
-                .values(state=ChoiceState.declined, decided_at=_now())
-                .execution_options(synchronize_session=False)
+    edition = db.session.get(Edition, edition_id, with_for_update=True)
+    errors: dict[str, list] = {}
+    mode = data.allocation_mode if isinstance(data.allocation_mode, str) else ""
+    if mode not in AllocationMode.__members__:
+        errors["allocation_mode"] = [_l("Choose how seats are given out.")]
+    typed = data.preferences_close.strip() if isinstance(data.preferences_close, str) else ""
+    deadline = None
+    if typed:
+        parsed = parse_moment(typed)
+        if parsed is None:
+            errors["preferences_close"] = [_l("Enter a date and time, like 01-09-2025 09.00.")]
+        else:
+            deadline = datetime.combine(*parsed, ZoneInfo(edition.timezone)).astimezone(UTC)
+            if deadline >= edition.starts_at:
+                errors["preferences_close"] = [_l("Choose a moment before the symposium starts.")]
+    elif mode == AllocationMode.ranked:
+        errors["preferences_close"] = [
+            _l("Enter the deadline for preferences: the seats are shared out after it.")
+        ]
+    if errors:
+        raise InvalidSettings(errors)
+    mode = AllocationMode(mode)
+    before = {
+        "allocation_mode": edition.allocation_mode,
+        "preferences_close_at": edition.preferences_close_at,
+    }
+    if mode == AllocationMode.ranked and edition.allocation_mode != AllocationMode.ranked:
+        edition.allocation_seed = secrets.randbelow(2**31)
+    if mode == AllocationMode.first_come and edition.allocation_mode == AllocationMode.ranked:
+        db.session.execute(
+            sa.update(Choice)
+            .where(
+                Choice.state == ChoiceState.ranked,
+                Choice.registration_id.in_(
+                    sa.select(Registration.id).where(Registration.edition_id == edition.id)
+                ),
             )
-        edition.allocation_mode = mode
-        edition.preferences_close_at = deadline if mode == AllocationMode.ranked else None
-        after = {"allocation_mode": mode, "preferences_close_at": edition.preferences_close_at}
-        if before != after:
-            bump_program_version(edition)
-            audit.record(actor, "edition.allocation", edition, before, after)
-        return edition
-
-    return in_transaction(use_case)
+            .values(state=ChoiceState.declined, decided_at=_now())
+            .execution_options(synchronize_session=False)
+        )
+    edition.allocation_mode = mode
+    edition.preferences_close_at = deadline if mode == AllocationMode.ranked else None
+    after = {"allocation_mode": mode, "preferences_close_at": edition.preferences_close_at}
+    if before != after:
+        bump_program_version(edition)
+        audit.record(actor, "edition.allocation", edition, before, after)
+    return edition
 
 
 def ranking_counts(edition: Edition) -> tuple[int, int]:

@@ -10,13 +10,14 @@ from flask_babel import lazy_gettext as _l
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
-from symposium.database import in_transaction
+from symposium.database import use_case
 from symposium.extensions import db
 from symposium.mail.models import Mailout, OutboxMessage
 from symposium.mail.outbox import Mail, queue
 from symposium.registration.models import Registration
 from symposium.registration.personal import manage_url
 from symposium.registration.service import SEGMENTS, segment
+from symposium.validation import RuleError
 
 PLACEHOLDER = re.compile(r"\{([^{}\s]*)\}")
 PLACEHOLDERS = {
@@ -40,10 +41,8 @@ class MailoutDraft:
     session_id: int | None = None
 
 
-class MailoutError(Exception):
-    def __init__(self, errors: dict[str, list]) -> None:
-        super().__init__("mail-out refused")
-        self.errors = errors
+class MailoutError(RuleError):
+    message = "mail-out refused"
 
 
 def check(draft: MailoutDraft) -> dict[str, list]:
@@ -113,41 +112,39 @@ def personalise(draft: MailoutDraft, registration: Registration) -> dict:
     }
 
 
+@use_case
 def send(draft: MailoutDraft, sender_id: int | None) -> Mailout:
     """Queue one message per recipient, in one transaction."""
 
-    def use_case():
-        errors = check(draft)
-        if errors:
-            raise MailoutError(errors)
-        mailout = Mailout(
-            edition_id=draft.edition_id,
-            subject=draft.subject,
-            body=draft.body,
-            segment=draft.segment,
-            session_id=draft.session_id,
-            created_by_id=sender_id,
-        )
-        db.session.add(mailout)
-        db.session.flush()
-        people = recipients(draft)
-        for registration in people:
-            content = personalise(draft, registration)
-            queue(
-                Mail(
-                    kind="mailout",
-                    dedupe_key=f"mailout:{mailout.id}:{registration.id}",
-                    recipient=registration.email,
-                    locale=registration.locale,
-                    subject=content["subject"],
-                    context={"edition": registration.edition, **content},
-                    registration_id=registration.id,
-                )
+    errors = check(draft)
+    if errors:
+        raise MailoutError(errors)
+    mailout = Mailout(
+        edition_id=draft.edition_id,
+        subject=draft.subject,
+        body=draft.body,
+        segment=draft.segment,
+        session_id=draft.session_id,
+        created_by_id=sender_id,
+    )
+    db.session.add(mailout)
+    db.session.flush()
+    people = recipients(draft)
+    for registration in people:
+        content = personalise(draft, registration)
+        queue(
+            Mail(
+                kind="mailout",
+                dedupe_key=f"mailout:{mailout.id}:{registration.id}",
+                recipient=registration.email,
+                locale=registration.locale,
+                subject=content["subject"],
+                context={"edition": registration.edition, **content},
+                registration_id=registration.id,
             )
-        mailout.recipients = len(people)
-        return mailout
-
-    return in_transaction(use_case)
+        )
+    mailout.recipients = len(people)
+    return mailout
 
 
 def progress(mailout_id: int) -> Counter:

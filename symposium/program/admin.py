@@ -25,7 +25,7 @@ from sqlalchemy.orm import selectinload
 
 from symposium.audit import service as audit
 from symposium.audit.service import Actor
-from symposium.database import in_transaction
+from symposium.database import in_transaction, use_case
 from symposium.extensions import db
 from symposium.i18n import format_short_day, format_time_range
 from symposium.program.models import Edition, EditionStatus, Person, Round, Session, SessionKind
@@ -34,7 +34,7 @@ from symposium.registration import notifications, seats
 from symposium.registration import service as registration
 from symposium.registration.models import Choice, ChoiceState, Registration, RegistrationStatus
 from symposium.registration.personal import active_choice
-from symposium.text import has_control_characters
+from symposium.validation import Fields, RuleError
 
 DEFAULT_TIMEZONE = "Europe/Amsterdam"
 #: first path segments the site uses itself, so no edition can be called that
@@ -62,24 +62,12 @@ MAX_SEATS = 100_000
 # -- errors a person can read ----------------------------------------------------------
 
 
-class ProgramError(Exception):
-    """A change to the program that the rules refuse; `message` is for people."""
-
-    message = _l("That could not be done.")
-
-    def __init__(self, message=None):
-        super().__init__(str(message or self.message))
-        if message is not None:
-            self.message = message
+class ProgramError(RuleError):
+    """A change to the program that the rules refuse."""
 
 
 class InvalidProgram(ProgramError):
     message = _l("Some fields need attention.")
-
-    def __init__(self, errors: dict[str, list]):
-        super().__init__()
-        #: field name -> messages; "form" when no one field is to blame
-        self.errors = errors
 
 
 # -- what forms hand in: the texts people typed ----------------------------------------
@@ -201,31 +189,11 @@ def _local(moment: datetime, timezone: str) -> datetime:
     return moment.astimezone(ZoneInfo(timezone))
 
 
-class _Fields:
+class _Fields(Fields):
     """Reads a form's texts field by field, collecting a message per problem."""
 
     def __init__(self) -> None:
-        self.errors: dict[str, list] = {}
-
-    def add(self, name: str, message) -> None:
-        self.errors.setdefault(name, []).append(message)
-
-    def ok(self, *names: str) -> bool:
-        return not any(name in self.errors for name in names)
-
-    def raise_if_any(self) -> None:
-        if self.errors:
-            raise InvalidProgram(self.errors)
-
-    def text(self, name, value, limit: int, required=None, multiline=False) -> str:
-        value = value.strip() if isinstance(value, str) else ""
-        if has_control_characters(value, multiline):
-            self.add(name, _l("Remove the control characters from this field."))
-        elif len(value) > limit:
-            self.add(name, _l("Use at most %(limit)d characters.", limit=limit))
-        elif required is not None and not value:
-            self.add(name, required)
-        return value
+        super().__init__(InvalidProgram)
 
     def day(self, name, value, required=None) -> date | None:
         value = value.strip() if isinstance(value, str) else ""
@@ -799,28 +767,26 @@ _STATUS_REFUSALS = {
 }
 
 
+@use_case
 def set_status(edition_id: int, status: EditionStatus, actor: Actor) -> Edition:
     """Publish an edition (people can see it and sign up) or archive it (the year is over)."""
 
-    def use_case():
-        edition = db.session.get(Edition, edition_id)
-        db.session.refresh(edition)
-        if edition.status not in _STATUS_MOVES[status]:
-            raise ProgramError(_STATUS_REFUSALS[status])
-        before = edition.status
-        edition.status = status
-        _new_version(edition)
-        audit.record(
-            actor,
-            f"edition.{'publish' if status == EditionStatus.published else 'archive'}",
-            edition,
-            before={"status": before},
-            after={"status": status},
-            edition_id=edition.id,
-        )
-        return edition
-
-    return in_transaction(use_case)
+    edition = db.session.get(Edition, edition_id)
+    db.session.refresh(edition)
+    if edition.status not in _STATUS_MOVES[status]:
+        raise ProgramError(_STATUS_REFUSALS[status])
+    before = edition.status
+    edition.status = status
+    _new_version(edition)
+    audit.record(
+        actor,
+        f"edition.{'publish' if status == EditionStatus.published else 'archive'}",
+        edition,
+        before={"status": before},
+        after={"status": status},
+        edition_id=edition.id,
+    )
+    return edition
 
 
 def one_year_later(moment: datetime, timezone: str) -> datetime:
@@ -944,71 +910,63 @@ def _round_fields(edition: Edition, data: RoundData) -> dict:
     return values
 
 
+@use_case
 def create_round(edition_id: int, data: RoundData, actor: Actor) -> Round:
-    def use_case():
-        edition = db.session.get(Edition, edition_id)
-        round_ = Round(edition=edition, **_round_fields(edition, data))
-        db.session.add(round_)
-        db.session.flush()
-        _new_version(edition)
-        audit.record(
-            actor,
-            "round.create",
-            round_,
-            after=_round_record(round_),
-            label=round_.name,
-        )
-        return round_
-
-    return in_transaction(use_case)
+    edition = db.session.get(Edition, edition_id)
+    round_ = Round(edition=edition, **_round_fields(edition, data))
+    db.session.add(round_)
+    db.session.flush()
+    _new_version(edition)
+    audit.record(
+        actor,
+        "round.create",
+        round_,
+        after=_round_record(round_),
+        label=round_.name,
+    )
+    return round_
 
 
+@use_case
 def update_round(round_id: int, data: RoundData, actor: Actor) -> Round:
     """Rename or move a round; its breakouts move along and their attendees are told."""
 
-    def use_case():
-        round_ = db.session.get(Round, round_id)
-        edition = round_.edition
-        values = _round_fields(edition, data)
-        before = _round_record(round_)
-        for name, value in values.items():
-            setattr(round_, name, value)
-        if _round_record(round_) == before:
-            return round_
-        version = _new_version(edition)
-        audit.record(
-            actor, "round.update", round_, before, _round_record(round_), label=round_.name
-        )
-        if (before["starts_at"], before["ends_at"]) != (round_.starts_at, round_.ends_at):
-            for session in round_.sessions:
-                if session.kind != SessionKind.breakout:
-                    continue
-                old = _session_record(session)
-                session.starts_at, session.ends_at = round_.starts_at, round_.ends_at
-                db.session.flush()
-                audit.record(actor, "session.update", session, old, _session_record(session))
-                changes = _program_changes(session, old, edition.timezone)
-                if changes:
-                    registration.notify_program_change(session.id, changes, version)
+    round_ = db.session.get(Round, round_id)
+    edition = round_.edition
+    values = _round_fields(edition, data)
+    before = _round_record(round_)
+    for name, value in values.items():
+        setattr(round_, name, value)
+    if _round_record(round_) == before:
         return round_
+    version = _new_version(edition)
+    audit.record(actor, "round.update", round_, before, _round_record(round_), label=round_.name)
+    if (before["starts_at"], before["ends_at"]) != (round_.starts_at, round_.ends_at):
+        for session in round_.sessions:
+            if session.kind != SessionKind.breakout:
+                continue
+            old = _session_record(session)
+            session.starts_at, session.ends_at = round_.starts_at, round_.ends_at
+            db.session.flush()
+            audit.record(actor, "session.update", session, old, _session_record(session))
+            changes = _program_changes(session, old, edition.timezone)
+            if changes:
+                registration.notify_program_change(session.id, changes, version)
+    return round_
 
-    return in_transaction(use_case)
 
-
+@use_case
 def delete_round(round_id: int, actor: Actor) -> None:
     """Remove an empty round; one with sessions is refused."""
 
-    def use_case():
-        round_ = db.session.get(Round, round_id)
-        if round_.sessions:
-            raise InvalidProgram(
-                {"form": [_l("This round still has sessions: delete or move them first.")]}
-            )
-        _new_version(round_.edition)
-        audit.record(actor, "round.delete", round_, before=_round_record(round_), label=round_.name)
-        db.session.delete(round_)
-
-    in_transaction(use_case)
+    round_ = db.session.get(Round, round_id)
+    if round_.sessions:
+        raise InvalidProgram(
+            {"form": [_l("This round still has sessions: delete or move them first.")]}
+        )
+    _new_version(round_.edition)
+    audit.record(actor, "round.delete", round_, before=_round_record(round_), label=round_.name)
+    db.session.delete(round_)
 
 
 # -- sessions --------------------------------------------------------------------------
@@ -1195,76 +1153,74 @@ class DeleteResult:
     waiting_removed: int = 0
 
 
+@use_case
 def delete_session(session_id: int, choice: DeleteData, actor: Actor) -> DeleteResult:
     """Remove a session. Its seat holders are moved to another session of the round (those
     who do not fit go on its waiting list) or released, and each is mailed the change once.
     Its waiting list is removed."""
 
-    def use_case():
-        session = db.session.get(Session, session_id)
-        seats.lock_session(session_id)
-        holders = _holders(session_id)
-        outcome = choice.outcome if isinstance(choice.outcome, str) else ""
-        target = None
-        if holders:
-            if outcome not in ("move", "release"):
-                raise InvalidProgram(
-                    {"outcome": [_l("Choose what happens to the people with a seat.")]}
-                )
-            if outcome == "move":
-                target = _move_target(session, choice.target_session_id)
-
-        version = _new_version(session.edition)
-        result = DeleteResult(title=session.title, target_title=target.title if target else "")
-        for waiting in _waiting(session_id):
-            seats.decline(waiting)
-            result.waiting_removed += 1
-        for held in holders:
-            person_ = held.registration
-            seats.decline(held)
-            placed = "none" if target is None else _move(person_, held.round_id, target)
-            if placed == "seat":
-                result.moved.append(person_.full_name)
-            elif placed == "waiting":
-                result.waitlisted.append(person_.full_name)
-            elif target is None:
-                result.released.append(person_.full_name)
-            else:
-                result.without_session.append(person_.full_name)
-            _tell_moved(person_, session, target, placed, version)
-            audit.record(
-                actor,
-                "registration.move",
-                person_,
-                before={"round": held.round_id, "session": session.title},
-                after={
-                    "round": held.round_id,
-                    "session": target.title if placed == "seat" else None,
-                },
+    session = db.session.get(Session, session_id)
+    seats.lock_session(session_id)
+    holders = _holders(session_id)
+    outcome = choice.outcome if isinstance(choice.outcome, str) else ""
+    target = None
+    if holders:
+        if outcome not in ("move", "release"):
+            raise InvalidProgram(
+                {"outcome": [_l("Choose what happens to the people with a seat.")]}
             )
+        if outcome == "move":
+            target = _move_target(session, choice.target_session_id)
 
+    version = _new_version(session.edition)
+    result = DeleteResult(title=session.title, target_title=target.title if target else "")
+    for waiting in _waiting(session_id):
+        seats.decline(waiting)
+        result.waiting_removed += 1
+    for held in holders:
+        person_ = held.registration
+        seats.decline(held)
+        placed = "none" if target is None else _move(person_, held.round_id, target)
+        if placed == "seat":
+            result.moved.append(person_.full_name)
+        elif placed == "waiting":
+            result.waitlisted.append(person_.full_name)
+        elif target is None:
+            result.released.append(person_.full_name)
+        else:
+            result.without_session.append(person_.full_name)
+        _tell_moved(person_, session, target, placed, version)
         audit.record(
             actor,
-            "session.delete",
-            session,
-            before=_session_record(session),
+            "registration.move",
+            person_,
+            before={"round": held.round_id, "session": session.title},
             after={
-                "outcome": outcome if holders else "delete",
-                "moved_to": result.target_title or None,
-                "moved": len(result.moved),
-                "waitlisted": len(result.waitlisted),
-                "without_session": len(result.without_session) + len(result.released),
+                "round": held.round_id,
+                "session": target.title if placed == "seat" else None,
             },
         )
-        db.session.execute(
-            sa.delete(Choice)
-            .where(Choice.session_id == session_id)
-            .execution_options(synchronize_session=False)
-        )
-        db.session.delete(session)
-        return result
 
-    return in_transaction(use_case)
+    audit.record(
+        actor,
+        "session.delete",
+        session,
+        before=_session_record(session),
+        after={
+            "outcome": outcome if holders else "delete",
+            "moved_to": result.target_title or None,
+            "moved": len(result.moved),
+            "waitlisted": len(result.waitlisted),
+            "without_session": len(result.without_session) + len(result.released),
+        },
+    )
+    db.session.execute(
+        sa.delete(Choice)
+        .where(Choice.session_id == session_id)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.delete(session)
+    return result
 
 
 def _move_target(session: Session, target_id) -> Session:
@@ -1341,34 +1297,28 @@ def _person_fields(data: PersonData) -> dict:
     return values
 
 
+@use_case
 def create_person(data: PersonData, actor: Actor) -> Person:
-    def use_case():
-        person_ = Person(**_person_fields(data))
-        db.session.add(person_)
-        db.session.flush()
-        audit.record(
-            actor, "person.create", person_, after=_person_record(person_), label=person_.name
-        )
-        return person_
-
-    return in_transaction(use_case)
+    person_ = Person(**_person_fields(data))
+    db.session.add(person_)
+    db.session.flush()
+    audit.record(actor, "person.create", person_, after=_person_record(person_), label=person_.name)
+    return person_
 
 
+@use_case
 def update_person(person_id: int, data: PersonData, actor: Actor) -> Person:
     """Change a speaker's details; every edition they speak at shows it at once."""
 
-    def use_case():
-        person_ = db.session.get(Person, person_id)
-        values = _person_fields(data)
-        before = _person_record(person_)
-        for name, value in values.items():
-            setattr(person_, name, value)
-        after = _person_record(person_)
-        if before == after:
-            return person_
-        for edition in {session.edition for session in person_.sessions}:
-            _new_version(edition)
-        audit.record(actor, "person.update", person_, before, after, label=person_.name)
+    person_ = db.session.get(Person, person_id)
+    values = _person_fields(data)
+    before = _person_record(person_)
+    for name, value in values.items():
+        setattr(person_, name, value)
+    after = _person_record(person_)
+    if before == after:
         return person_
-
-    return in_transaction(use_case)
+    for edition in {session.edition for session in person_.sessions}:
+        _new_version(edition)
+    audit.record(actor, "person.update", person_, before, after, label=person_.name)
+    return person_

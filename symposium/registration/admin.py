@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 from symposium.audit import service as audit
 from symposium.audit.models import AuditEntry
 from symposium.audit.service import Actor
-from symposium.database import in_transaction
+from symposium.database import in_transaction, use_case
 from symposium.extensions import db
 from symposium.mail.models import OutboxMessage
 from symposium.program.models import Edition, Round, Session, SessionKind
@@ -66,11 +66,6 @@ def _now() -> datetime:
 
 class InvalidDetails(RegistrationError):
     message = _l("Some details need attention.")
-
-    def __init__(self, errors: dict[str, list]):
-        super().__init__()
-        #: field name -> messages
-        self.errors = errors
 
 
 EMAIL_TAKEN = _l("Another registration for this symposium already uses this e-mail address.")
@@ -508,19 +503,18 @@ def update_details(registration_id: int, change: DetailsChange, actor: Actor) ->
 # -- mail and waiting lists by hand ----------------------------------------------------
 
 
+@use_case
 def resend_confirmation(registration_id: int, actor: Actor, now: datetime | None = None) -> None:
     """Queue the confirmation once more, with the person's current program and link."""
 
-    def use_case():
-        registration = db.session.get(Registration, registration_id)
-        if registration.status == RegistrationStatus.cancelled:
-            raise NotAllowed(_l("This registration is cancelled: there is nothing to confirm."))
-        notifications.confirmation(registration, again_at=now or _now())
-        audit.record(actor, "registration.resend", registration, after={"message": "confirmation"})
-
-    in_transaction(use_case)
+    registration = db.session.get(Registration, registration_id)
+    if registration.status == RegistrationStatus.cancelled:
+        raise NotAllowed(_l("This registration is cancelled: there is nothing to confirm."))
+    notifications.confirmation(registration, again_at=now or _now())
+    audit.record(actor, "registration.resend", registration, after={"message": "confirmation"})
 
 
+@use_case
 def promote(choice_id: int, actor: Actor) -> Choice:
     """Give someone waiting a seat now: a seat is added when the session is full.
 
@@ -528,43 +522,40 @@ def promote(choice_id: int, actor: Actor) -> Choice:
     it; the promoted person gets the same mail as when the waiting list moves by itself.
     """
 
-    def use_case():
-        choice = db.session.get(Choice, choice_id)
-        # Lock the session, then read the choice again: of two organisers promoting the
-        # same person at once, the second sees that it was done.
-        seats.lock_session(choice.session_id)
-        db.session.refresh(choice)
-        registration = choice.registration
-        if choice.state != ChoiceState.waitlisted:
-            raise NotAllowed(_l("This person is no longer on this waiting list."))
-        if registration.status != RegistrationStatus.confirmed:
-            raise NotAllowed(_l("Only a confirmed registration can be given a seat."))
-        session = choice.session
-        added_seat = False
-        if not seats.claim_seat(session.id):
-            add_seat(session, actor)
-            seats.claim_seat(session.id)
-            added_seat = True
-        held = _active(registration, choice.round_id, ChoiceState.confirmed)
-        if held is not None:
-            seats.decline(held)
-        seats.count_waiting(session.id, -1)
-        choice.state = ChoiceState.confirmed
-        choice.decided_at = _now()
-        db.session.flush()
-        audit.record(
-            actor,
-            "registration.promote",
-            registration,
-            before={"round": choice.round.name, "session": held.session.title if held else None},
-            after={"round": choice.round.name, "session": session.title, "seat_added": added_seat},
-        )
-        notifications.promoted(choice, held.session if held else None)
-        if held is not None:
-            seats.fill_freed_seats([held.session_id])
-        return choice
-
-    return in_transaction(use_case)
+    choice = db.session.get(Choice, choice_id)
+    # Lock the session, then read the choice again: of two organisers promoting the
+    # same person at once, the second sees that it was done.
+    seats.lock_session(choice.session_id)
+    db.session.refresh(choice)
+    registration = choice.registration
+    if choice.state != ChoiceState.waitlisted:
+        raise NotAllowed(_l("This person is no longer on this waiting list."))
+    if registration.status != RegistrationStatus.confirmed:
+        raise NotAllowed(_l("Only a confirmed registration can be given a seat."))
+    session = choice.session
+    added_seat = False
+    if not seats.claim_seat(session.id):
+        add_seat(session, actor)
+        seats.claim_seat(session.id)
+        added_seat = True
+    held = _active(registration, choice.round_id, ChoiceState.confirmed)
+    if held is not None:
+        seats.decline(held)
+    seats.count_waiting(session.id, -1)
+    choice.state = ChoiceState.confirmed
+    choice.decided_at = _now()
+    db.session.flush()
+    audit.record(
+        actor,
+        "registration.promote",
+        registration,
+        before={"round": choice.round.name, "session": held.session.title if held else None},
+        after={"round": choice.round.name, "session": session.title, "seat_added": added_seat},
+    )
+    notifications.promoted(choice, held.session if held else None)
+    if held is not None:
+        seats.fill_freed_seats([held.session_id])
+    return choice
 
 
 # -- check-in at the door --------------------------------------------------------------
@@ -639,48 +630,44 @@ _NOT_CHECKED_IN = {
 }
 
 
+@use_case
 def check_in(registration_id: int, actor: Actor, now: datetime | None = None) -> bool:
     """Mark someone as arrived; True when this call did it, False when they already were."""
 
-    def use_case():
-        registration = db.session.get(Registration, registration_id)
-        if registration.status != RegistrationStatus.confirmed:
-            raise NotAllowed(_NOT_CHECKED_IN[registration.status])
-        moment = now or _now()
-        done = _toggle(Registration.checked_in_at, registration_id, moment)
-        if done:
-            audit.record(
-                actor,
-                "registration.check_in",
-                registration,
-                before={"checked_in_at": None},
-                after={"checked_in_at": moment},
-            )
-        db.session.refresh(registration)
-        return done
-
-    return in_transaction(use_case)
+    registration = db.session.get(Registration, registration_id)
+    if registration.status != RegistrationStatus.confirmed:
+        raise NotAllowed(_NOT_CHECKED_IN[registration.status])
+    moment = now or _now()
+    done = _toggle(Registration.checked_in_at, registration_id, moment)
+    if done:
+        audit.record(
+            actor,
+            "registration.check_in",
+            registration,
+            before={"checked_in_at": None},
+            after={"checked_in_at": moment},
+        )
+    db.session.refresh(registration)
+    return done
 
 
+@use_case
 def undo_check_in(registration_id: int, actor: Actor) -> bool:
     """Take back a check-in; True when there was one to take back."""
 
-    def use_case():
-        registration = db.session.get(Registration, registration_id)
-        was = registration.checked_in_at
-        done = _toggle(Registration.checked_in_at, registration_id, None)
-        if done:
-            audit.record(
-                actor,
-                "registration.undo_check_in",
-                registration,
-                before={"checked_in_at": was},
-                after={"checked_in_at": None},
-            )
-        db.session.refresh(registration)
-        return done
-
-    return in_transaction(use_case)
+    registration = db.session.get(Registration, registration_id)
+    was = registration.checked_in_at
+    done = _toggle(Registration.checked_in_at, registration_id, None)
+    if done:
+        audit.record(
+            actor,
+            "registration.undo_check_in",
+            registration,
+            before={"checked_in_at": was},
+            after={"checked_in_at": None},
+        )
+    db.session.refresh(registration)
+    return done
 
 
 # -- attendance per session ------------------------------------------------------------
@@ -740,51 +727,47 @@ def _attendance_label(choice: Choice) -> str:
     return f"{choice.registration.full_name} · {choice.session.title}"
 
 
+@use_case
 def mark_attended(choice_id: int, actor: Actor, now: datetime | None = None) -> bool:
     """Tick someone as present in the session they hold a seat in; True when this call did it."""
 
-    def use_case():
-        choice = db.session.get(Choice, choice_id)
-        if (
-            choice.state != ChoiceState.confirmed
-            or choice.registration.status != RegistrationStatus.confirmed
-        ):
-            raise NotAllowed(_l("Only someone with a seat in this session can be ticked."))
-        moment = now or _now()
-        done = _toggle(Choice.attended_at, choice_id, moment)
-        if done:
-            audit.record(
-                actor,
-                "choice.attended",
-                choice,
-                before={"attended_at": None},
-                after={"attended_at": moment},
-                label=_attendance_label(choice),
-                edition_id=choice.registration.edition_id,
-            )
-        return done
-
-    return in_transaction(use_case)
+    choice = db.session.get(Choice, choice_id)
+    if (
+        choice.state != ChoiceState.confirmed
+        or choice.registration.status != RegistrationStatus.confirmed
+    ):
+        raise NotAllowed(_l("Only someone with a seat in this session can be ticked."))
+    moment = now or _now()
+    done = _toggle(Choice.attended_at, choice_id, moment)
+    if done:
+        audit.record(
+            actor,
+            "choice.attended",
+            choice,
+            before={"attended_at": None},
+            after={"attended_at": moment},
+            label=_attendance_label(choice),
+            edition_id=choice.registration.edition_id,
+        )
+    return done
 
 
+@use_case
 def undo_attended(choice_id: int, actor: Actor) -> bool:
-    def use_case():
-        choice = db.session.get(Choice, choice_id)
-        was = choice.attended_at
-        done = _toggle(Choice.attended_at, choice_id, None)
-        if done:
-            audit.record(
-                actor,
-                "choice.undo_attended",
-                choice,
-                before={"attended_at": was},
-                after={"attended_at": None},
-                label=_attendance_label(choice),
-                edition_id=choice.registration.edition_id,
-            )
-        return done
-
-    return in_transaction(use_case)
+    choice = db.session.get(Choice, choice_id)
+    was = choice.attended_at
+    done = _toggle(Choice.attended_at, choice_id, None)
+    if done:
+        audit.record(
+            actor,
+            "choice.undo_attended",
+            choice,
+            before={"attended_at": was},
+            after={"attended_at": None},
+            label=_attendance_label(choice),
+            edition_id=choice.registration.edition_id,
+        )
+    return done
 
 
 def get_choice(choice_id: int) -> Choice | None:

@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from symposium.accounts.models import User
 from symposium.audit.models import AccessEntry, AuditEntry
-from symposium.database import in_transaction
+from symposium.database import in_transaction, use_case
 from symposium.documents import service as documents
 from symposium.extensions import db
 from symposium.mail.models import MessageStatus, OutboxMessage
@@ -28,6 +28,7 @@ from symposium.registration import service as registrations
 from symposium.registration.models import Choice, Registration, new_manage_secret
 from symposium.registration.tokens import read_manage_token
 from symposium.text import safe_markdown
+from symposium.validation import RuleError
 
 log = logging.getLogger(__name__)
 
@@ -362,6 +363,7 @@ FILE_STEPS: list[Callable[[Edition], int]] = []
 # -- erasure at the person's request ---------------------------------------------------
 
 
+@use_case
 def erase(registration_id: int, now: datetime | None = None) -> None:
     """Erase one person's data. Before the symposium has ended their registration is
     cancelled first, exactly as they could themselves (seats to the waiting lists, who are
@@ -373,12 +375,9 @@ def erase(registration_id: int, now: datetime | None = None) -> None:
     if not has_ended(registration.edition, now):
         registrations.cancel(registration_id)
 
-    def use_case():
-        who = sa.select(Registration.id).where(Registration.id == registration_id)
-        for step in PERSON_STEPS:
-            step(who, now)
-
-    in_transaction(use_case)
+    who = sa.select(Registration.id).where(Registration.id == registration_id)
+    for step in PERSON_STEPS:
+        step(who, now)
 
 
 def erased_link(token: str, secret_key: str) -> bool:
@@ -395,12 +394,8 @@ def erased_link(token: str, secret_key: str) -> bool:
 # -- purging a past edition ------------------------------------------------------------
 
 
-class PurgeRefused(Exception):
-    """`message` is for people."""
-
-    def __init__(self, message) -> None:
-        super().__init__(str(message))
-        self.message = message
+class PurgeRefused(RuleError):
+    """Purging refused; `message` says why."""
 
 
 @dataclass

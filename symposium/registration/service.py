@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from symposium.allocation import service as allocation
 from symposium.audit import service as audit
 from symposium.audit.service import Actor
-from symposium.database import in_transaction
+from symposium.database import in_transaction, use_case
 from symposium.extensions import db
 from symposium.mail.models import OutboxMessage
 from symposium.program.models import AllocationMode, Edition, EditionStatus, Session, SessionKind
@@ -35,7 +35,7 @@ from symposium.registration.models import (
 )
 from symposium.registration.personal import active_choice
 from symposium.registration.tokens import read_manage_token, secrets_match
-from symposium.text import has_control_characters
+from symposium.validation import RuleError, clean_text
 
 # -- what callers hand in ---------------------------------------------------------------
 
@@ -70,24 +70,14 @@ class RegistrationRequest:
 # -- errors a person can read ----------------------------------------------------------
 
 
-class RegistrationError(Exception):
-    """A sign-up or change that the rules refuse; `message` is for people."""
-
-    message = _l("That could not be done.")
-
-    def __init__(self, message=None):
-        super().__init__(str(message or self.message))
-        if message is not None:
-            self.message = message
+class RegistrationError(RuleError):
+    """A sign-up or change that the rules refuse."""
 
 
 class InvalidRegistration(RegistrationError):
-    message = _l("Some answers need attention.")
+    """Choice errors are keyed "choices.<round id>"."""
 
-    def __init__(self, errors: dict[str, list]):
-        super().__init__()
-        #: field name -> messages; choice errors are keyed "choices.<round id>"
-        self.errors = errors
+    message = _l("Some answers need attention.")
 
 
 class DuplicateRegistration(RegistrationError):
@@ -148,12 +138,12 @@ def validate(edition: Edition, request: RegistrationRequest) -> dict[str, list]:
         value = getattr(request, name)
         if not isinstance(value, str):
             add(name, TYPE_MESSAGES["text"])
-        elif has_control_characters(value, name in MULTILINE_FIELDS):
-            add(name, _l("Remove the control characters from this field."))
-        elif len(value) > limit:
-            add(name, _l("Use at most %(limit)d characters.", limit=limit))
-        elif name in REQUIRED_MESSAGES and not value.strip():
-            add(name, REQUIRED_MESSAGES[name])
+        else:
+            problem = clean_text(
+                value, limit, REQUIRED_MESSAGES.get(name), name in MULTILINE_FIELDS
+            )[1]
+            if problem is not None:
+                add(name, problem)
 
     if "email" not in errors:
         try:
@@ -246,14 +236,12 @@ def _answer_problems(edition: Edition, answers: dict[int, object]) -> dict[int, 
         elif not isinstance(answer, str):
             problems[question.id] = TYPE_MESSAGES["text"]
             continue
-        elif len(answer) > 1000:
-            problems[question.id] = _l("Use at most %(limit)d characters.", limit=1000)
-            continue
         else:
-            valid = not has_control_characters(answer, multiline=True)
-            if not valid:
-                problems[question.id] = _l("Remove the control characters from this field.")
+            problem = clean_text(answer, 1000, multiline=True)[1]
+            if problem is not None:
+                problems[question.id] = problem
                 continue
+            valid = True
         if not valid:
             problems[question.id] = _l("Choose one of the options.")
     return problems
@@ -405,6 +393,7 @@ def _require_confirmed(registration: Registration) -> None:
         raise NotAllowed(_l("The seats are shared out after the deadline: rank sessions instead."))
 
 
+@use_case
 def change_choice(
     registration_id: int,
     round_id: int,
@@ -418,43 +407,40 @@ def change_choice(
     which is recorded as a capacity change of its own.
     """
 
-    def use_case():
-        registration = _locked(registration_id)
-        if actor is None:
-            _require_confirmed(registration)
-        elif registration.status != RegistrationStatus.confirmed:
-            raise NotAllowed(_l("Only a confirmed registration can choose sessions."))
-        current = active_choice(registration, round_id, ChoiceState.confirmed)
-        if (current.session_id if current else None) == session_id:
-            return
-        if session_id is not None:
-            session = _breakout_of_round(registration, round_id, session_id)
-            if not seats.claim_seat(session_id):
-                if not (actor and add_seat_if_full):
-                    raise SessionFull()
-                add_seat(session, actor)
-                seats.claim_seat(session_id)
-        freed = []
-        if current is not None:
-            seats.decline(current)
-            freed.append(current.session_id)
-        if session_id is not None:
-            waiting = active_choice(registration, round_id, ChoiceState.waitlisted)
-            if waiting is not None and waiting.session_id == session_id:
-                seats.decline(waiting)
-            new = seats.add_choice(registration, round_id, session_id, ChoiceState.confirmed)
-        notifications.choice_changed(registration, f"{new.id}" if session_id else f"-{current.id}")
-        if actor is not None:
-            audit.record(
-                actor,
-                "registration.move",
-                registration,
-                before={"round": round_id, "session": current.session.title if current else None},
-                after={"round": round_id, "session": new.session.title if session_id else None},
-            )
-        seats.fill_freed_seats(freed)
-
-    in_transaction(use_case)
+    registration = _locked(registration_id)
+    if actor is None:
+        _require_confirmed(registration)
+    elif registration.status != RegistrationStatus.confirmed:
+        raise NotAllowed(_l("Only a confirmed registration can choose sessions."))
+    current = active_choice(registration, round_id, ChoiceState.confirmed)
+    if (current.session_id if current else None) == session_id:
+        return
+    if session_id is not None:
+        session = _breakout_of_round(registration, round_id, session_id)
+        if not seats.claim_seat(session_id):
+            if not (actor and add_seat_if_full):
+                raise SessionFull()
+            add_seat(session, actor)
+            seats.claim_seat(session_id)
+    freed = []
+    if current is not None:
+        seats.decline(current)
+        freed.append(current.session_id)
+    if session_id is not None:
+        waiting = active_choice(registration, round_id, ChoiceState.waitlisted)
+        if waiting is not None and waiting.session_id == session_id:
+            seats.decline(waiting)
+        new = seats.add_choice(registration, round_id, session_id, ChoiceState.confirmed)
+    notifications.choice_changed(registration, f"{new.id}" if session_id else f"-{current.id}")
+    if actor is not None:
+        audit.record(
+            actor,
+            "registration.move",
+            registration,
+            before={"round": round_id, "session": current.session.title if current else None},
+            after={"round": round_id, "session": new.session.title if session_id else None},
+        )
+    seats.fill_freed_seats(freed)
 
 
 def add_seat(session: Session, actor: Actor) -> None:
@@ -471,77 +457,71 @@ def add_seat(session: Session, actor: Actor) -> None:
     )
 
 
+@use_case
 def join_waitlist(registration_id: int, round_id: int, session_id: int) -> None:
     """Wait for a full session, keeping the seat held in that round meanwhile."""
 
-    def use_case():
-        registration = _locked(registration_id)
-        _require_confirmed(registration)
-        session = _breakout_of_round(registration, round_id, session_id)
-        seats.lock_session(session_id)
-        db.session.refresh(session)
-        if session.capacity is None or session.taken < session.capacity:
-            raise NotAllowed(_l("This session still has seats: choose it instead."))
-        held = active_choice(registration, round_id, ChoiceState.confirmed)
-        if held is not None and held.session_id == session_id:
-            raise NotAllowed(_l("You already have a seat in this session."))
-        waiting = active_choice(registration, round_id, ChoiceState.waitlisted)
-        if waiting is not None:
-            if waiting.session_id == session_id:
-                return
-            seats.decline(waiting)
-        notifications.waitlist_joined(
-            seats.add_choice(registration, round_id, session_id, ChoiceState.waitlisted)
-        )
-
-    in_transaction(use_case)
+    registration = _locked(registration_id)
+    _require_confirmed(registration)
+    session = _breakout_of_round(registration, round_id, session_id)
+    seats.lock_session(session_id)
+    db.session.refresh(session)
+    if session.capacity is None or session.taken < session.capacity:
+        raise NotAllowed(_l("This session still has seats: choose it instead."))
+    held = active_choice(registration, round_id, ChoiceState.confirmed)
+    if held is not None and held.session_id == session_id:
+        raise NotAllowed(_l("You already have a seat in this session."))
+    waiting = active_choice(registration, round_id, ChoiceState.waitlisted)
+    if waiting is not None:
+        if waiting.session_id == session_id:
+            return
+        seats.decline(waiting)
+    notifications.waitlist_joined(
+        seats.add_choice(registration, round_id, session_id, ChoiceState.waitlisted)
+    )
 
 
+@use_case
 def leave_waitlist(registration_id: int, round_id: int) -> None:
-    def use_case():
-        registration = _locked(registration_id)
-        waiting = active_choice(registration, round_id, ChoiceState.waitlisted)
-        if waiting is not None:
-            seats.decline(waiting)
-
-    in_transaction(use_case)
+    registration = _locked(registration_id)
+    waiting = active_choice(registration, round_id, ChoiceState.waitlisted)
+    if waiting is not None:
+        seats.decline(waiting)
 
 
+@use_case
 def cancel(registration_id: int, actor: Actor | None = None) -> list[Choice]:
     """Cancel a registration: its seats go to the people waiting, in the same transaction."""
 
-    def use_case():
-        registration = _locked(registration_id)
-        if registration.status == RegistrationStatus.cancelled:
-            return []
-        if actor is not None:
-            audit.record(
-                actor,
-                "registration.cancel",
-                registration,
-                before={"status": registration.status},
-                after={"status": RegistrationStatus.cancelled},
-            )
-        had_place = registration.status == RegistrationStatus.confirmed
-        if had_place:
-            # The edition's row before any session's, in the order a sign-up takes them:
-            # the other way round, cancels and sign-ups deadlock on PostgreSQL.
-            seats.release_venue_place(registration.edition_id)
-        registration.status = RegistrationStatus.cancelled
-        registration.cancelled_at = _now()
-        freed = []
-        for choice in registration.choices:
-            if choice.state == ChoiceState.confirmed:
-                freed.append(choice.session_id)
-            if choice.state in (ChoiceState.confirmed, ChoiceState.waitlisted, ChoiceState.ranked):
-                seats.decline(choice)
-        notifications.cancelled(registration)
-        promoted = seats.fill_freed_seats(freed)
-        if had_place:
-            seats.promote_from_venue_waitlist(registration.edition_id)
-        return promoted
-
-    return in_transaction(use_case)
+    registration = _locked(registration_id)
+    if registration.status == RegistrationStatus.cancelled:
+        return []
+    if actor is not None:
+        audit.record(
+            actor,
+            "registration.cancel",
+            registration,
+            before={"status": registration.status},
+            after={"status": RegistrationStatus.cancelled},
+        )
+    had_place = registration.status == RegistrationStatus.confirmed
+    if had_place:
+        # The edition's row before any session's, in the order a sign-up takes them:
+        # the other way round, cancels and sign-ups deadlock on PostgreSQL.
+        seats.release_venue_place(registration.edition_id)
+    registration.status = RegistrationStatus.cancelled
+    registration.cancelled_at = _now()
+    freed = []
+    for choice in registration.choices:
+        if choice.state == ChoiceState.confirmed:
+            freed.append(choice.session_id)
+        if choice.state in (ChoiceState.confirmed, ChoiceState.waitlisted, ChoiceState.ranked):
+            seats.decline(choice)
+    notifications.cancelled(registration)
+    promoted = seats.fill_freed_seats(freed)
+    if had_place:
+        seats.promote_from_venue_waitlist(registration.edition_id)
+    return promoted
 
 
 def change_capacity(session_id: int, capacity: int, actor: Actor | None = None) -> list[Choice]:
@@ -574,35 +554,33 @@ def set_capacity(session_id: int, capacity: int, actor: Actor | None = None) -> 
 # -- reading ---------------------------------------------------------------------------
 
 
+@use_case
 def queue_due_reminders(now: datetime, days_before: int, limit: int = 500) -> int:
     """Queue the reminder for confirmed people of editions starting within `days_before` days."""
 
-    def use_case():
-        editions = db.session.scalars(
-            sa.select(Edition).where(
-                Edition.status == EditionStatus.published,
-                Edition.starts_at > now,
-                Edition.starts_at <= now + timedelta(days=days_before),
+    editions = db.session.scalars(
+        sa.select(Edition).where(
+            Edition.status == EditionStatus.published,
+            Edition.starts_at > now,
+            Edition.starts_at <= now + timedelta(days=days_before),
+        )
+    ).all()
+    queued = 0
+    for edition in editions:
+        key = sa.literal(f"reminder:{edition.id}:") + sa.cast(Registration.id, sa.String)
+        due = db.session.scalars(
+            sa.select(Registration)
+            .where(
+                Registration.edition_id == edition.id,
+                Registration.status == RegistrationStatus.confirmed,
+                ~sa.exists().where(OutboxMessage.dedupe_key == key),
             )
+            .limit(limit - queued)
         ).all()
-        queued = 0
-        for edition in editions:
-            key = sa.literal(f"reminder:{edition.id}:") + sa.cast(Registration.id, sa.String)
-            due = db.session.scalars(
-                sa.select(Registration)
-                .where(
-                    Registration.edition_id == edition.id,
-                    Registration.status == RegistrationStatus.confirmed,
-                    ~sa.exists().where(OutboxMessage.dedupe_key == key),
-                )
-                .limit(limit - queued)
-            ).all()
-            for registration in due:
-                notifications.reminder(registration)
-            queued += len(due)
-        return queued
-
-    return in_transaction(use_case)
+        for registration in due:
+            notifications.reminder(registration)
+        queued += len(due)
+    return queued
 
 
 def notify_program_change(session_id: int, changes: list, version: int) -> int:
@@ -662,21 +640,19 @@ def segment(edition_id: int, name: str, session_id: int | None = None) -> list[R
     return list(db.session.scalars(query.order_by(Registration.last_name, Registration.id)))
 
 
+@use_case
 def send_manage_link(edition_id: int, email: str) -> None:
     """Mail the manage link to a registered address; say nothing about whether it is one."""
 
-    def use_case():
-        registration = db.session.scalars(
-            sa.select(Registration).where(
-                Registration.edition_id == edition_id,
-                Registration.email_key == normalise_email(email),
-                Registration.status != RegistrationStatus.cancelled,
-            )
-        ).first()
-        if registration is not None:
-            notifications.manage_link(registration)
-
-    in_transaction(use_case)
+    registration = db.session.scalars(
+        sa.select(Registration).where(
+            Registration.edition_id == edition_id,
+            Registration.email_key == normalise_email(email),
+            Registration.status != RegistrationStatus.cancelled,
+        )
+    ).first()
+    if registration is not None:
+        notifications.manage_link(registration)
 
 
 def find_by_token(token: str, secret_key: str) -> Registration | None:

@@ -11,8 +11,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from symposium.database import UTCDateTime, utcnow
 from symposium.extensions import db
-from symposium.program.models import Session, UTCDateTime, utcnow
+from symposium.program.models import Session
 
 
 class MaterialKind(enum.StrEnum):

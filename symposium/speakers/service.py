@@ -25,7 +25,7 @@ from markupsafe import Markup
 from symposium.accounts.models import Role, User
 from symposium.audit import service as audit
 from symposium.audit.service import Actor
-from symposium.database import in_transaction
+from symposium.database import in_transaction, use_case
 from symposium.extensions import db
 from symposium.mail.outbox import queue_later
 from symposium.program.models import (
@@ -46,6 +46,7 @@ from symposium.registration.models import (
 from symposium.speakers import files
 from symposium.speakers.models import Material, MaterialKind, SignInLink, Visibility
 from symposium.text import has_control_characters, safe_markdown
+from symposium.validation import RuleError, clean_text
 
 LINK_LIFETIME = timedelta(days=7)
 SUMMARY_LENGTH = 50_000
@@ -61,25 +62,12 @@ def _now() -> datetime:
 # -- errors a person can read ----------------------------------------------------------
 
 
-class SpeakerError(Exception):
-    """Something the rules refuse; `message` is for people."""
-
-    message = _l("That could not be done.")
-
-    def __init__(self, message=None):
-        super().__init__(str(message or self.message))
-        if message is not None:
-            self.message = message
+class SpeakerError(RuleError):
+    """Something the speakers' rules refuse."""
 
 
 class Invalid(SpeakerError):
-    """Messages per field ("form" when no one field is to blame)."""
-
     message = _l("Some fields need attention.")
-
-    def __init__(self, errors: dict[str, list]):
-        super().__init__()
-        self.errors = errors
 
 
 class LinkRefused(SpeakerError):
@@ -87,13 +75,9 @@ class LinkRefused(SpeakerError):
 
 
 def _text(errors: dict, name: str, value, limit: int, required=None, multiline=False) -> str:
-    value = value.strip() if isinstance(value, str) else ""
-    if has_control_characters(value, multiline):
-        errors.setdefault(name, []).append(_l("Remove the control characters from this field."))
-    elif len(value) > limit:
-        errors.setdefault(name, []).append(_l("Use at most %(limit)d characters.", limit=limit))
-    elif required is not None and not value:
-        errors.setdefault(name, []).append(required)
+    value, problem = clean_text(value, limit, required, multiline)
+    if problem is not None:
+        errors.setdefault(name, []).append(problem)
     return value
 
 
@@ -196,21 +180,19 @@ def session_view(user: User, session_: Session) -> SessionView:
     )
 
 
+@use_case
 def set_attendees_visible(edition_id: int, visible: bool, actor: Actor) -> None:
-    def use_case():
-        edition = db.session.get(Edition, edition_id)
-        audit.record(
-            actor,
-            "edition.speakers_see_attendees",
-            edition,
-            before={"speakers_see_attendees": edition.speakers_see_attendees},
-            after={"speakers_see_attendees": visible},
-            label=edition.title,
-            edition_id=edition.id,
-        )
-        edition.speakers_see_attendees = visible
-
-    in_transaction(use_case)
+    edition = db.session.get(Edition, edition_id)
+    audit.record(
+        actor,
+        "edition.speakers_see_attendees",
+        edition,
+        before={"speakers_see_attendees": edition.speakers_see_attendees},
+        after={"speakers_see_attendees": visible},
+        label=edition.title,
+        edition_id=edition.id,
+    )
+    edition.speakers_see_attendees = visible
 
 
 # -- invitations and sign-in links -----------------------------------------------------
@@ -265,35 +247,33 @@ def check_link(token: str, now: datetime | None = None) -> SignInLink:
     return link
 
 
+@use_case
 def use_link(token: str, now: datetime | None = None) -> User:
     """Spend a link: the one conditional update that marks it used lets one sign-in through."""
 
-    def use_case():
-        at = now or _now()
-        link = check_link(token, at)
-        spent = db.session.execute(
-            sa.update(SignInLink)
-            .where(SignInLink.id == link.id, SignInLink.used_at.is_(None))
-            .values(used_at=at)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if spent != 1:
-            raise LinkRefused(
-                _l(
-                    "This sign-in link has already been used, or a newer one replaced it. "
-                    "Ask for a new one below."
-                )
+    at = now or _now()
+    link = check_link(token, at)
+    spent = db.session.execute(
+        sa.update(SignInLink)
+        .where(SignInLink.id == link.id, SignInLink.used_at.is_(None))
+        .values(used_at=at)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if spent != 1:
+        raise LinkRefused(
+            _l(
+                "This sign-in link has already been used, or a newer one replaced it. "
+                "Ask for a new one below."
             )
-        # Older links still in mailboxes stop working once one is used.
-        db.session.execute(
-            sa.update(SignInLink)
-            .where(SignInLink.user_id == link.user_id, SignInLink.used_at.is_(None))
-            .values(used_at=at)
-            .execution_options(synchronize_session=False)
         )
-        return db.session.get(User, link.user_id)
-
-    return in_transaction(use_case)
+    # Older links still in mailboxes stop working once one is used.
+    db.session.execute(
+        sa.update(SignInLink)
+        .where(SignInLink.user_id == link.user_id, SignInLink.used_at.is_(None))
+        .values(used_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    return db.session.get(User, link.user_id)
 
 
 def sessions_of_person(person_id: int) -> list[Session]:
@@ -322,76 +302,70 @@ def speaker_account(person_id: int) -> User | None:
     return db.session.scalars(sa.select(User).where(User.person_id == person_id)).first()
 
 
+@use_case
 def invite(person_id: int, locale: str, actor: Actor) -> User:
     """Give a speaker an account (or wake theirs) and mail them a sign-in link."""
     locale = locale if locale in current_app.config["LANGUAGES"] else "nl"
 
-    def use_case():
-        person = db.session.get(Person, person_id)
-        if person is None:
-            raise SpeakerError(_l("This speaker does not exist."))
-        email = (person.email or "").strip().lower()
-        if not email:
-            raise SpeakerError(_l("Add an e-mail address for this speaker first."))
-        if not sessions_of_person(person.id):
+    person = db.session.get(Person, person_id)
+    if person is None:
+        raise SpeakerError(_l("This speaker does not exist."))
+    email = (person.email or "").strip().lower()
+    if not email:
+        raise SpeakerError(_l("Add an e-mail address for this speaker first."))
+    if not sessions_of_person(person.id):
+        raise SpeakerError(
+            _l("Link this speaker to a session first: only speakers of a session are invited.")
+        )
+    account = speaker_account(person.id)
+    same_address = db.session.scalars(sa.select(User).where(User.email == email)).first()
+    if same_address is not None and same_address is not account:
+        if same_address.role == Role.organiser:
             raise SpeakerError(
-                _l("Link this speaker to a session first: only speakers of a session are invited.")
+                _l("This address belongs to an organiser, who can already do all a speaker can.")
             )
-        account = speaker_account(person.id)
-        same_address = db.session.scalars(sa.select(User).where(User.email == email)).first()
-        if same_address is not None and same_address is not account:
-            if same_address.role == Role.organiser:
-                raise SpeakerError(
-                    _l(
-                        "This address belongs to an organiser, who can already do all a "
-                        "speaker can."
-                    )
+        if same_address.person_id is not None:
+            raise SpeakerError(
+                _l(
+                    "Another speaker entry, %(name)s, already signs in with this address. "
+                    "Use one entry per person.",
+                    name=same_address.person.name if same_address.person else email,
                 )
-            if same_address.person_id is not None:
-                raise SpeakerError(
-                    _l(
-                        "Another speaker entry, %(name)s, already signs in with this address. "
-                        "Use one entry per person.",
-                        name=same_address.person.name if same_address.person else email,
-                    )
-                )
-            if account is not None:
-                account.person_id = None
-                db.session.flush()
-            account = same_address
-        if account is None:
-            account = User(email=email, role=Role.speaker)
-            db.session.add(account)
-        account.email = email
-        account.name = person.name
-        account.person_id = person.id
-        account.locale = locale
-        account.active = True
-        db.session.flush()
-        link = SignInLink(user_id=account.id)
-        db.session.add(link)
-        db.session.flush()
-        queue_later(
-            "speaker_invitation", f"speaker-invitation:{link.id}", email, {"link_id": link.id}
-        )
-        edition = latest_edition(person.id)
-        audit.record(
-            actor,
-            "speaker.invite",
-            person,
-            after={"email": email},
-            label=person.name,
-            edition_id=edition.id if edition else None,
-        )
-        return account
-
-    return in_transaction(use_case)
+            )
+        if account is not None:
+            account.person_id = None
+            db.session.flush()
+        account = same_address
+    if account is None:
+        account = User(email=email, role=Role.speaker)
+        db.session.add(account)
+    account.email = email
+    account.name = person.name
+    account.person_id = person.id
+    account.locale = locale
+    account.active = True
+    db.session.flush()
+    link = SignInLink(user_id=account.id)
+    db.session.add(link)
+    db.session.flush()
+    queue_later("speaker_invitation", f"speaker-invitation:{link.id}", email, {"link_id": link.id})
+    edition = latest_edition(person.id)
+    audit.record(
+        actor,
+        "speaker.invite",
+        person,
+        after={"email": email},
+        label=person.name,
+        edition_id=edition.id if edition else None,
+    )
+    return account
 
 
 def _quarter_hour(now: datetime) -> str:
     return now.strftime("%Y%m%d%H") + str(now.minute // 15)
 
 
+@use_case
 def request_link(email: str, locale: str, now: datetime | None = None) -> None:
     """Mail a fresh link to a known speaker; say nothing about whether the address is one.
 
@@ -401,30 +375,27 @@ def request_link(email: str, locale: str, now: datetime | None = None) -> None:
     if has_control_characters(email):
         return  # no speaker's address has them (and PostgreSQL refuses NUL in a query)
 
-    def use_case():
-        account = db.session.scalars(
-            sa.select(User).where(
-                User.email == email,
-                User.role == Role.speaker,
-                User.active.is_(True),
-                User.person_id.is_not(None),
-            )
-        ).first()
-        if account is None:
-            return
-        if locale in current_app.config["LANGUAGES"]:
-            account.locale = locale
-        link = SignInLink(user_id=account.id, created_at=now)
-        db.session.add(link)
-        db.session.flush()
-        queue_later(
-            "speaker_sign_in",
-            f"speaker-sign-in:{account.id}:{_quarter_hour(now)}",
-            account.email,
-            {"link_id": link.id},
+    account = db.session.scalars(
+        sa.select(User).where(
+            User.email == email,
+            User.role == Role.speaker,
+            User.active.is_(True),
+            User.person_id.is_not(None),
         )
-
-    in_transaction(use_case)
+    ).first()
+    if account is None:
+        return
+    if locale in current_app.config["LANGUAGES"]:
+        account.locale = locale
+    link = SignInLink(user_id=account.id, created_at=now)
+    db.session.add(link)
+    db.session.flush()
+    queue_later(
+        "speaker_sign_in",
+        f"speaker-sign-in:{account.id}:{_quarter_hour(now)}",
+        account.email,
+        {"link_id": link.id},
+    )
 
 
 # -- materials -------------------------------------------------------------------------
@@ -780,15 +751,16 @@ def _has_content(text: str) -> bool:
 
 
 def summary_problems(text: str, submitting: bool) -> list:
-    if has_control_characters(text, multiline=True):
-        return [_l("Remove the control characters from the summary.")]
     if len(text) > SUMMARY_LENGTH:
         return [_l("Use at most %(limit)d characters.", limit=SUMMARY_LENGTH)]
+    if has_control_characters(text, multiline=True):
+        return [_l("Remove the control characters from the summary.")]
     if submitting and not _has_content(text):
         return [_l("Write the summary before you submit it.")]
     return []
 
 
+@use_case
 def save_summary(session_id: int, text: str, submit: bool, by: User) -> Session:
     """Keep the text; `submit` hands it to the organisers. Speakers change drafts only;
     organisers may also correct a submitted or published summary."""
@@ -797,73 +769,66 @@ def save_summary(session_id: int, text: str, submit: bool, by: User) -> Session:
     if problems:
         raise Invalid({"summary": problems})
 
-    def use_case():
-        session_ = db.session.get(Session, session_id)
-        if by.role != Role.organiser and session_.summary_status != SummaryStatus.draft:
-            raise SpeakerError(
-                _l(
-                    "This summary has been handed in, so it can no longer be changed here. "
-                    "Ask the organisers to send it back if you want to change it."
-                )
+    session_ = db.session.get(Session, session_id)
+    if by.role != Role.organiser and session_.summary_status != SummaryStatus.draft:
+        raise SpeakerError(
+            _l(
+                "This summary has been handed in, so it can no longer be changed here. "
+                "Ask the organisers to send it back if you want to change it."
             )
-        changed = session_.summary != text
-        session_.summary = text
-        if changed and session_.summary_status == SummaryStatus.published:
-            bump_program_version(session_.edition)  # an organiser corrected the public text
-        if submit and session_.summary_status == SummaryStatus.draft:
-            session_.summary_status = SummaryStatus.submitted
-            session_.summary_submitted_at = _now()
-            session_.summary_remark = ""
-            audit.record(
-                Actor(by.id, by.email),
-                "summary.submit",
-                session_,
-                before={"status": SummaryStatus.draft},
-                after={"status": SummaryStatus.submitted},
-            )
-        return session_
+        )
+    changed = session_.summary != text
+    session_.summary = text
+    if changed and session_.summary_status == SummaryStatus.published:
+        bump_program_version(session_.edition)  # an organiser corrected the public text
+    if submit and session_.summary_status == SummaryStatus.draft:
+        session_.summary_status = SummaryStatus.submitted
+        session_.summary_submitted_at = _now()
+        session_.summary_remark = ""
+        audit.record(
+            Actor(by.id, by.email),
+            "summary.submit",
+            session_,
+            before={"status": SummaryStatus.draft},
+            after={"status": SummaryStatus.submitted},
+        )
+    return session_
 
-    return in_transaction(use_case)
 
-
+@use_case
 def publish_summary(session_id: int, send: bool, actor: Actor) -> int:
     """Make the summary public; with `send`, mail it to the attendees. How many mails."""
 
-    def use_case():
-        session_ = db.session.get(Session, session_id)
-        if session_.summary_status == SummaryStatus.published:
-            raise SpeakerError(_l("This summary is already published."))
-        if not _has_content(session_.summary):
-            raise SpeakerError(_l("There is no summary to publish yet."))
-        before = session_.summary_status
-        session_.summary_status = SummaryStatus.published
-        session_.summary_published_at = _now()
-        session_.summary_remark = ""
-        bump_program_version(session_.edition)
-        audit.record(
-            actor,
-            "summary.publish",
-            session_,
-            before={"status": before},
-            after={"status": SummaryStatus.published},
-        )
-        return _queue_summary(session_, actor) if send else 0
-
-    return in_transaction(use_case)
+    session_ = db.session.get(Session, session_id)
+    if session_.summary_status == SummaryStatus.published:
+        raise SpeakerError(_l("This summary is already published."))
+    if not _has_content(session_.summary):
+        raise SpeakerError(_l("There is no summary to publish yet."))
+    before = session_.summary_status
+    session_.summary_status = SummaryStatus.published
+    session_.summary_published_at = _now()
+    session_.summary_remark = ""
+    bump_program_version(session_.edition)
+    audit.record(
+        actor,
+        "summary.publish",
+        session_,
+        before={"status": before},
+        after={"status": SummaryStatus.published},
+    )
+    return _queue_summary(session_, actor) if send else 0
 
 
+@use_case
 def send_summary(session_id: int, actor: Actor) -> int:
     """Mail a published summary to the session's attendees, once."""
 
-    def use_case():
-        session_ = db.session.get(Session, session_id)
-        if session_.summary_status != SummaryStatus.published:
-            raise SpeakerError(_l("Publish the summary before you send it."))
-        if session_.summary_sent_at is not None:
-            raise SpeakerError(_l("This summary has already been sent to the attendees."))
-        return _queue_summary(session_, actor)
-
-    return in_transaction(use_case)
+    session_ = db.session.get(Session, session_id)
+    if session_.summary_status != SummaryStatus.published:
+        raise SpeakerError(_l("Publish the summary before you send it."))
+    if session_.summary_sent_at is not None:
+        raise SpeakerError(_l("This summary has already been sent to the attendees."))
+    return _queue_summary(session_, actor)
 
 
 def _queue_summary(session_: Session, actor: Actor) -> int:
@@ -881,6 +846,7 @@ def _queue_summary(session_: Session, actor: Actor) -> int:
     return len(people)
 
 
+@use_case
 def return_summary(session_id: int, remark: str, actor: Actor) -> Session:
     """Send a submitted or published summary back to its writers, saying why."""
     errors: dict[str, list] = {}
@@ -890,47 +856,42 @@ def return_summary(session_id: int, remark: str, actor: Actor) -> Session:
     if errors:
         raise Invalid(errors)
 
-    def use_case():
-        session_ = db.session.get(Session, session_id)
-        if session_.summary_status == SummaryStatus.draft:
-            raise SpeakerError(_l("Only a submitted or published summary can be sent back."))
-        before = session_.summary_status
-        session_.summary_status = SummaryStatus.draft
-        session_.summary_published_at = None
-        session_.summary_remark = remark
-        if before == SummaryStatus.published:
-            bump_program_version(session_.edition)
-        audit.record(
-            actor,
-            "summary.return",
-            session_,
-            before={"status": before},
-            after={"status": SummaryStatus.draft, "remark": remark},
-        )
-        return session_
-
-    return in_transaction(use_case)
+    session_ = db.session.get(Session, session_id)
+    if session_.summary_status == SummaryStatus.draft:
+        raise SpeakerError(_l("Only a submitted or published summary can be sent back."))
+    before = session_.summary_status
+    session_.summary_status = SummaryStatus.draft
+    session_.summary_published_at = None
+    session_.summary_remark = remark
+    if before == SummaryStatus.published:
+        bump_program_version(session_.edition)
+    audit.record(
+        actor,
+        "summary.return",
+        session_,
+        before={"status": before},
+        after={"status": SummaryStatus.draft, "remark": remark},
+    )
+    return session_
 
 
+@use_case
 def set_note_taker(session_id: int, person_id: int | None, actor: Actor) -> None:
     """Name who writes the summary besides the speakers; None for nobody."""
 
-    def use_case():
-        session_ = db.session.get(Session, session_id)
-        person = db.session.get(Person, person_id) if person_id is not None else None
-        if person_id is not None and person is None:
-            raise Invalid({"person_id": [_l("Choose someone from the list.")]})
-        before = session_.note_taker.name if session_.note_taker else ""
-        session_.summary_note_taker_id = person.id if person else None
-        audit.record(
-            actor,
-            "summary.note_taker",
-            session_,
-            before={"note_taker": before},
-            after={"note_taker": person.name if person else ""},
-        )
-
-    in_transaction(use_case)
+    session_ = db.session.get(Session, session_id)
+    person = db.session.get(Person, person_id) if person_id is not None else None
+    if person_id is not None and person is None:
+        raise Invalid({"person_id": [_l("Choose someone from the list.")]})
+    before = session_.note_taker.name if session_.note_taker else ""
+    session_.summary_note_taker_id = person.id if person else None
+    audit.record(
+        actor,
+        "summary.note_taker",
+        session_,
+        before={"note_taker": before},
+        after={"note_taker": person.name if person else ""},
+    )
 
 
 def published_summaries(edition: Edition) -> list[Session]:
