@@ -13,8 +13,8 @@ The seats shared out are the seats left (capacity minus seats taken): seats held
 the edition went over to ranked mode stay with their holders, and a person who holds a
 seat in a round does not rank in it.
 
-Each use case is one transaction (`in_transaction`); `store_ranking` works inside the
-caller's, for the sign-up in `registration.service`.
+Each use case is one transaction (`@use_case`). Storing and checking one person's ranking
+lives below, in `registration.rankings`, because the sign-up stores rankings too.
 """
 
 import secrets
@@ -32,19 +32,24 @@ from symposium.audit import service as audit
 from symposium.audit.service import Actor
 from symposium.database import use_case
 from symposium.extensions import db
+from symposium.i18n import parse_moment
 from symposium.program.models import AllocationMode, Edition, Round, Session, SessionKind
 from symposium.program.service import (
     bump_program_version,
     program_structure,
-    registration_state,
 )
 from symposium.registration import notifications, seats
 from symposium.registration.models import Choice, ChoiceState, Registration, RegistrationStatus
 from symposium.registration.personal import active_choice
+from symposium.registration.rankings import (  # noqa: F401  (part of this module's face)
+    MAX_RANKS,
+    deadline_passed,
+    is_ranked,
+    preferences_state,
+    ranking_problems,
+    store_ranking,
+)
 from symposium.validation import RuleError
-
-#: the most sessions a person ranks in one round
-MAX_RANKS = 3
 
 #: the objective, in words, for the organisers' preview (the solver's docstring says the same)
 OBJECTIVE = (
@@ -86,76 +91,6 @@ def _now() -> datetime:
 
 
 # -- people's rankings -----------------------------------------------------------------
-
-
-def is_ranked(edition: Edition) -> bool:
-    return edition.allocation_mode == AllocationMode.ranked
-
-
-@dataclass(frozen=True)
-class PreferencesState:
-    open: bool
-    message: str = ""
-
-
-def preferences_state(edition: Edition, now: datetime | None = None) -> PreferencesState:
-    """Whether people can rank sessions now, and if not, why (for people)."""
-    now = now or _now()
-    if not is_ranked(edition):
-        return PreferencesState(False, _l("Seats are given out first come, first served."))
-    registration = registration_state(edition, now)
-    if not registration.open:
-        return PreferencesState(False, registration.message)
-    if edition.preferences_close_at is not None and now >= edition.preferences_close_at:
-        return PreferencesState(
-            False,
-            _l(
-                "The deadline for preferences has passed. The seats are being shared out; "
-                "everyone who gave preferences gets a mail with their seats."
-            ),
-        )
-    return PreferencesState(True)
-
-
-def deadline_passed(edition: Edition, now: datetime | None = None) -> bool:
-    """Ranked mode with its deadline behind it: the seats can be shared out."""
-    deadline = edition.preferences_close_at
-    return is_ranked(edition) and deadline is not None and (now or _now()) >= deadline
-
-
-def ranking_problems(ranking: tuple[int, ...], in_round: set[int]) -> list:
-    """What is wrong with one round's ranking: at most three distinct sessions of the round."""
-    problems = []
-    if len(ranking) > MAX_RANKS:
-        problems.append(_l("Rank at most %(max)d sessions.", max=MAX_RANKS))
-    if any(session_id not in in_round for session_id in ranking):
-        problems.append(_l("Choose a session of this round."))
-    if len(set(ranking)) != len(ranking):
-        problems.append(_l("Choose a different session for each choice."))
-    return problems
-
-
-def store_ranking(registration: Registration, round_id: int, ranking: tuple[int, ...]) -> None:
-    """Replace a person's ranking for one round, in the caller's transaction.
-
-    Rankings hold no seat, so the old one is simply removed; the rules were checked by
-    the caller (`ranking_problems`, `preferences_state`).
-    """
-    for choice in [c for c in registration.choices if c.round_id == round_id]:
-        if choice.state == ChoiceState.ranked:
-            registration.choices.remove(choice)
-    now = _now()
-    for rank, session_id in enumerate(ranking, start=1):
-        registration.choices.append(
-            Choice(
-                round_id=round_id,
-                session_id=session_id,
-                rank=rank,
-                state=ChoiceState.ranked,
-                created_at=now,
-            )
-        )
-    db.session.flush()
 
 
 @use_case
@@ -484,8 +419,6 @@ def settings_values(edition: Edition) -> SettingsData:
 def change_settings(edition_id: int, data: SettingsData, actor: Actor) -> Edition:
     """Go over to ranked mode with a deadline (a new seed each time), move the deadline, or
     go back to first come; going back drops the rankings given so far."""
-    # program.admin imports registration.service, which imports this module.
-    from symposium.program.admin import parse_moment
 
     edition = db.session.get(Edition, edition_id, with_for_update=True)
     errors: dict[str, list] = {}

@@ -15,7 +15,6 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
-from symposium.allocation import service as allocation
 from symposium.audit import service as audit
 from symposium.audit.service import Actor
 from symposium.database import in_transaction, use_case
@@ -23,7 +22,7 @@ from symposium.extensions import db
 from symposium.mail.models import OutboxMessage
 from symposium.program.models import AllocationMode, Edition, EditionStatus, Session, SessionKind
 from symposium.program.service import program_structure, registration_state, versioned
-from symposium.registration import notifications, seats
+from symposium.registration import notifications, rankings, seats
 from symposium.registration.models import (
     ROLES,
     Choice,
@@ -175,7 +174,7 @@ def validate(edition: Edition, request: RegistrationRequest) -> dict[str, list]:
         if edition.allocation_mode == AllocationMode.ranked:
             if wanted.session_id is not None or wanted.waitlist_session_id is not None:
                 add(key, _l("Rank sessions instead: the seats are shared out after a deadline."))
-            for problem in allocation.ranking_problems(wanted.ranking, in_round):
+            for problem in rankings.ranking_problems(wanted.ranking, in_round):
                 add(key, problem)
         elif wanted.ranking:
             add(key, _l("Seats are given out first come, first served: choose one session."))
@@ -295,7 +294,7 @@ def _register(edition_id: int, request: RegistrationRequest, now: datetime) -> R
     state = registration_state(edition, now)
     if not state.open:
         raise RegistrationClosed(state.message)
-    if ranks and not (preferences := allocation.preferences_state(edition, now)).open:
+    if ranks and not (preferences := rankings.preferences_state(edition, now)).open:
         raise InvalidRegistration(
             {
                 f"choices.{round_id}": [preferences.message]
@@ -335,7 +334,7 @@ def _register(edition_id: int, request: RegistrationRequest, now: datetime) -> R
     db.session.flush()
     if has_place and edition.allocation_mode == AllocationMode.ranked:
         for round_id in sorted(request.choices):
-            allocation.store_ranking(registration, round_id, request.choices[round_id].ranking)
+            rankings.store_ranking(registration, round_id, request.choices[round_id].ranking)
     elif has_place:
         # Rounds in a fixed order, so concurrent sign-ups lock session rows alike.
         for round_id in sorted(request.choices):
