@@ -20,7 +20,8 @@ from symposium.extensions import db
 from symposium.mail import delivery
 from symposium.mail.models import MessageStatus, OutboxMessage
 from symposium.program.models import Edition, Person, Session, SummaryStatus
-from symposium.registration import admin, mailouts, questions, service
+from symposium.registration import mailouts, questions, service
+from symposium.registration import organisers as admin
 from symposium.registration.models import Choice, ChoiceState, Registration, RegistrationStatus
 from symposium.registration.personal import manage_token
 from symposium.speakers import service as speakers

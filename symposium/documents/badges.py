@@ -16,7 +16,7 @@ from symposium.documents import layout
 from symposium.extensions import db
 from symposium.i18n import format_day, format_time_range
 from symposium.program.models import Edition
-from symposium.registration.admin import BY_NAME
+from symposium.registration.listing import BY_NAME
 from symposium.registration.models import Choice, ChoiceState, Registration, RegistrationStatus
 from symposium.registration.personal import checkin_code
 from symposium.urls import external_url

@@ -16,7 +16,7 @@ from symposium.mail.models import Mailout, OutboxMessage
 from symposium.mail.outbox import Mail, queue
 from symposium.registration.models import Registration
 from symposium.registration.personal import manage_url
-from symposium.registration.service import SEGMENTS, segment
+from symposium.registration.reading import SEGMENTS, segment
 from symposium.validation import RuleError
 
 PLACEHOLDER = re.compile(r"\{([^{}\s]*)\}")

@@ -10,7 +10,7 @@ from wtforms.validators import Email, InputRequired, Length
 from symposium.program.models import Edition
 from symposium.registration.models import ROLES, Question, QuestionKind
 from symposium.registration.rankings import MAX_RANKS, is_ranked, preferences_state
-from symposium.registration.service import RegistrationRequest, RoundRequest
+from symposium.registration.requests import RegistrationRequest, RoundRequest
 from symposium.web.common import ServiceForm
 
 ROLE_LABELS = {

@@ -4,7 +4,7 @@ from flask import abort, current_app, flash, jsonify, redirect, render_template,
 from flask_babel import gettext as _
 
 from symposium.audit import service as audit
-from symposium.registration import admin
+from symposium.registration import organisers as admin
 from symposium.registration import service as registrations
 from symposium.registration.models import RegistrationStatus
 from symposium.registration.tokens import read_checkin_code

@@ -4,7 +4,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from symposium.registration import questions
-from symposium.registration.service import edition_questions
+from symposium.registration.requests import edition_questions
 from symposium.web.access import current_actor
 from symposium.web.common import edition_or_404
 from symposium.web.organiser.blueprint import organiser_blueprint

@@ -5,15 +5,15 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SearchField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
-from symposium.registration.admin import (
+from symposium.registration.listing import (
     LANGUAGES,
     STATUS_LABELS,
-    DetailsChange,
     Place,
     RegistrationFilter,
     RoundOption,
 )
 from symposium.registration.models import ROLES, RegistrationStatus
+from symposium.registration.organiser_changes import DetailsChange
 from symposium.web.attendee.forms import ROLE_LABELS
 from symposium.web.common import ServiceForm
 

@@ -6,7 +6,8 @@ from flask_babel import gettext as _
 from symposium.audit import service as audit
 from symposium.i18n import current_language
 from symposium.program import service as program
-from symposium.registration import admin, exports
+from symposium.registration import exports
+from symposium.registration import organisers as admin
 from symposium.registration import service as registrations
 from symposium.registration.models import RegistrationStatus
 from symposium.web.access import current_actor

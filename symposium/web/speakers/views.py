@@ -30,7 +30,7 @@ from symposium.registration import service as registrations
 from symposium.speakers import files, service
 from symposium.speakers import notifications as _mail  # noqa: F401  (registers the mail builders)
 from symposium.speakers.models import Material, Visibility
-from symposium.speakers.service import Act
+from symposium.speakers.rules import Act
 from symposium.web.speakers.forms import (
     KIND_LABELS,
     SUMMARY_LABELS,
