@@ -35,7 +35,6 @@ from symposium.extensions import db
 from symposium.i18n import parse_moment
 from symposium.program.models import AllocationMode, Edition, Round, Session, SessionKind
 from symposium.program.service import (
-    bump_program_version,
     program_structure,
 )
 from symposium.registration import notifications, seats
@@ -370,7 +369,6 @@ def commit(edition_id: int, actor: Actor, now: datetime | None = None) -> Outcom
         .execution_options(synchronize_session=False)
     )
     edition.allocation_mode = AllocationMode.first_come
-    bump_program_version(edition)
     db.session.flush()
     db.session.refresh(edition, ["program_version"])
     for registration in people.values():
@@ -464,7 +462,6 @@ def change_settings(edition_id: int, data: SettingsData, actor: Actor) -> Editio
     edition.preferences_close_at = deadline if mode == AllocationMode.ranked else None
     after = {"allocation_mode": mode, "preferences_close_at": edition.preferences_close_at}
     if before != after:
-        bump_program_version(edition)
         audit.record(actor, "edition.allocation", edition, before, after)
     return edition
 

@@ -21,7 +21,7 @@ from symposium.program_editing.common import (
     _Fields,
     _local,
 )
-from symposium.program_editing.records import _edition_record, _new_version, _slug_taken
+from symposium.program_editing.records import _edition_record, _slug_taken
 from symposium.registration import seats
 
 # -- editions --------------------------------------------------------------------------
@@ -115,7 +115,6 @@ def update_edition(edition_id: int, data: EditionData, actor: Actor) -> Edition:
         after = _edition_record(edition)
         if before == after:
             return edition
-        _new_version(edition)
         audit.record(actor, "edition.update", edition, before, after, edition_id=edition.id)
         # More room at the venue (or no limit) lets in the people waiting for a place.
         while seats.promote_from_venue_waitlist(edition.id) is not None:
@@ -148,7 +147,6 @@ def set_status(edition_id: int, status: EditionStatus, actor: Actor) -> Edition:
         raise ProgramError(_STATUS_REFUSALS[status])
     before = edition.status
     edition.status = status
-    _new_version(edition)
     audit.record(
         actor,
         f"edition.{'publish' if status == EditionStatus.published else 'archive'}",

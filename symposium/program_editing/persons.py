@@ -9,7 +9,7 @@ from symposium.database import use_case
 from symposium.extensions import db
 from symposium.program.models import Person
 from symposium.program_editing.common import PersonData, _Fields
-from symposium.program_editing.records import _new_version, _person_record
+from symposium.program_editing.records import _person_record
 
 # -- speakers --------------------------------------------------------------------------
 
@@ -52,7 +52,5 @@ def update_person(person_id: int, data: PersonData, actor: Actor) -> Person:
     after = _person_record(person_)
     if before == after:
         return person_
-    for edition in {session.edition for session in person_.sessions}:
-        _new_version(edition)
     audit.record(actor, "person.update", person_, before, after, label=person_.name)
     return person_

@@ -5,10 +5,8 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from symposium.extensions import db
 from symposium.i18n import format_short_day, format_time_range
 from symposium.program.models import Edition, Person, Round, Session
-from symposium.program.service import bump_program_version
 from symposium.program_editing.common import InvalidProgram
 from symposium.program_editing.form_values import _date_text
 
@@ -37,14 +35,6 @@ def _program_changes(session: Session, before: dict, timezone: str) -> list[tupl
     if before["room"] != session.room:
         changes.append((_("Room"), before["room"] or "–", session.room or "–"))
     return changes
-
-
-def _new_version(edition: Edition) -> int:
-    """Bump the program version and read the new number back."""
-    bump_program_version(edition)
-    db.session.flush()
-    db.session.refresh(edition, ["program_version"])
-    return edition.program_version
 
 
 def _session_record(session: Session) -> dict:

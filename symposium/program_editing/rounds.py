@@ -7,9 +7,9 @@ from symposium.audit.service import Actor
 from symposium.database import use_case
 from symposium.extensions import db
 from symposium.program.models import Edition, Round, SessionKind
+from symposium.program.versions import version_after_changes
 from symposium.program_editing.common import InvalidProgram, RoundData, _at, _Fields, _local
 from symposium.program_editing.records import (
-    _new_version,
     _program_changes,
     _round_record,
     _session_record,
@@ -41,7 +41,6 @@ def create_round(edition_id: int, data: RoundData, actor: Actor) -> Round:
     round_ = Round(edition=edition, **_round_fields(edition, data))
     db.session.add(round_)
     db.session.flush()
-    _new_version(edition)
     audit.record(
         actor,
         "round.create",
@@ -64,7 +63,7 @@ def update_round(round_id: int, data: RoundData, actor: Actor) -> Round:
         setattr(round_, name, value)
     if _round_record(round_) == before:
         return round_
-    version = _new_version(edition)
+    version = version_after_changes(edition)
     audit.record(actor, "round.update", round_, before, _round_record(round_), label=round_.name)
     if (before["starts_at"], before["ends_at"]) != (round_.starts_at, round_.ends_at):
         for session in round_.sessions:
@@ -89,6 +88,5 @@ def delete_round(round_id: int, actor: Actor) -> None:
         raise InvalidProgram(
             {"form": [_l("This round still has sessions: delete or move them first.")]}
         )
-    _new_version(round_.edition)
     audit.record(actor, "round.delete", round_, before=_round_record(round_), label=round_.name)
     db.session.delete(round_)

@@ -11,7 +11,9 @@ from symposium.audit import service as audit
 from symposium.audit.service import Actor
 from symposium.database import in_transaction, use_case
 from symposium.extensions import db
+from symposium.program import versions
 from symposium.program.models import Edition, Person, Session, SessionKind
+from symposium.program.versions import version_after_changes
 from symposium.program_editing.common import (
     SESSION_SLUG_LENGTH,
     DeleteData,
@@ -24,7 +26,6 @@ from symposium.program_editing.common import (
 )
 from symposium.program_editing.reading import _has_registrations, _holders, _waiting
 from symposium.program_editing.records import (
-    _new_version,
     _program_changes,
     _session_record,
     _slug_taken,
@@ -156,7 +157,6 @@ def create_session(edition_id: int, data: SessionData, actor: Actor) -> Session:
         session = Session(edition=edition, **values)
         db.session.add(session)
         db.session.flush()
-        _new_version(edition)
         audit.record(actor, "session.create", session, after=_session_record(session))
         return session
 
@@ -189,10 +189,8 @@ def update_session(session_id: int, data: SessionData, actor: Actor) -> Session:
         db.session.refresh(session, ["round"])
         after = _session_record(session)
         if before == after:
-            if new_capacity:  # recorded by set_capacity; the program shows it
-                _new_version(edition)
             return session
-        version = _new_version(edition)
+        version = version_after_changes(edition)
         audit.record(actor, "session.update", session, before, after)
         changes = _program_changes(session, before, edition.timezone)
         if changes:
@@ -238,7 +236,9 @@ def delete_session(session_id: int, choice: DeleteData, actor: Actor) -> DeleteR
         if outcome == "move":
             target = _move_target(session, choice.target_session_id)
 
-    version = _new_version(session.edition)
+    # The mail about it carries the version the deletion below gives the program.
+    versions.changing(session.edition)
+    version = version_after_changes(session.edition)
     result = DeleteResult(title=session.title, target_title=target.title if target else "")
     for waiting in _waiting(session_id):
         seats.decline(waiting)

@@ -9,8 +9,6 @@ from symposium.audit import service as audit
 from symposium.audit.service import Actor
 from symposium.database import use_case
 from symposium.extensions import db
-from symposium.program.models import Edition
-from symposium.program.service import bump_program_version
 from symposium.registration.models import Question, QuestionKind
 from symposium.text import has_control_characters
 from symposium.validation import CONTROL_CHARACTERS, RuleError, clean_text
@@ -57,11 +55,6 @@ def check(draft: QuestionDraft) -> dict[str, list]:
     return errors
 
 
-def _questions_changed(edition_id: int) -> None:
-    """The sign-up form and its checks are cached per program version."""
-    bump_program_version(db.session.get(Edition, edition_id))
-
-
 def _snapshot(question: Question) -> dict:
     return {
         "label": question.label,
@@ -105,7 +98,6 @@ def update(question_id: int, draft: QuestionDraft, actor: Actor) -> None:
     question = db.session.get(Question, question_id)
     before = _snapshot(question)
     _apply(question, draft)
-    _questions_changed(question.edition_id)
     audit.record(
         actor,
         "question.update",
@@ -126,7 +118,6 @@ def remove(question_id: int, actor: Actor) -> None:
     audit.record(
         actor, "question.remove", question, before=_snapshot(question), label=question.label
     )
-    _questions_changed(question.edition_id)
     db.session.delete(question)
 
 
@@ -148,7 +139,6 @@ def move(question_id: int, step: int) -> None:
         ordered[index], ordered[other] = ordered[other], ordered[index]
     for position, item in enumerate(ordered, start=1):
         item.position = position
-    _questions_changed(question.edition_id)
 
 
 def get(question_id: int) -> Question | None:

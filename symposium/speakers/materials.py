@@ -20,7 +20,7 @@ from symposium.program.models import (
     Session,
     SessionKind,
 )
-from symposium.program.service import Seats, bump_program_version, session_seats
+from symposium.program.service import Seats, session_seats
 from symposium.registration.models import (
     ChoiceState,
     Registration,
@@ -157,7 +157,6 @@ def add_material(session_id: int, data: MaterialData, upload: Upload | None, by:
         )
         db.session.add(material)
         db.session.flush()
-        bump_program_version(session_.edition)
         audit.record(
             Actor(by.id, by.email),
             "material.add",
@@ -198,7 +197,6 @@ def update_material(
             material.sha256 = stored.sha256
             material.uploaded_by_id = by.id
         material.updated_at = _now()
-        bump_program_version(material.session.edition)
         audit.record(
             Actor(by.id, by.email),
             "material.update",
@@ -234,7 +232,6 @@ def delete_material(material_id: int, by: User) -> None:
             before=_material_record(material),
             label=material.session.title,
         )
-        bump_program_version(material.session.edition)
         db.session.delete(material)
         return material.sha256
 

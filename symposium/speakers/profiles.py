@@ -12,7 +12,6 @@ from symposium.extensions import db
 from symposium.program.models import (
     Person,
 )
-from symposium.program.service import bump_program_version
 from symposium.speakers import files
 from symposium.speakers.materials import Upload, _forget, _store
 from symposium.speakers.rules import BIO_LENGTH, Invalid, _text
@@ -57,8 +56,6 @@ def update_profile(user: User, data: ProfileData, photo: Upload | None) -> Perso
             person.photo_type = stored.content_type if stored else None
         after = {**{key: getattr(person, key) for key in values}, "photo": person.photo_sha256}
         if before != after:
-            for edition in {s.edition for s in person.sessions}:
-                bump_program_version(edition)
             audit.record(Actor(user.id, user.email), "person.profile", person, before, after)
         return person
 

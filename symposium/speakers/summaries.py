@@ -20,7 +20,6 @@ from symposium.program.models import (
     Session,
     SummaryStatus,
 )
-from symposium.program.service import bump_program_version
 from symposium.speakers.models import Material
 from symposium.speakers.rules import (
     REMARK_LENGTH,
@@ -93,10 +92,7 @@ def save_summary(session_id: int, text: str, submit: bool, by: User) -> Session:
                 "Ask the organisers to send it back if you want to change it."
             )
         )
-    changed = session_.summary != text
-    session_.summary = text
-    if changed and session_.summary_status == SummaryStatus.published:
-        bump_program_version(session_.edition)  # an organiser corrected the public text
+    session_.summary = text  # an organiser may correct a published text: the program shows it
     if submit and session_.summary_status == SummaryStatus.draft:
         session_.summary_status = SummaryStatus.submitted
         session_.summary_submitted_at = _now()
@@ -124,7 +120,6 @@ def publish_summary(session_id: int, send: bool, actor: Actor) -> int:
     session_.summary_status = SummaryStatus.published
     session_.summary_published_at = _now()
     session_.summary_remark = ""
-    bump_program_version(session_.edition)
     audit.record(
         actor,
         "summary.publish",
@@ -179,8 +174,6 @@ def return_summary(session_id: int, remark: str, actor: Actor) -> Session:
     session_.summary_status = SummaryStatus.draft
     session_.summary_published_at = None
     session_.summary_remark = remark
-    if before == SummaryStatus.published:
-        bump_program_version(session_.edition)
     audit.record(
         actor,
         "summary.return",
