@@ -22,7 +22,7 @@ from symposium.program_editing.common import (
     _local,
 )
 from symposium.program_editing.records import _edition_record, _slug_taken
-from symposium.registration import seats
+from symposium.registration import notifications, seats
 
 # -- editions --------------------------------------------------------------------------
 
@@ -117,8 +117,8 @@ def update_edition(edition_id: int, data: EditionData, actor: Actor) -> Edition:
             return edition
         audit.record(actor, "edition.update", edition, before, after, edition_id=edition.id)
         # More room at the venue (or no limit) lets in the people waiting for a place.
-        while seats.promote_from_venue_waitlist(edition.id) is not None:
-            pass
+        while (promoted := seats.promote_from_venue_waitlist(edition.id)) is not None:
+            notifications.venue_promoted(promoted)
         return edition
 
     try:

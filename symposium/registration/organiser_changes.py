@@ -222,5 +222,5 @@ def promote(choice_id: int, actor: Actor) -> Choice:
     )
     notifications.promoted(choice, held.session if held else None)
     if held is not None:
-        seats.fill_freed_seats([held.session_id])
+        notifications.promotions(seats.fill_freed_seats([held.session_id]))
     return choice

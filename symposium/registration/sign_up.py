@@ -205,7 +205,7 @@ def change_choice(
             before={"round": round_id, "session": current.session.title if current else None},
             after={"round": round_id, "session": new.session.title if session_id else None},
         )
-    seats.fill_freed_seats(freed)
+    notifications.promotions(seats.fill_freed_seats(freed))
 
 
 def add_seat(session: Session, actor: Actor) -> None:
@@ -283,9 +283,9 @@ def cancel(registration_id: int, actor: Actor | None = None) -> list[Choice]:
         if choice.state in (ChoiceState.confirmed, ChoiceState.waitlisted, ChoiceState.ranked):
             seats.decline(choice)
     notifications.cancelled(registration)
-    promoted = seats.fill_freed_seats(freed)
-    if had_place:
-        seats.promote_from_venue_waitlist(registration.edition_id)
+    promoted = notifications.promotions(seats.fill_freed_seats(freed))
+    if had_place and (waiting := seats.promote_from_venue_waitlist(registration.edition_id)):
+        notifications.venue_promoted(waiting)
     return promoted
 
 
@@ -313,4 +313,4 @@ def set_capacity(session_id: int, capacity: int, actor: Actor | None = None) -> 
         )
     session.capacity = capacity
     db.session.flush()
-    return seats.fill_freed_seats([session_id])
+    return notifications.promotions(seats.fill_freed_seats([session_id]))
