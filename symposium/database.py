@@ -15,7 +15,7 @@ from typing import ParamSpec, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from symposium.extensions import db
 
@@ -112,3 +112,20 @@ def use_case(function: Callable[P, T]) -> Callable[P, T]:
         return in_transaction(lambda: function(*args, **kwargs))
 
     return run
+
+
+def refuse_conflicts(refusal: Callable[[IntegrityError], BaseException]):
+    """A unique index that refused what another transaction wrote meanwhile (two people
+    saving the same address at once) becomes `refusal(error)`, a refusal people can read."""
+
+    def decorate(function: Callable[P, T]) -> Callable[P, T]:
+        @functools.wraps(function)
+        def run(*args: P.args, **kwargs: P.kwargs) -> T:
+            try:
+                return function(*args, **kwargs)
+            except IntegrityError as error:
+                raise refusal(error) from error
+
+        return run
+
+    return decorate

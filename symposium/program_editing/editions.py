@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from symposium.audit import service as audit
 from symposium.audit.service import Actor
-from symposium.database import in_transaction, use_case
+from symposium.database import refuse_conflicts, use_case
 from symposium.extensions import db
 from symposium.program.models import Edition, EditionStatus, Round, Session
 from symposium.program_editing.common import (
@@ -83,48 +83,44 @@ def _edition_fields(data: EditionData, edition: Edition | None) -> dict:
     return values
 
 
+def _edition_slug_taken(error: IntegrityError) -> Exception:
+    return _slug_taken(error, _l("Another edition already uses this web address."))
+
+
+@refuse_conflicts(_edition_slug_taken)
+@use_case
 def create_edition(data: EditionData, actor: Actor) -> Edition:
     """A new edition, as a draft."""
 
-    def use_case():
-        values = _edition_fields(data, None)
-        edition = Edition(**values, status=EditionStatus.draft)
-        db.session.add(edition)
-        db.session.flush()
-        audit.record(
-            actor, "edition.create", edition, after=_edition_record(edition), edition_id=edition.id
-        )
-        return edition
-
-    try:
-        return in_transaction(use_case)
-    except IntegrityError as error:
-        raise _slug_taken(error, _l("Another edition already uses this web address.")) from error
+    values = _edition_fields(data, None)
+    edition = Edition(**values, status=EditionStatus.draft)
+    db.session.add(edition)
+    db.session.flush()
+    audit.record(
+        actor, "edition.create", edition, after=_edition_record(edition), edition_id=edition.id
+    )
+    return edition
 
 
+@refuse_conflicts(_edition_slug_taken)
+@use_case
 def update_edition(edition_id: int, data: EditionData, actor: Actor) -> Edition:
     """Change an edition's details; a larger venue lets people in from its waiting list."""
 
-    def use_case():
-        edition = db.session.get(Edition, edition_id)
-        db.session.refresh(edition)
-        values = _edition_fields(data, edition)
-        before = _edition_record(edition)
-        for name, value in values.items():
-            setattr(edition, name, value)
-        after = _edition_record(edition)
-        if before == after:
-            return edition
-        audit.record(actor, "edition.update", edition, before, after, edition_id=edition.id)
-        # More room at the venue (or no limit) lets in the people waiting for a place.
-        while (promoted := seats.promote_from_venue_waitlist(edition.id)) is not None:
-            notifications.venue_promoted(promoted)
+    edition = db.session.get(Edition, edition_id)
+    db.session.refresh(edition)
+    values = _edition_fields(data, edition)
+    before = _edition_record(edition)
+    for name, value in values.items():
+        setattr(edition, name, value)
+    after = _edition_record(edition)
+    if before == after:
         return edition
-
-    try:
-        return in_transaction(use_case)
-    except IntegrityError as error:
-        raise _slug_taken(error, _l("Another edition already uses this web address.")) from error
+    audit.record(actor, "edition.update", edition, before, after, edition_id=edition.id)
+    # More room at the venue (or no limit) lets in the people waiting for a place.
+    while (promoted := seats.promote_from_venue_waitlist(edition.id)) is not None:
+        notifications.venue_promoted(promoted)
+    return edition
 
 
 _STATUS_MOVES = {
@@ -178,83 +174,79 @@ def copy_suggestion(edition: Edition) -> CopyData:
     return CopyData(title=title, slug=slug)
 
 
+@refuse_conflicts(_edition_slug_taken)
+@use_case
 def copy_edition(edition_id: int, data: CopyData, actor: Actor) -> Edition:
     """Next year's edition as a draft: the same rounds, rooms, sessions, capacities and
     speakers, every date a year on, no registrations."""
 
-    def use_case():
-        source = db.session.get(Edition, edition_id)
-        fields = _Fields()
-        title = fields.text("title", data.title, 200, _l("Enter the title."))
-        slug = fields.text("slug", data.slug, EDITION_SLUG_LENGTH * 2).lower()
-        if not slug:
-            fields.add("slug", _l("Enter the web address of the new edition."))
-        else:
-            _edition_slug(fields, slug, title, None)
-        fields.raise_if_any()
+    source = db.session.get(Edition, edition_id)
+    fields = _Fields()
+    title = fields.text("title", data.title, 200, _l("Enter the title."))
+    slug = fields.text("slug", data.slug, EDITION_SLUG_LENGTH * 2).lower()
+    if not slug:
+        fields.add("slug", _l("Enter the web address of the new edition."))
+    else:
+        _edition_slug(fields, slug, title, None)
+    fields.raise_if_any()
 
-        tz = source.timezone
+    tz = source.timezone
 
-        def later(moment: datetime | None) -> datetime | None:
-            return one_year_later(moment, tz) if moment else None
+    def later(moment: datetime | None) -> datetime | None:
+        return one_year_later(moment, tz) if moment else None
 
-        copy = Edition(
-            slug=slug,
-            title=title,
-            starts_at=later(source.starts_at),
-            ends_at=later(source.ends_at),
-            venue=source.venue,
-            venue_details=source.venue_details,
-            timezone=tz,
-            registration_opens_at=later(source.registration_opens_at),
-            registration_closes_at=later(source.registration_closes_at),
-            venue_capacity=source.venue_capacity,
-            registered=0,
-            allocation_mode=source.allocation_mode,
-            status=EditionStatus.draft,
-            certificate_text=source.certificate_text,
-            description=source.description,
-            privacy_text=source.privacy_text,
+    copy = Edition(
+        slug=slug,
+        title=title,
+        starts_at=later(source.starts_at),
+        ends_at=later(source.ends_at),
+        venue=source.venue,
+        venue_details=source.venue_details,
+        timezone=tz,
+        registration_opens_at=later(source.registration_opens_at),
+        registration_closes_at=later(source.registration_closes_at),
+        venue_capacity=source.venue_capacity,
+        registered=0,
+        allocation_mode=source.allocation_mode,
+        status=EditionStatus.draft,
+        certificate_text=source.certificate_text,
+        description=source.description,
+        privacy_text=source.privacy_text,
+    )
+    db.session.add(copy)
+    rounds = {}
+    for round_ in source.rounds:
+        rounds[round_.id] = Round(
+            edition=copy,
+            name=round_.name,
+            starts_at=later(round_.starts_at),
+            ends_at=later(round_.ends_at),
         )
-        db.session.add(copy)
-        rounds = {}
-        for round_ in source.rounds:
-            rounds[round_.id] = Round(
+        db.session.add(rounds[round_.id])
+    for session in source.sessions:
+        db.session.add(
+            Session(
                 edition=copy,
-                name=round_.name,
-                starts_at=later(round_.starts_at),
-                ends_at=later(round_.ends_at),
+                round=rounds.get(session.round_id),
+                kind=session.kind,
+                title=session.title,
+                slug=session.slug,
+                abstract=session.abstract,
+                room=session.room,
+                starts_at=later(session.starts_at),
+                ends_at=later(session.ends_at),
+                capacity=session.capacity,
+                taken=0,
+                waiting=0,
+                speakers=list(session.speakers),
             )
-            db.session.add(rounds[round_.id])
-        for session in source.sessions:
-            db.session.add(
-                Session(
-                    edition=copy,
-                    round=rounds.get(session.round_id),
-                    kind=session.kind,
-                    title=session.title,
-                    slug=session.slug,
-                    abstract=session.abstract,
-                    room=session.room,
-                    starts_at=later(session.starts_at),
-                    ends_at=later(session.ends_at),
-                    capacity=session.capacity,
-                    taken=0,
-                    waiting=0,
-                    speakers=list(session.speakers),
-                )
-            )
-        db.session.flush()
-        audit.record(
-            actor,
-            "edition.copy",
-            copy,
-            after={"copied_from": source.slug, **_edition_record(copy)},
-            edition_id=copy.id,
         )
-        return copy
-
-    try:
-        return in_transaction(use_case)
-    except IntegrityError as error:
-        raise _slug_taken(error, _l("Another edition already uses this web address.")) from error
+    db.session.flush()
+    audit.record(
+        actor,
+        "edition.copy",
+        copy,
+        after={"copied_from": source.slug, **_edition_record(copy)},
+        edition_id=copy.id,
+    )
+    return copy

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from symposium.audit import service as audit
 from symposium.audit.service import Actor
-from symposium.database import in_transaction, use_case
+from symposium.database import refuse_conflicts, use_case
 from symposium.extensions import db
 from symposium.program import versions
 from symposium.program.models import Edition, Person, Session, SessionKind
@@ -150,59 +150,51 @@ def _session_fields(edition: Edition, data: SessionData, session: Session | None
     return values
 
 
+def _session_slug_taken(error: IntegrityError) -> Exception:
+    return _slug_taken(error, _l("Another session of this edition already uses this web address."))
+
+
+@refuse_conflicts(_session_slug_taken)
+@use_case
 def create_session(edition_id: int, data: SessionData, actor: Actor) -> Session:
-    def use_case():
-        edition = db.session.get(Edition, edition_id)
-        values = _session_fields(edition, data, None)
-        session = Session(edition=edition, **values)
-        db.session.add(session)
-        db.session.flush()
-        audit.record(actor, "session.create", session, after=_session_record(session))
-        return session
-
-    try:
-        return in_transaction(use_case)
-    except IntegrityError as error:
-        raise _slug_taken(
-            error, _l("Another session of this edition already uses this web address.")
-        ) from error
+    edition = db.session.get(Edition, edition_id)
+    values = _session_fields(edition, data, None)
+    session = Session(edition=edition, **values)
+    db.session.add(session)
+    db.session.flush()
+    audit.record(actor, "session.create", session, after=_session_record(session))
+    return session
 
 
+@refuse_conflicts(_session_slug_taken)
+@use_case
 def update_session(session_id: int, data: SessionData, actor: Actor) -> Session:
     """Change a session in one transaction. A new capacity goes through the seat rules,
     which promote people waiting when it grows. Seat holders hear of a new time or room."""
 
-    def use_case():
-        session = db.session.get(Session, session_id)
-        edition = session.edition
-        values = _session_fields(edition, data, session)
-        new_capacity = values["capacity"] is not None and values["capacity"] != session.capacity
-        if new_capacity:
-            try:
-                registration.set_capacity(session_id, values["capacity"], actor=actor)
-            except registration.NotAllowed as refused:
-                raise InvalidProgram({"capacity": [refused.message]}) from refused
-        before = _session_record(session)
-        for name, value in values.items():
-            setattr(session, name, value)
-        db.session.flush()
-        db.session.refresh(session, ["round"])
-        after = _session_record(session)
-        if before == after:
-            return session
-        version = version_after_changes(edition)
-        audit.record(actor, "session.update", session, before, after)
-        changes = _program_changes(session, before, edition.timezone)
-        if changes:
-            registration.notify_program_change(session.id, changes, version)
+    session = db.session.get(Session, session_id)
+    edition = session.edition
+    values = _session_fields(edition, data, session)
+    new_capacity = values["capacity"] is not None and values["capacity"] != session.capacity
+    if new_capacity:
+        try:
+            registration.set_capacity(session_id, values["capacity"], actor=actor)
+        except registration.NotAllowed as refused:
+            raise InvalidProgram({"capacity": [refused.message]}) from refused
+    before = _session_record(session)
+    for name, value in values.items():
+        setattr(session, name, value)
+    db.session.flush()
+    db.session.refresh(session, ["round"])
+    after = _session_record(session)
+    if before == after:
         return session
-
-    try:
-        return in_transaction(use_case)
-    except IntegrityError as error:
-        raise _slug_taken(
-            error, _l("Another session of this edition already uses this web address.")
-        ) from error
+    version = version_after_changes(edition)
+    audit.record(actor, "session.update", session, before, after)
+    changes = _program_changes(session, before, edition.timezone)
+    if changes:
+        registration.notify_program_change(session.id, changes, version)
+    return session
 
 
 @dataclass

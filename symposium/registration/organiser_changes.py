@@ -6,12 +6,11 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
 
 from symposium.audit import service as audit
 from symposium.audit.models import AuditEntry
 from symposium.audit.service import Actor
-from symposium.database import in_transaction, use_case
+from symposium.database import refuse_conflicts, use_case
 from symposium.extensions import db
 from symposium.mail.models import OutboxMessage
 from symposium.program.models import Edition, Round
@@ -131,41 +130,37 @@ def check_details(edition: Edition, change: DetailsChange) -> dict[str, list]:
     return errors
 
 
+# Someone signed up with this address while the organiser was typing it.
+@refuse_conflicts(lambda error: InvalidDetails({"email": [EMAIL_TAKEN]}))
+@use_case
 def update_details(registration_id: int, change: DetailsChange, actor: Actor) -> Registration:
     """Correct a registration's details; a new address must not be in use for this edition."""
 
-    def use_case():
-        registration = db.session.get(Registration, registration_id)
-        errors = check_details(registration.edition, change)
-        email_key = normalise_email(change.email)
-        if "email" not in errors and email_key != registration.email_key:
-            taken = db.session.scalar(
-                sa.select(Registration.id).where(
-                    Registration.edition_id == registration.edition_id,
-                    Registration.email_key == email_key,
-                    Registration.id != registration.id,
-                )
+    registration = db.session.get(Registration, registration_id)
+    errors = check_details(registration.edition, change)
+    email_key = normalise_email(change.email)
+    if "email" not in errors and email_key != registration.email_key:
+        taken = db.session.scalar(
+            sa.select(Registration.id).where(
+                Registration.edition_id == registration.edition_id,
+                Registration.email_key == email_key,
+                Registration.id != registration.id,
             )
-            if taken:
-                errors["email"] = [EMAIL_TAKEN]
-        if errors:
-            raise InvalidDetails(errors)
-        before = {name: getattr(registration, name) for name in DETAIL_FIELDS}
-        for name in DETAIL_FIELDS:
-            value = getattr(change, name)
-            setattr(registration, name, value if name in ("role", "locale") else value.strip())
-        registration.email_key = email_key
-        after = {name: getattr(registration, name) for name in DETAIL_FIELDS}
-        if before != after:
-            audit.record(actor, "registration.details", registration, before=before, after=after)
-        db.session.flush()
-        return registration
-
-    try:
-        return in_transaction(use_case)
-    except IntegrityError as error:
-        # Someone signed up with this address while the organiser was typing it.
-        raise InvalidDetails({"email": [EMAIL_TAKEN]}) from error
+        )
+        if taken:
+            errors["email"] = [EMAIL_TAKEN]
+    if errors:
+        raise InvalidDetails(errors)
+    before = {name: getattr(registration, name) for name in DETAIL_FIELDS}
+    for name in DETAIL_FIELDS:
+        value = getattr(change, name)
+        setattr(registration, name, value if name in ("role", "locale") else value.strip())
+    registration.email_key = email_key
+    after = {name: getattr(registration, name) for name in DETAIL_FIELDS}
+    if before != after:
+        audit.record(actor, "registration.details", registration, before=before, after=after)
+    db.session.flush()
+    return registration
 
 
 # -- mail and waiting lists by hand ----------------------------------------------------

@@ -4,11 +4,10 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
 
 from symposium.audit import service as audit
 from symposium.audit.service import Actor
-from symposium.database import in_transaction, use_case
+from symposium.database import refuse_conflicts, use_case
 from symposium.extensions import db
 from symposium.program.models import AllocationMode, Edition, Session, SessionKind
 from symposium.program.service import registration_state
@@ -37,18 +36,14 @@ from symposium.registration.requests import (
 # -- use cases -------------------------------------------------------------------------
 
 
+# Two sign-ups with one address raced; the unique index let one through.
+@refuse_conflicts(lambda error: DuplicateRegistration())
+@use_case
 def register(
     edition_id: int, request: RegistrationRequest, now: datetime | None = None
 ) -> Registration:
     """Sign someone up: a venue place, then per round the seat or waiting place they asked for."""
-    try:
-        return in_transaction(lambda: _register(edition_id, request, now or _now()))
-    except IntegrityError as error:
-        # Two sign-ups with one address raced; the unique index let one through.
-        raise DuplicateRegistration() from error
-
-
-def _register(edition_id: int, request: RegistrationRequest, now: datetime) -> Registration:
+    now = now or _now()
     edition = db.session.get(Edition, edition_id)
     ranks = any(wanted.ranking for wanted in request.choices.values())
     if ranks:
@@ -289,9 +284,10 @@ def cancel(registration_id: int, actor: Actor | None = None) -> list[Choice]:
     return promoted
 
 
+@use_case
 def change_capacity(session_id: int, capacity: int, actor: Actor | None = None) -> list[Choice]:
     """Set a session's seats; new seats go to the people waiting. Never below seats taken."""
-    return in_transaction(lambda: set_capacity(session_id, capacity, actor))
+    return set_capacity(session_id, capacity, actor)
 
 
 def set_capacity(session_id: int, capacity: int, actor: Actor | None = None) -> list[Choice]:
