@@ -4,7 +4,7 @@ from flask import abort, current_app, flash, jsonify, redirect, render_template,
 from flask_babel import gettext as _
 
 from symposium.audit import service as audit
-from symposium.registration import organisers as admin
+from symposium.registration import organisers
 from symposium.registration import service as registrations
 from symposium.registration.models import RegistrationStatus
 from symposium.registration.tokens import read_checkin_code
@@ -17,7 +17,7 @@ bp = organiser_blueprint("organiser_checkin", __name__)
 
 
 def _registration_of(edition, registration_id: int):
-    registration = admin.get(registration_id)
+    registration = organisers.get(registration_id)
     if registration is None or registration.edition_id != edition.id:
         abort(404)
     return registration
@@ -33,7 +33,7 @@ def door(slug: str):
     edition = edition_or_404(slug, include_drafts=True)
     form = DoorSearchForm(formdata=request.args)
     search = _search_text(form.q.data)
-    found = admin.door_search(edition.id, search)
+    found = organisers.door_search(edition.id, search)
     audit.record_access(
         current_actor(),
         "checkin.door",
@@ -47,10 +47,10 @@ def door(slug: str):
         form=form,
         search=search,
         found=found,
-        recent=admin.recent_check_ins(edition.id),
-        count=admin.check_in_count(edition.id),
+        recent=organisers.recent_check_ins(edition.id),
+        count=organisers.check_in_count(edition.id),
         statuses=RegistrationStatus,
-        status_labels=admin.STATUS_LABELS,
+        status_labels=organisers.STATUS_LABELS,
     )
 
 
@@ -58,7 +58,7 @@ def door(slug: str):
 def door_count(slug: str):
     """The count as JSON, for the door page's optional refresh."""
     edition = edition_or_404(slug, include_drafts=True)
-    count = admin.check_in_count(edition.id)
+    count = organisers.check_in_count(edition.id)
     return jsonify(checked_in=count.checked_in, expected=count.expected)
 
 
@@ -79,7 +79,7 @@ def check_in(slug: str, registration_id: int):
     """Check one person in; a second tap changes nothing."""
     registration = _registration_of(edition_or_404(slug, include_drafts=True), registration_id)
     try:
-        done = admin.check_in(registration.id, current_actor())
+        done = organisers.check_in(registration.id, current_actor())
     except registrations.RegistrationError as error:
         flash(f"{registration.full_name}: {error.message}", "error")
     else:
@@ -95,7 +95,7 @@ def check_in(slug: str, registration_id: int):
 def undo_check_in(slug: str, registration_id: int):
     """Take back a check-in made by mistake."""
     registration = _registration_of(edition_or_404(slug, include_drafts=True), registration_id)
-    admin.undo_check_in(registration.id, current_actor())
+    organisers.undo_check_in(registration.id, current_actor())
     flash(_("%(name)s is no longer checked in.", name=registration.full_name), "success")
     return _back_to_door(slug, registration.id)
 
@@ -104,13 +104,13 @@ def undo_check_in(slug: str, registration_id: int):
 def check_in_by_code(code: str):
     """A badge's QR code: check the person in (once) and show their name and breakouts."""
     registration_id = read_checkin_code(current_app.secret_key, code)
-    registration = admin.get(registration_id) if registration_id is not None else None
+    registration = organisers.get(registration_id) if registration_id is not None else None
     if registration is None:
         abort(404)
     refused = None
     done = False
     try:
-        done = admin.check_in(registration.id, current_actor())
+        done = organisers.check_in(registration.id, current_actor())
     except registrations.RegistrationError as error:
         refused = error.message
     audit.record_access(current_actor(), "registration.view", registration, {"page": "badge"})
@@ -118,7 +118,7 @@ def check_in_by_code(code: str):
         "organiser/checkin/badge.html",
         edition=registration.edition,
         registration=registration,
-        entries=admin.round_entries(registration),
+        entries=organisers.round_entries(registration),
         done=done,
         refused=refused,
     )
@@ -131,12 +131,12 @@ def attendance_index(slug: str):
     return render_template(
         "organiser/checkin/attendance_index.html",
         edition=edition,
-        board=admin.dashboard(edition, newest=0),
+        board=organisers.dashboard(edition, newest=0),
     )
 
 
 def _session_or_404(edition, session_id: int):
-    session = admin.session_of_edition(edition, session_id)
+    session = organisers.session_of_edition(edition, session_id)
     if session is None:
         abort(404)
     return session
@@ -151,12 +151,12 @@ def session_attendance(slug: str, session_id: int):
     return render_template(
         "organiser/checkin/session.html",
         edition=edition,
-        attendance=admin.session_attendance(session),
+        attendance=organisers.session_attendance(session),
     )
 
 
 def _choice_of(edition, choice_id: int):
-    choice = admin.get_choice(choice_id)
+    choice = organisers.get_choice(choice_id)
     if choice is None or choice.registration.edition_id != edition.id:
         abort(404)
     return choice
@@ -179,7 +179,7 @@ def mark_attended(slug: str, choice_id: int):
     choice = _choice_of(edition_or_404(slug, include_drafts=True), choice_id)
     name = choice.registration.full_name
     try:
-        admin.mark_attended(choice.id, current_actor())
+        organisers.mark_attended(choice.id, current_actor())
     except registrations.RegistrationError as error:
         flash(f"{name}: {error.message}", "error")
     else:
@@ -191,6 +191,6 @@ def mark_attended(slug: str, choice_id: int):
 def undo_attended(slug: str, choice_id: int):
     """Take back a tick made by mistake."""
     choice = _choice_of(edition_or_404(slug, include_drafts=True), choice_id)
-    admin.undo_attended(choice.id, current_actor())
+    organisers.undo_attended(choice.id, current_actor())
     flash(_("%(name)s is no longer marked present.", name=choice.registration.full_name), "success")
     return _back_to_session(slug, choice)

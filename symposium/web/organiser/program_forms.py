@@ -8,7 +8,7 @@ from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import DateInput, DateTimeLocalInput, EmailInput, TimeInput
 
-from symposium import program_editing as admin
+from symposium import program_editing
 from symposium.program.models import SessionKind
 from symposium.web.common import ServiceForm
 
@@ -34,7 +34,7 @@ _CODE = {"spellcheck": "false", "autocapitalize": "none"}
 
 
 class EditionForm(_ProgramForm):
-    data_class = admin.EditionData
+    data_class = program_editing.EditionData
 
     title = StringField(_l("Title"))
     slug = StringField(
@@ -96,7 +96,7 @@ class EditionForm(_ProgramForm):
 
 
 class CopyForm(_ProgramForm):
-    data_class = admin.CopyData
+    data_class = program_editing.CopyData
 
     title = StringField(_l("Title of the new edition"))
     slug = StringField(
@@ -107,7 +107,7 @@ class CopyForm(_ProgramForm):
 
 
 class RoundForm(_ProgramForm):
-    data_class = admin.RoundData
+    data_class = program_editing.RoundData
 
     name = StringField(_l("Name"), description=_l("For example Round 1."))
     day = StringField(_l("Date"), widget=DateInput())
@@ -126,7 +126,7 @@ KIND_LABELS = {
 
 
 class SessionForm(_ProgramForm):
-    data_class = admin.SessionData
+    data_class = program_editing.SessionData
 
     kind = SelectField(
         _l("Kind"),
@@ -175,7 +175,7 @@ class SessionForm(_ProgramForm):
 
 
 class PersonForm(_ProgramForm):
-    data_class = admin.PersonData
+    data_class = program_editing.PersonData
 
     name = StringField(_l("Name"))
     affiliation = StringField(
@@ -190,7 +190,7 @@ class PersonForm(_ProgramForm):
 
 
 class DeleteForm(_ProgramForm):
-    data_class = admin.DeleteData
+    data_class = program_editing.DeleteData
 
     outcome = StringField()
     target_session_id = SelectField(_l("Move them to"), validate_choice=False)

@@ -5,7 +5,7 @@ from dataclasses import asdict
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from symposium import program_editing as admin
+from symposium import program_editing
 from symposium.program.models import Edition, EditionStatus, SessionKind
 from symposium.web.access import current_actor
 from symposium.web.common import edition_or_404
@@ -40,12 +40,12 @@ def _form(form_class, values=None):
 @bp.route("/editions/new", methods=["GET", "POST"])
 def new_edition():
     """A new edition, saved as a draft."""
-    form = _form(EditionForm, admin.EditionData())
+    form = _form(EditionForm, program_editing.EditionData())
     errors: dict = {}
     if form.validate_on_submit():
         try:
-            edition = admin.create_edition(form.to_data(), current_actor())
-        except admin.InvalidProgram as error:
+            edition = program_editing.create_edition(form.to_data(), current_actor())
+        except program_editing.InvalidProgram as error:
             errors = error.errors
             form.attach(errors)
         else:
@@ -63,7 +63,7 @@ def edition(slug: str):
     return render_template(
         "organiser/program/edition.html",
         edition=found,
-        overview=admin.overview(found),
+        overview=program_editing.overview(found),
         statuses=EditionStatus,
     )
 
@@ -72,12 +72,12 @@ def edition(slug: str):
 def edit_edition(slug: str):
     """Change an edition's title, dates, venue and registration window."""
     current = edition_or_404(slug, include_drafts=True)
-    form = _form(EditionForm, admin.edition_values(current))
+    form = _form(EditionForm, program_editing.edition_values(current))
     errors: dict = {}
     if form.validate_on_submit():
         try:
-            saved = admin.update_edition(current.id, form.to_data(), current_actor())
-        except admin.InvalidProgram as error:
+            saved = program_editing.update_edition(current.id, form.to_data(), current_actor())
+        except program_editing.InvalidProgram as error:
             errors = error.errors
             form.attach(errors)
         else:
@@ -91,8 +91,8 @@ def edit_edition(slug: str):
 def _set_status(slug: str, status: EditionStatus, done: str):
     current = edition_or_404(slug, include_drafts=True)
     try:
-        admin.set_status(current.id, status, current_actor())
-    except admin.ProgramError as error:
+        program_editing.set_status(current.id, status, current_actor())
+    except program_editing.ProgramError as error:
         flash(str(error.message), "error")
     else:
         flash(done, "success")
@@ -115,12 +115,12 @@ def archive(slug: str):
 def copy_edition(slug: str):
     """Start next year's edition from this one: same program, dates a year on."""
     source = edition_or_404(slug, include_drafts=True)
-    form = _form(CopyForm, admin.copy_suggestion(source))
+    form = _form(CopyForm, program_editing.copy_suggestion(source))
     errors: dict = {}
     if form.validate_on_submit():
         try:
-            copy = admin.copy_edition(source.id, form.to_data(), current_actor())
-        except admin.InvalidProgram as error:
+            copy = program_editing.copy_edition(source.id, form.to_data(), current_actor())
+        except program_editing.InvalidProgram as error:
             errors = error.errors
             form.attach(errors)
         else:
@@ -136,12 +136,12 @@ def copy_edition(slug: str):
 def new_round(slug: str):
     """Add a round: a time slot for breakout sessions side by side."""
     current = edition_or_404(slug, include_drafts=True)
-    form = _form(RoundForm, admin.new_round_values(current))
+    form = _form(RoundForm, program_editing.new_round_values(current))
     errors: dict = {}
     if form.validate_on_submit():
         try:
-            admin.create_round(current.id, form.to_data(), current_actor())
-        except admin.InvalidProgram as error:
+            program_editing.create_round(current.id, form.to_data(), current_actor())
+        except program_editing.InvalidProgram as error:
             errors = error.errors
             form.attach(errors)
         else:
@@ -156,13 +156,13 @@ def new_round(slug: str):
 def edit_round(slug: str, round_id: int):
     """Rename or move a round; its breakout sessions move along."""
     current = edition_or_404(slug, include_drafts=True)
-    round_ = _found_or_404(admin.round_of(current, round_id))
-    form = _form(RoundForm, admin.round_values(round_))
+    round_ = _found_or_404(program_editing.round_of(current, round_id))
+    form = _form(RoundForm, program_editing.round_values(round_))
     errors: dict = {}
     if form.validate_on_submit():
         try:
-            admin.update_round(round_id, form.to_data(), current_actor())
-        except admin.InvalidProgram as error:
+            program_editing.update_round(round_id, form.to_data(), current_actor())
+        except program_editing.InvalidProgram as error:
             errors = error.errors
             form.attach(errors)
         else:
@@ -177,12 +177,12 @@ def edit_round(slug: str, round_id: int):
 def delete_round(slug: str, round_id: int):
     """Remove a round without sessions, after asking once more."""
     current = edition_or_404(slug, include_drafts=True)
-    round_ = _found_or_404(admin.round_of(current, round_id))
+    round_ = _found_or_404(program_editing.round_of(current, round_id))
     errors: dict = {}
     if request.method == "POST":
         try:
-            admin.delete_round(round_id, current_actor())
-        except admin.InvalidProgram as error:
+            program_editing.delete_round(round_id, current_actor())
+        except program_editing.InvalidProgram as error:
             errors = error.errors
         else:
             flash(_("The round is deleted."), "success")
@@ -196,7 +196,7 @@ def delete_round(slug: str, round_id: int):
 
 
 def _session_form(current: Edition, values=None) -> SessionForm:
-    return _form(SessionForm, values).for_program(current.rounds, admin.people())
+    return _form(SessionForm, values).for_program(current.rounds, program_editing.people())
 
 
 def _round_id_arg() -> int | None:
@@ -209,12 +209,14 @@ def new_session(slug: str):
     """Add a plenary or breakout session."""
     current = edition_or_404(slug, include_drafts=True)
     kind = request.args.get("kind", SessionKind.breakout.value)
-    form = _session_form(current, admin.new_session_values(current, kind, _round_id_arg()))
+    form = _session_form(
+        current, program_editing.new_session_values(current, kind, _round_id_arg())
+    )
     errors: dict = {}
     if form.validate_on_submit():
         try:
-            admin.create_session(current.id, form.to_data(), current_actor())
-        except admin.InvalidProgram as error:
+            program_editing.create_session(current.id, form.to_data(), current_actor())
+        except program_editing.InvalidProgram as error:
             errors = error.errors
             form.attach(errors)
         else:
@@ -233,13 +235,13 @@ def new_session(slug: str):
 def edit_session(slug: str, session_id: int):
     """Change a session: title, room, speakers, capacity. Seat holders hear of a new room."""
     current = edition_or_404(slug, include_drafts=True)
-    session = _found_or_404(admin.session_of(current, session_id))
-    form = _session_form(current, admin.session_values(session))
+    session = _found_or_404(program_editing.session_of(current, session_id))
+    form = _session_form(current, program_editing.session_values(session))
     errors: dict = {}
     if form.validate_on_submit():
         try:
-            admin.update_session(session_id, form.to_data(), current_actor())
-        except admin.InvalidProgram as error:
+            program_editing.update_session(session_id, form.to_data(), current_actor())
+        except program_editing.InvalidProgram as error:
             errors = error.errors
             form.attach(errors)
         else:
@@ -258,17 +260,19 @@ def edit_session(slug: str, session_id: int):
 def delete_session(slug: str, session_id: int):
     """Remove a session, after choosing what happens to the people holding a seat."""
     current = edition_or_404(slug, include_drafts=True)
-    session = _found_or_404(admin.session_of(current, session_id))
-    preview = admin.delete_preview(session)
+    session = _found_or_404(program_editing.session_of(current, session_id))
+    preview = program_editing.delete_preview(session)
     form = DeleteForm().for_targets(preview.targets)
     errors: dict = {}
     if form.validate_on_submit():
         try:
-            result = admin.delete_session(session_id, form.to_data(), current_actor())
-        except admin.InvalidProgram as error:
+            result = program_editing.delete_session(session_id, form.to_data(), current_actor())
+        except program_editing.InvalidProgram as error:
             errors = error.errors
             form.attach(errors)
-            preview = admin.delete_preview(admin.session_of(current, session_id))
+            preview = program_editing.delete_preview(
+                program_editing.session_of(current, session_id)
+            )
         else:
             return render_template(
                 "organiser/program/session_deleted.html", edition=current, result=result
@@ -288,18 +292,18 @@ def delete_session(slug: str, session_id: int):
 @bp.route("/people")
 def people():
     """Everyone who speaks or hosts, with their sessions."""
-    return render_template("organiser/program/people.html", people=admin.people())
+    return render_template("organiser/program/people.html", people=program_editing.people())
 
 
 @bp.route("/people/new", methods=["GET", "POST"])
 def new_person():
     """Add a speaker or host."""
-    form = _form(PersonForm, admin.PersonData())
+    form = _form(PersonForm, program_editing.PersonData())
     errors: dict = {}
     if form.validate_on_submit():
         try:
-            admin.create_person(form.to_data(), current_actor())
-        except admin.InvalidProgram as error:
+            program_editing.create_person(form.to_data(), current_actor())
+        except program_editing.InvalidProgram as error:
             errors = error.errors
             form.attach(errors)
         else:
@@ -313,13 +317,13 @@ def new_person():
 @bp.route("/people/<int:person_id>/edit", methods=["GET", "POST"])
 def edit_person(person_id: int):
     """Change a speaker's name, affiliation, biography or e-mail address."""
-    person = _found_or_404(admin.person(person_id))
-    form = _form(PersonForm, admin.person_values(person))
+    person = _found_or_404(program_editing.person(person_id))
+    form = _form(PersonForm, program_editing.person_values(person))
     errors: dict = {}
     if form.validate_on_submit():
         try:
-            admin.update_person(person_id, form.to_data(), current_actor())
-        except admin.InvalidProgram as error:
+            program_editing.update_person(person_id, form.to_data(), current_actor())
+        except program_editing.InvalidProgram as error:
             errors = error.errors
             form.attach(errors)
         else:

@@ -6,8 +6,7 @@ from flask_babel import gettext as _
 from symposium.audit import service as audit
 from symposium.i18n import current_language
 from symposium.program import service as program
-from symposium.registration import exports
-from symposium.registration import organisers as admin
+from symposium.registration import exports, organisers
 from symposium.registration import service as registrations
 from symposium.registration.models import RegistrationStatus
 from symposium.web.access import current_actor
@@ -25,7 +24,7 @@ bp = organiser_blueprint("organiser_registrations", __name__)
 
 
 def _registration_or_404(registration_id: int):
-    registration = admin.get(registration_id)
+    registration = organisers.get(registration_id)
     if registration is None:
         abort(404)
     return registration
@@ -41,11 +40,11 @@ def _filter_form(rounds) -> RegistrationFilterForm:
     return RegistrationFilterForm(formdata=request.args).for_rounds(rounds)
 
 
-def _asked_filter(edition) -> admin.RegistrationFilter:
-    return _filter_form(admin.rounds_with_sessions(edition.id)).to_filter()
+def _asked_filter(edition) -> organisers.RegistrationFilter:
+    return _filter_form(organisers.rounds_with_sessions(edition.id)).to_filter()
 
 
-def _shown(wanted: admin.RegistrationFilter, **extra) -> dict:
+def _shown(wanted: organisers.RegistrationFilter, **extra) -> dict:
     """What a list or export held, for the access log; never the search text itself."""
     return {
         "status": wanted.status,
@@ -89,9 +88,9 @@ def dashboard(slug: str):
     return render_template(
         "organiser/registrations/dashboard.html",
         edition=edition,
-        board=admin.dashboard(edition),
+        board=organisers.dashboard(edition),
         statuses=RegistrationStatus,
-        status_labels=admin.STATUS_LABELS,
+        status_labels=organisers.STATUS_LABELS,
     )
 
 
@@ -99,7 +98,7 @@ def dashboard(slug: str):
 def registration_list(slug: str):
     """Everyone signed up, 50 to a page: search by name, address or organisation, and filter."""
     edition = edition_or_404(slug, include_drafts=True)
-    rounds = admin.rounds_with_sessions(edition.id)
+    rounds = organisers.rounds_with_sessions(edition.id)
     form = _filter_form(rounds)
     wanted = form.to_filter()
     audit.record_access(
@@ -114,9 +113,9 @@ def registration_list(slug: str):
         edition=edition,
         form=form,
         rounds=rounds,
-        listing=admin.registration_page(edition.id, wanted, _page_number()),
+        listing=organisers.registration_page(edition.id, wanted, _page_number()),
         args=form.query_args(),
-        status_labels=admin.STATUS_LABELS,
+        status_labels=organisers.STATUS_LABELS,
     )
 
 
@@ -132,7 +131,7 @@ def export_csv(slug: str):
         _shown(wanted, format="csv"),
         edition_id=edition.id,
     )
-    table = admin.registrations_table(edition, wanted, ROLE_LABELS)
+    table = organisers.registrations_table(edition, wanted, ROLE_LABELS)
     return _download(
         exports.write_csv(table, _csv_delimiter()),
         exports.CSV_TYPE,
@@ -152,12 +151,12 @@ def export_xlsx(slug: str):
         _shown(wanted, format="xlsx"),
         edition_id=edition.id,
     )
-    table = admin.registrations_table(edition, wanted, ROLE_LABELS)
+    table = organisers.registrations_table(edition, wanted, ROLE_LABELS)
     return _download(exports.write_xlsx(table), exports.XLSX_TYPE, _list_filename(edition, "xlsx"))
 
 
 def _session_or_404(edition, session_id: int):
-    session = admin.session_of_edition(edition, session_id)
+    session = organisers.session_of_edition(edition, session_id)
     if session is None:
         abort(404)
     return session
@@ -170,7 +169,7 @@ def session_csv(slug: str, session_id: int):
     session = _session_or_404(edition, session_id)
     audit.record_access(current_actor(), "session.attendees_export", session, {"format": "csv"})
     return _download(
-        exports.write_csv(admin.session_table(session), _csv_delimiter()),
+        exports.write_csv(organisers.session_table(session), _csv_delimiter()),
         exports.CSV_TYPE,
         f"{session.slug}.csv",
     )
@@ -183,7 +182,9 @@ def session_xlsx(slug: str, session_id: int):
     session = _session_or_404(edition, session_id)
     audit.record_access(current_actor(), "session.attendees_export", session, {"format": "xlsx"})
     return _download(
-        exports.write_xlsx(admin.session_table(session)), exports.XLSX_TYPE, f"{session.slug}.xlsx"
+        exports.write_xlsx(organisers.session_table(session)),
+        exports.XLSX_TYPE,
+        f"{session.slug}.xlsx",
     )
 
 
@@ -195,12 +196,12 @@ def registration(registration_id: int):
     return render_template(
         "organiser/registrations/registration.html",
         edition=registration.edition,
-        detail=admin.detail(registration),
+        detail=organisers.detail(registration),
         registration=registration,
         statuses=RegistrationStatus,
-        status_labels=admin.STATUS_LABELS,
+        status_labels=organisers.STATUS_LABELS,
         role_labels=ROLE_LABELS,
-        languages=admin.LANGUAGES,
+        languages=organisers.LANGUAGES,
     )
 
 
@@ -214,13 +215,13 @@ def edit(registration_id: int):
     form = (
         DetailsForm()
         if request.method == "POST"
-        else DetailsForm(data=vars(admin.details_of(registration)))
+        else DetailsForm(data=vars(organisers.details_of(registration)))
     )
     errors: dict[str, list] = {}
     if form.validate_on_submit():
         try:
-            admin.update_details(registration.id, form.to_change(), current_actor())
-        except admin.InvalidDetails as error:
+            organisers.update_details(registration.id, form.to_change(), current_actor())
+        except organisers.InvalidDetails as error:
             errors = error.errors
             form.attach(errors)
         else:
@@ -241,7 +242,9 @@ def edit(registration_id: int):
 def move(registration_id: int, round_id: int):
     """Put someone in another session of a round, by the attendees' seat rules."""
     registration = _registration_or_404(registration_id)
-    entry = next((e for e in admin.round_entries(registration) if e.round.id == round_id), None)
+    entry = next(
+        (e for e in organisers.round_entries(registration) if e.round.id == round_id), None
+    )
     if entry is None:
         abort(404)
     form = MoveForm()
@@ -301,7 +304,7 @@ def resend(registration_id: int):
     """Send the confirmation once more, with the current program and link."""
     registration = _registration_or_404(registration_id)
     try:
-        admin.resend_confirmation(registration.id, current_actor())
+        organisers.resend_confirmation(registration.id, current_actor())
     except registrations.RegistrationError as error:
         flash(error.message, "error")
     else:
@@ -314,12 +317,12 @@ def resend(registration_id: int):
 @bp.post("/choices/<int:choice_id>/promote")
 def promote(choice_id: int):
     """Give someone on a waiting list the seat now, adding one when the session is full."""
-    choice = admin.get_choice(choice_id)
+    choice = organisers.get_choice(choice_id)
     if choice is None:
         abort(404)
     registration_id, session = choice.registration_id, choice.session
     try:
-        admin.promote(choice_id, current_actor())
+        organisers.promote(choice_id, current_actor())
     except registrations.RegistrationError as error:
         flash(error.message, "error")
     else:

@@ -4,7 +4,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from symposium import program_editing as admin
+from symposium import program_editing
 from symposium.program.models import Edition, SummaryStatus
 from symposium.speakers import service as speakers
 from symposium.web.access import current_actor
@@ -22,7 +22,7 @@ bp = organiser_blueprint("organiser_speakers", __name__)
 
 
 def _session_or_404(edition: Edition, session_id: int):
-    found = admin.session_of(edition, session_id)
+    found = program_editing.session_of(edition, session_id)
     if found is None:
         abort(404)
     return found
@@ -60,7 +60,7 @@ def attendees_visible(slug: str):
 @bp.route("/people/<int:person_id>/invite", methods=["GET", "POST"])
 def invite(person_id: int):
     """Mail a speaker a sign-in link to their pages, valid for 7 days."""
-    person = admin.person(person_id)
+    person = program_editing.person(person_id)
     if person is None:
         abort(404)
     form = InviteForm()
@@ -95,7 +95,7 @@ def _review(edition, found, publish=None, back=None, note_taker=None, errors=Non
         return_form=back or ReturnForm(),
         note_taker_form=note_taker
         or NoteTakerForm(data={"person_id": str(found.summary_note_taker_id or "")}).for_people(
-            admin.people()
+            program_editing.people()
         ),
         errors=errors or {},
         statuses=SummaryStatus,
@@ -175,7 +175,7 @@ def note_taker(slug: str, session_id: int):
     """Name who writes the summary besides the speakers."""
     edition = edition_or_404(slug, include_drafts=True)
     found = _session_or_404(edition, session_id)
-    form = NoteTakerForm().for_people(admin.people())
+    form = NoteTakerForm().for_people(program_editing.people())
     if form.validate_on_submit():
         try:
             speakers.set_note_taker(found.id, form.selected(), current_actor())
