@@ -7,7 +7,11 @@ them live here, and a refusal is an `InvalidProgram` with messages per field.
 
 Seats belong to `registration.service`: a session's capacity changes through its
 `set_capacity`, and moving people out of a deleted session uses its seat helpers, so
-there is one rulebook for seats and waiting lists."""
+there is one rulebook for seats and waiting lists.
+
+The package gathers `common` (limits, refusals, typed texts, web addresses),
+`form_values`, `reading`, `records`, `editions`, `rounds`, `sessions` and `persons`.
+"""
 
 from symposium.program_editing.common import (
     DEFAULT_TIMEZONE,

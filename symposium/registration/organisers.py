@@ -3,7 +3,11 @@
 Plain functions with explicit arguments. Every change is one transaction that carries its
 own audit entry, so the log never misses a change and never records one that was undone.
 The seat rules are the attendees' own (registration.service): an organiser only gets to
-add a seat to a full session, and that is recorded as a capacity change of its own."""
+add a seat to a full session, and that is recorded as a capacity change of its own.
+
+This module gathers them for the organisers' pages: `listing`, `dashboard`,
+`organiser_changes`, `door` (check-in and attendance) and `tables` (exports).
+"""
 
 from symposium.registration.dashboard import Dashboard, RoundFill, SessionFill, dashboard
 from symposium.registration.door import (

@@ -4,7 +4,11 @@ Seats are counted in `Session.taken` and claimed by one conditional update whose
 count says yes or no, in the same transaction as the choice row; the same holds for the
 venue in `Edition.registered`. Before claiming, the session row is locked (`FOR UPDATE`,
 a no-op on SQLite where `BEGIN IMMEDIATE` already serialises writers) so that a seat that
-frees while someone joins the waiting list is never left empty."""
+frees while someone joins the waiting list is never left empty.
+
+This module gathers the package's sign-up face for its callers: `requests` (what a sign-up
+hands in, the refusals, the checks), `sign_up` (the use cases) and `reading`.
+"""
 
 from symposium.registration.reading import (
     SEGMENTS,

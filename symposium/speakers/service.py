@@ -5,7 +5,11 @@ A speaker acts only on the sessions they give (a note-taker the organisers named
 the session and writes its summary); an organiser may do all of it on any session. Each
 use case is one transaction; mail goes to the outbox inside it. What the public session
 pages show (materials, a published summary, a speaker's profile) bumps the edition's
-program version when it changes, so that nothing cached on it goes stale."""
+program version when it changes, so that nothing cached on it goes stale.
+
+This module gathers the package for its callers: `rules` (who may do what), `invitations`,
+`materials`, `profiles` and `summaries`.
+"""
 
 # How sign-in links are signed (tests forge one with another key).
 from itsdangerous import URLSafeTimedSerializer
