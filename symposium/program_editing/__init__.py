@@ -1,7 +1,8 @@
 """Building the program: editions, rounds, sessions and speakers, as organisers change them.
 
-Each use case is one transaction that writes what changed to the audit log and bumps the
-edition's program version, so that the cached public program shows the change at once.
+Each use case is one transaction that writes what changed to the audit log; the edition's
+program version follows the change (`program.versions`), so that the cached public program
+shows it at once.
 Forms hand in the texts people typed (`EditionData`, `SessionData`, ...); the rules for
 them live here, and a refusal is an `InvalidProgram` with messages per field.
 
