@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from symposium.accounts.models import User
 from symposium.audit.models import AccessEntry, AuditEntry
-from symposium.database import in_transaction, use_case
+from symposium.database import use_case
 from symposium.documents import service as documents
 from symposium.extensions import db
 from symposium.mail.models import MessageStatus, OutboxMessage
@@ -411,29 +411,31 @@ def purge_edition(edition_id: int, now: datetime | None = None) -> PurgeReport:
     """Remove the personal data of an edition that has ended; counts, the program, session
     summaries and materials stay. Safe to run again."""
     now = now or _now()
-
-    def use_case():
-        edition = db.session.get(Edition, edition_id, with_for_update=True)
-        if not has_ended(edition, now):
-            raise PurgeRefused(
-                _l(
-                    "Edition %(slug)s has not ended yet: its personal data is still needed.",
-                    slug=edition.slug,
-                )
-            )
-        report = PurgeReport(edition.slug, again=edition.purged_at is not None)
-        who = sa.select(Registration.id).where(Registration.edition_id == edition.id)
-        for step in PERSON_STEPS:
-            report.counts[step.__name__] = step(who, now)
-        for step in EDITION_STEPS:
-            report.counts[step.__name__] = step(edition, now)
-        edition.purged_at = edition.purged_at or now
-        return report
-
-    report = in_transaction(use_case)
+    report = _purge_rows(edition_id, now)
     edition = db.session.get(Edition, edition_id)
     for step in FILE_STEPS:
         report.counts[step.__name__] = step(edition)
+    return report
+
+
+@use_case
+def _purge_rows(edition_id: int, now: datetime) -> PurgeReport:
+    """The rows' part of purging, in one transaction; the files follow once it is committed."""
+    edition = db.session.get(Edition, edition_id, with_for_update=True)
+    if not has_ended(edition, now):
+        raise PurgeRefused(
+            _l(
+                "Edition %(slug)s has not ended yet: its personal data is still needed.",
+                slug=edition.slug,
+            )
+        )
+    report = PurgeReport(edition.slug, again=edition.purged_at is not None)
+    who = sa.select(Registration.id).where(Registration.edition_id == edition.id)
+    for step in PERSON_STEPS:
+        report.counts[step.__name__] = step(who, now)
+    for step in EDITION_STEPS:
+        report.counts[step.__name__] = step(edition, now)
+    edition.purged_at = edition.purged_at or now
     return report
 
 

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_mail import Connection
 
-from symposium.database import in_transaction, use_case
+from symposium.database import use_case
 from symposium.extensions import db, mailer
 from symposium.mail.models import MessageStatus, OutboxMessage
 from symposium.mail.outbox import Content, content
@@ -154,6 +154,7 @@ def _record(
     return message.status
 
 
+@use_case
 def _record_sent(message_id: int, written: Content | None) -> MessageStatus:
     """One UPDATE: sent, and the text as it went out for messages written at sending."""
     values = {
@@ -169,13 +170,11 @@ def _record_sent(message_id: int, written: Content | None) -> MessageStatus:
             "html_body": written.html,
             "attachments": written.attachments,
         }
-    in_transaction(
-        lambda: db.session.execute(
-            sa.update(OutboxMessage)
-            .where(OutboxMessage.id == message_id)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
     )
     return MessageStatus.sent
 

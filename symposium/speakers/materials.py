@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from symposium.accounts.models import User
 from symposium.audit import service as audit
 from symposium.audit.service import Actor
-from symposium.database import in_transaction
+from symposium.database import use_case
 from symposium.extensions import db
 from symposium.program.models import (
     EditionStatus,
@@ -142,35 +142,37 @@ def add_material(session_id: int, data: MaterialData, upload: Upload | None, by:
     """Keep an uploaded file for a session. A refused file leaves nothing stored."""
     kind, visibility = _material_fields(data)
     stored = _store("file", upload, files.MATERIAL_TYPES, required=True)
-
-    def use_case():
-        session_ = db.session.get(Session, session_id)
-        material = Material(
-            session_id=session_.id,
-            kind=kind,
-            visibility=visibility,
-            filename=files.clean_name(upload.filename, stored.content_type, _fallback_name(kind)),
-            content_type=stored.content_type,
-            size=stored.size,
-            sha256=stored.sha256,
-            uploaded_by_id=by.id,
-        )
-        db.session.add(material)
-        db.session.flush()
-        audit.record(
-            Actor(by.id, by.email),
-            "material.add",
-            session_,
-            after=_material_record(material),
-            label=session_.title,
-        )
-        return material
-
+    filename = files.clean_name(upload.filename, stored.content_type, _fallback_name(kind))
     try:
-        return in_transaction(use_case)
+        return _add_material(session_id, kind, visibility, filename, stored, by)
     except BaseException:
         _forget(stored.sha256)
         raise
+
+
+@use_case
+def _add_material(session_id, kind, visibility, filename: str, stored, by: User) -> Material:
+    session_ = db.session.get(Session, session_id)
+    material = Material(
+        session_id=session_.id,
+        kind=kind,
+        visibility=visibility,
+        filename=filename,
+        content_type=stored.content_type,
+        size=stored.size,
+        sha256=stored.sha256,
+        uploaded_by_id=by.id,
+    )
+    db.session.add(material)
+    db.session.flush()
+    audit.record(
+        Actor(by.id, by.email),
+        "material.add",
+        session_,
+        after=_material_record(material),
+        label=session_.title,
+    )
+    return material
 
 
 def update_material(
@@ -179,63 +181,74 @@ def update_material(
     """Change who can download a material, or replace its file by a new one."""
     kind, visibility = _material_fields(data)
     stored = _store("file", upload, files.MATERIAL_TYPES, required=False)
-    replaced: list[str] = []
-
-    def use_case():
-        material = db.session.get(Material, material_id)
-        before = _material_record(material)
-        material.kind = kind
-        material.visibility = visibility
-        if stored is not None:
-            if material.sha256 != stored.sha256:
-                replaced.append(material.sha256)
-            material.filename = files.clean_name(
-                upload.filename, stored.content_type, _fallback_name(kind)
-            )
-            material.content_type = stored.content_type
-            material.size = stored.size
-            material.sha256 = stored.sha256
-            material.uploaded_by_id = by.id
-        material.updated_at = _now()
-        audit.record(
-            Actor(by.id, by.email),
-            "material.update",
-            material.session,
-            before=before,
-            after=_material_record(material),
-            label=material.session.title,
-        )
-        return material
-
+    filename = (
+        files.clean_name(upload.filename, stored.content_type, _fallback_name(kind))
+        if stored is not None
+        else None
+    )
     try:
-        material = in_transaction(use_case)
+        material_id, replaced = _update_material(
+            material_id, kind, visibility, filename, stored, by
+        )
     except BaseException:
         if stored is not None:
             _forget(stored.sha256)
         raise
-    for sha256 in replaced:
-        _forget(sha256)
-    return db.session.get(Material, material.id)
+    if replaced is not None:
+        _forget(replaced)
+    return db.session.get(Material, material_id)
+
+
+@use_case
+def _update_material(
+    material_id: int, kind, visibility, filename: str | None, stored, by: User
+) -> tuple[int, str | None]:
+    """The material's id, and the content it no longer uses (if any)."""
+    material = db.session.get(Material, material_id)
+    before = _material_record(material)
+    replaced = None
+    material.kind = kind
+    material.visibility = visibility
+    if stored is not None:
+        if material.sha256 != stored.sha256:
+            replaced = material.sha256
+        material.filename = filename
+        material.content_type = stored.content_type
+        material.size = stored.size
+        material.sha256 = stored.sha256
+        material.uploaded_by_id = by.id
+    material.updated_at = _now()
+    audit.record(
+        Actor(by.id, by.email),
+        "material.update",
+        material.session,
+        before=before,
+        after=_material_record(material),
+        label=material.session.title,
+    )
+    return material.id, replaced
 
 
 def delete_material(material_id: int, by: User) -> None:
     """Remove a material, and its file once nothing else uses the same content."""
+    _forget(_delete_material(material_id, by))
 
-    def use_case():
-        material = db.session.get(Material, material_id)
-        if material is None:
-            return None
-        audit.record(
-            Actor(by.id, by.email),
-            "material.delete",
-            material.session,
-            before=_material_record(material),
-            label=material.session.title,
-        )
-        db.session.delete(material)
-        return material.sha256
 
-    _forget(in_transaction(use_case))
+@use_case
+def _delete_material(material_id: int, by: User) -> str | None:
+    """The content the material used; None when it was already gone."""
+    material = db.session.get(Material, material_id)
+    if material is None:
+        return None
+    audit.record(
+        Actor(by.id, by.email),
+        "material.delete",
+        material.session,
+        before=_material_record(material),
+        label=material.session.title,
+    )
+    db.session.delete(material)
+    return material.sha256
 
 
 def attends(registration: Registration, session_: Session) -> bool:

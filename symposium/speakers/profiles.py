@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from symposium.accounts.models import User
 from symposium.audit import service as audit
 from symposium.audit.service import Actor
-from symposium.database import in_transaction
+from symposium.database import use_case
 from symposium.extensions import db
 from symposium.program.models import (
     Person,
@@ -42,29 +42,32 @@ def update_profile(user: User, data: ProfileData, photo: Upload | None) -> Perso
     if errors:
         raise Invalid(errors)
     stored = _store("photo", photo, files.PHOTO_TYPES, required=False)
-    old_photo: list[str] = []
-
-    def use_case():
-        person = db.session.get(Person, user.person_id)
-        before = {**{key: getattr(person, key) for key in values}, "photo": person.photo_sha256}
-        for key, value in values.items():
-            setattr(person, key, value.replace("\r\n", "\n"))
-        if stored is not None or data.remove_photo:
-            if person.photo_sha256 and person.photo_sha256 != getattr(stored, "sha256", None):
-                old_photo.append(person.photo_sha256)
-            person.photo_sha256 = stored.sha256 if stored else None
-            person.photo_type = stored.content_type if stored else None
-        after = {**{key: getattr(person, key) for key in values}, "photo": person.photo_sha256}
-        if before != after:
-            audit.record(Actor(user.id, user.email), "person.profile", person, before, after)
-        return person
-
     try:
-        person = in_transaction(use_case)
+        person_id, old_photo = _update_profile(user, values, stored, data.remove_photo)
     except BaseException:
         if stored is not None:
             _forget(stored.sha256)
         raise
-    for sha256 in old_photo:
-        _forget(sha256)
-    return db.session.get(Person, person.id)
+    _forget(old_photo)
+    return db.session.get(Person, person_id)
+
+
+@use_case
+def _update_profile(
+    user: User, values: dict[str, str], stored, remove_photo: bool
+) -> tuple[int, str | None]:
+    """The person's id, and the photo they no longer use (if any)."""
+    person = db.session.get(Person, user.person_id)
+    before = {**{key: getattr(person, key) for key in values}, "photo": person.photo_sha256}
+    old_photo = None
+    for key, value in values.items():
+        setattr(person, key, value.replace("\r\n", "\n"))
+    if stored is not None or remove_photo:
+        if person.photo_sha256 and person.photo_sha256 != getattr(stored, "sha256", None):
+            old_photo = person.photo_sha256
+        person.photo_sha256 = stored.sha256 if stored else None
+        person.photo_type = stored.content_type if stored else None
+    after = {**{key: getattr(person, key) for key in values}, "photo": person.photo_sha256}
+    if before != after:
+        audit.record(Actor(user.id, user.email), "person.profile", person, before, after)
+    return person.id, old_photo
