@@ -63,6 +63,7 @@ PIP_AUDIT ?= $(BIN)/pip-audit
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(INSTALLED)
 	$(BIN)/ruff format .

@@ -54,9 +54,9 @@ import flask_migrate
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
-from symposium import create_app
+from symposium import create_app, worker
 from symposium.extensions import db
-from symposium.mail import delivery, outbox, worker
+from symposium.mail import delivery, outbox
 from symposium.mail.models import MessageStatus, OutboxMessage
 from symposium.program.models import Edition, EditionStatus, Person, Round, Session, SessionKind
 from symposium.registration import service

@@ -54,24 +54,24 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from symposium.accounts.views import bp as accounts
-    from symposium.documents.views import bp as documents
-    from symposium.organiser.account_views import bp as organiser_accounts
-    from symposium.organiser.allocation_views import bp as organiser_allocation
-    from symposium.organiser.checkin_views import bp as organiser_checkin
-    from symposium.organiser.document_views import bp as organiser_documents
-    from symposium.organiser.program_views import bp as organiser_program
-    from symposium.organiser.question_views import bp as organiser_questions
-    from symposium.organiser.registration_views import bp as organiser_registrations
-    from symposium.organiser.speaker_views import bp as organiser_speakers
-    from symposium.organiser.views import bp as organiser
-    from symposium.program.api import bp as program_api
-    from symposium.program.feed_views import bp as program_feeds
-    from symposium.program.views import bp as program
-    from symposium.registration.api import bp as registration_api
-    from symposium.registration.views import bp as registration
-    from symposium.speakers.views import bp as speakers
-    from symposium.speakers.views import downloads as speaker_files
+    from symposium.web.accounts.views import bp as accounts
+    from symposium.web.api.program import bp as program_api
+    from symposium.web.api.registration import bp as registration_api
+    from symposium.web.attendee.documents import bp as documents
+    from symposium.web.attendee.registration import bp as registration
+    from symposium.web.organiser.account_views import bp as organiser_accounts
+    from symposium.web.organiser.allocation_views import bp as organiser_allocation
+    from symposium.web.organiser.checkin_views import bp as organiser_checkin
+    from symposium.web.organiser.document_views import bp as organiser_documents
+    from symposium.web.organiser.program_views import bp as organiser_program
+    from symposium.web.organiser.question_views import bp as organiser_questions
+    from symposium.web.organiser.registration_views import bp as organiser_registrations
+    from symposium.web.organiser.speaker_views import bp as organiser_speakers
+    from symposium.web.organiser.views import bp as organiser
+    from symposium.web.public.feeds import bp as program_feeds
+    from symposium.web.public.program import bp as program
+    from symposium.web.speakers.views import bp as speakers
+    from symposium.web.speakers.views import downloads as speaker_files
 
     app.register_blueprint(accounts)
     app.register_blueprint(organiser)

@@ -32,8 +32,8 @@ def register(app: Flask) -> None:
         import threading
         from datetime import datetime
 
+        from symposium import worker
         from symposium.documents import service as documents
-        from symposium.mail import worker
         from symposium.registration import service
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(message)s")
@@ -120,8 +120,8 @@ def register(app: Flask) -> None:
     def purge_command(edition: str):
         """Remove the personal data of an edition that has ended; counts, the program,
         session summaries and materials stay."""
+        from symposium import privacy
         from symposium.program.service import edition_by_slug
-        from symposium.registration import privacy
 
         found = edition_by_slug(edition, include_drafts=True)
         if found is None:

@@ -6,19 +6,46 @@ with "database is locked" when another writer got there first. Reads stay deferr
 pages do not queue behind each other.
 """
 
+import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TypeVar
+from datetime import UTC, datetime
+from typing import ParamSpec, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from symposium.extensions import db
 
 _writing: ContextVar[bool] = ContextVar("writing", default=False)
 T = TypeVar("T")
+P = ParamSpec("P")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite as on PostgreSQL."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: store times as aware datetimes")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 @contextmanager
@@ -74,3 +101,31 @@ def in_transaction(use_case: Callable[[], T], attempts: int = 5) -> T:
             db.session.rollback()
             raise
     raise AssertionError("unreachable")
+
+
+def use_case(function: Callable[P, T]) -> Callable[P, T]:
+    """The function runs as one writing transaction, committed once, retried on deadlock
+    (so its body must be safe to run again)."""
+
+    @functools.wraps(function)
+    def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        return in_transaction(lambda: function(*args, **kwargs))
+
+    return run
+
+
+def refuse_conflicts(refusal: Callable[[IntegrityError], BaseException]):
+    """A unique index that refused what another transaction wrote meanwhile (two people
+    saving the same address at once) becomes `refusal(error)`, a refusal people can read."""
+
+    def decorate(function: Callable[P, T]) -> Callable[P, T]:
+        @functools.wraps(function)
+        def run(*args: P.args, **kwargs: P.kwargs) -> T:
+            try:
+                return function(*args, **kwargs)
+            except IntegrityError as error:
+                raise refusal(error) from error
+
+        return run
+
+    return decorate

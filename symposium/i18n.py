@@ -4,7 +4,8 @@ The language comes from `?lang=` (kept in the session, as the switcher uses it),
 browser's preference, then Dutch.
 """
 
-from datetime import datetime
+import re
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
@@ -148,3 +149,44 @@ def register_template_helpers(app) -> None:
         url_in_language=url_in_language,
         describe_seats=describe_seats,
     )
+
+
+# -- reading dates and times people type ------------------------------------------------
+
+_TYPED_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$|^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
+_TYPED_TIME = re.compile(r"^(\d{1,2})[:.](\d{2})(?:[:.]\d{2})?(?:\s*uur)?$")
+
+
+def parse_date(text: str) -> date | None:
+    """'2025-11-24' (what browsers send) or '24-11-2025' (what Dutch people type)."""
+    found = _TYPED_DATE.match(text.strip())
+    if not found:
+        return None
+    if found.group(1):
+        year, month, day = found.group(1, 2, 3)
+    else:
+        day, month, year = found.group(4, 5, 6)
+    if not 1900 <= int(year) <= 2999:  # far-off years overflow once moved to UTC
+        return None
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+
+
+def parse_time(text: str) -> time | None:
+    """'13:30' or '13.30'."""
+    found = _TYPED_TIME.match(text.strip())
+    if not found:
+        return None
+    hour, minute = int(found.group(1)), int(found.group(2))
+    return time(hour, minute) if hour < 24 and minute < 60 else None
+
+
+def parse_moment(text: str) -> tuple[date, time] | None:
+    """'2025-09-01T09:00' (a browser's datetime-local) or '01-09-2025 09.00'."""
+    parts = text.strip().replace("T", " ").split(None, 1)
+    if len(parts) != 2:
+        return None
+    day, clock = parse_date(parts[0]), parse_time(parts[1])
+    return (day, clock) if day and clock else None

@@ -14,6 +14,7 @@ import segno
 from PIL import Image
 from pypdf import PdfReader
 
+from symposium import privacy
 from symposium.audit.service import Actor
 from symposium.documents import service
 from symposium.documents.models import DocumentJob, DocumentKind, JobStatus
@@ -21,7 +22,7 @@ from symposium.documents.parallel import render_in_parallel
 from symposium.documents.rendering import render_pdf
 from symposium.extensions import db
 from symposium.program.models import Session, SummaryStatus
-from symposium.registration import admin, privacy
+from symposium.registration import organisers as admin
 from symposium.registration.personal import checkin_code, manage_token
 from tests.conftest import free_port
 from tests.test_organiser import csrf_for, organiser, sign_in  # noqa: F401  (fixture)

@@ -30,12 +30,12 @@ from flask_wtf.csrf import generate_csrf
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from symposium import program_editing as admin
 from symposium.accounts import service as accounts
 from symposium.allocation import service as allocation
 from symposium.audit.service import Actor
 from symposium.demo import demo_pdf
 from symposium.extensions import db, limiter
-from symposium.program import admin
 from symposium.program.models import Edition, Person, Session, SessionKind, SummaryStatus
 from symposium.registration import questions
 from symposium.registration import service as registrations

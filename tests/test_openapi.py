@@ -15,7 +15,7 @@ from werkzeug.serving import make_server
 
 from symposium import demo
 from symposium.extensions import db
-from symposium.program.api import OPENAPI
+from symposium.web.api.program import OPENAPI
 from tests.conftest import build_app, examples
 
 #: schemathesis's own checks, all but one: no server errors, every answer (status, content

@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
+from symposium import program_editing as admin
 from symposium.accounts import service as accounts
 from symposium.audit.models import AuditEntry
 from symposium.extensions import db
 from symposium.mail import delivery
-from symposium.program import admin
 from symposium.program.models import Edition, EditionStatus, Person, Round, Session
 from symposium.registration.models import Choice, ChoiceState, Registration
 from tests.test_organiser import PASSWORD, csrf_for, sign_in, text

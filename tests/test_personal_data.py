@@ -9,17 +9,19 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from symposium import privacy, worker
+from symposium import program_editing as program_admin
 from symposium.accounts import service as accounts
 from symposium.accounts.models import User
 from symposium.audit import service as audit
 from symposium.audit.models import AccessEntry, AuditEntry
 from symposium.audit.service import Actor
 from symposium.extensions import db
-from symposium.mail import delivery, mailouts, worker
+from symposium.mail import delivery
 from symposium.mail.models import MessageStatus, OutboxMessage
-from symposium.program import admin as program_admin
 from symposium.program.models import Edition, Person, Session, SummaryStatus
-from symposium.registration import admin, privacy, questions, service
+from symposium.registration import mailouts, questions, service
+from symposium.registration import organisers as admin
 from symposium.registration.models import Choice, ChoiceState, Registration, RegistrationStatus
 from symposium.registration.personal import manage_token
 from symposium.speakers import service as speakers

@@ -20,8 +20,8 @@ import pytest
 import sqlalchemy as sa
 
 from benchmarks import soak
+from symposium import worker
 from symposium.extensions import db
-from symposium.mail import worker
 from symposium.mail.delivery import BatchResult
 from symposium.program.models import Session
 from symposium.registration import service

@@ -7,8 +7,9 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from symposium.database import UTCDateTime, utcnow
 from symposium.extensions import db
-from symposium.program.models import Person, UTCDateTime, utcnow
+from symposium.program.models import Person
 
 
 class Role(enum.StrEnum):

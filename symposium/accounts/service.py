@@ -7,9 +7,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from symposium.accounts.models import Role, User
 from symposium.audit import service as audit
 from symposium.audit.service import Actor
-from symposium.database import in_transaction
+from symposium.database import use_case
 from symposium.extensions import db
 from symposium.text import has_control_characters
+from symposium.validation import RuleError
 
 MIN_PASSWORD_LENGTH = 12
 #: a hash to check against when the address is unknown, so both cases take as long
@@ -26,11 +27,10 @@ COMMON_PASSWORDS = {
 }
 
 
-class AccountError(Exception):
+class AccountError(RuleError):
     def __init__(self, field: str, message) -> None:
-        super().__init__(str(message))
+        super().__init__(message, {field: [message]})
         self.field = field
-        self.message = message
 
 
 def password_problem(password: str, email: str = ""):
@@ -52,6 +52,7 @@ def organisers() -> list[User]:
     )
 
 
+@use_case
 def create_organiser(email: str, name: str, password: str, actor: Actor | None = None) -> User:
     email = email.strip().lower()
     if "@" not in email or len(email) > 254 or has_control_characters(email):
@@ -62,44 +63,39 @@ def create_organiser(email: str, name: str, password: str, actor: Actor | None =
     if problem:
         raise AccountError("password", problem)
 
-    def use_case():
-        if db.session.scalar(sa.select(User.id).where(User.email == email)):
-            raise AccountError("email", _l("There already is an account with this address."))
-        user = User(
-            email=email,
-            name=name.strip(),
-            role=Role.organiser,
-            password_hash=generate_password_hash(password),
-        )
-        db.session.add(user)
-        db.session.flush()
-        if actor is not None:
-            audit.record(actor, "account.create", user, after={"email": email}, label=email)
-        return user
-
-    return in_transaction(use_case)
+    if db.session.scalar(sa.select(User.id).where(User.email == email)):
+        raise AccountError("email", _l("There already is an account with this address."))
+    user = User(
+        email=email,
+        name=name.strip(),
+        role=Role.organiser,
+        password_hash=generate_password_hash(password),
+    )
+    db.session.add(user)
+    db.session.flush()
+    if actor is not None:
+        audit.record(actor, "account.create", user, after={"email": email}, label=email)
+    return user
 
 
+@use_case
 def set_active(user_id: int, active: bool, actor: Actor) -> None:
     """Let an organiser in or keep them out; nobody can lock themselves out."""
 
-    def use_case():
-        user = db.session.get(User, user_id)
-        if user is None or user.role != Role.organiser:
-            return
-        if user.id == actor.id and not active:
-            raise AccountError("form", _l("You cannot switch off your own account."))
-        audit.record(
-            actor,
-            "account.active",
-            user,
-            before={"active": user.active},
-            after={"active": active},
-            label=user.email,
-        )
-        user.active = active
-
-    in_transaction(use_case)
+    user = db.session.get(User, user_id)
+    if user is None or user.role != Role.organiser:
+        return
+    if user.id == actor.id and not active:
+        raise AccountError("form", _l("You cannot switch off your own account."))
+    audit.record(
+        actor,
+        "account.active",
+        user,
+        before={"active": user.active},
+        after={"active": active},
+        label=user.email,
+    )
+    user.active = active
 
 
 def authenticate(email: str, password: str) -> User | None:

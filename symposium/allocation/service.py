@@ -13,8 +13,8 @@ The seats shared out are the seats left (capacity minus seats taken): seats held
 the edition went over to ranked mode stay with their holders, and a person who holds a
 seat in a round does not rank in it.
 
-Each use case is one transaction (`in_transaction`); `store_ranking` works inside the
-caller's, for the sign-up in `registration.service`.
+Each use case is one transaction (`@use_case`). Storing and checking one person's ranking
+lives below, in `registration.rankings`, because the sign-up stores rankings too.
 """
 
 import secrets
@@ -30,20 +30,25 @@ from sqlalchemy.orm import aliased, selectinload
 from symposium.allocation.solver import Ranking, SessionSeats, allocate
 from symposium.audit import service as audit
 from symposium.audit.service import Actor
-from symposium.database import in_transaction
+from symposium.database import use_case
 from symposium.extensions import db
+from symposium.i18n import parse_moment
 from symposium.program.models import AllocationMode, Edition, Round, Session, SessionKind
 from symposium.program.service import (
-    bump_program_version,
     program_structure,
-    registration_state,
 )
 from symposium.registration import notifications, seats
 from symposium.registration.models import Choice, ChoiceState, Registration, RegistrationStatus
 from symposium.registration.personal import active_choice
-
-#: the most sessions a person ranks in one round
-MAX_RANKS = 3
+from symposium.registration.rankings import (  # noqa: F401  (part of this module's face)
+    MAX_RANKS,
+    deadline_passed,
+    is_ranked,
+    preferences_state,
+    ranking_problems,
+    store_ranking,
+)
+from symposium.validation import RuleError
 
 #: the objective, in words, for the organisers' preview (the solver's docstring says the same)
 OBJECTIVE = (
@@ -62,24 +67,14 @@ OBJECTIVE = (
 # -- errors a person can read ----------------------------------------------------------
 
 
-class AllocationError(Exception):
-    """A ranking or allocation that the rules refuse; `message` is for people."""
-
-    message = _l("That could not be done.")
-
-    def __init__(self, message=None):
-        super().__init__(str(message or self.message))
-        if message is not None:
-            self.message = message
+class AllocationError(RuleError):
+    """A ranking or allocation that the rules refuse."""
 
 
 class InvalidRanking(AllocationError):
-    message = _l("Your preferences need attention.")
+    """Keyed "choices.<round id>", like the sign-up's round errors."""
 
-    def __init__(self, errors: dict[str, list]):
-        super().__init__()
-        #: keyed "choices.<round id>", like the sign-up's round errors
-        self.errors = errors
+    message = _l("Your preferences need attention.")
 
 
 class PreferencesClosed(AllocationError):
@@ -89,10 +84,6 @@ class PreferencesClosed(AllocationError):
 class InvalidSettings(AllocationError):
     message = _l("Some fields need attention.")
 
-    def __init__(self, errors: dict[str, list]):
-        super().__init__()
-        self.errors = errors
-
 
 def _now() -> datetime:
     return datetime.now(UTC)
@@ -101,102 +92,30 @@ def _now() -> datetime:
 # -- people's rankings -----------------------------------------------------------------
 
 
-def is_ranked(edition: Edition) -> bool:
-    return edition.allocation_mode == AllocationMode.ranked
-
-
-@dataclass(frozen=True)
-class PreferencesState:
-    open: bool
-    message: str = ""
-
-
-def preferences_state(edition: Edition, now: datetime | None = None) -> PreferencesState:
-    """Whether people can rank sessions now, and if not, why (for people)."""
-    now = now or _now()
-    if not is_ranked(edition):
-        return PreferencesState(False, _l("Seats are given out first come, first served."))
-    registration = registration_state(edition, now)
-    if not registration.open:
-        return PreferencesState(False, registration.message)
-    if edition.preferences_close_at is not None and now >= edition.preferences_close_at:
-        return PreferencesState(
-            False,
-            _l(
-                "The deadline for preferences has passed. The seats are being shared out; "
-                "everyone who gave preferences gets a mail with their seats."
-            ),
-        )
-    return PreferencesState(True)
-
-
-def deadline_passed(edition: Edition, now: datetime | None = None) -> bool:
-    """Ranked mode with its deadline behind it: the seats can be shared out."""
-    deadline = edition.preferences_close_at
-    return is_ranked(edition) and deadline is not None and (now or _now()) >= deadline
-
-
-def ranking_problems(ranking: tuple[int, ...], in_round: set[int]) -> list:
-    """What is wrong with one round's ranking: at most three distinct sessions of the round."""
-    problems = []
-    if len(ranking) > MAX_RANKS:
-        problems.append(_l("Rank at most %(max)d sessions.", max=MAX_RANKS))
-    if any(session_id not in in_round for session_id in ranking):
-        problems.append(_l("Choose a session of this round."))
-    if len(set(ranking)) != len(ranking):
-        problems.append(_l("Choose a different session for each choice."))
-    return problems
-
-
-def store_ranking(registration: Registration, round_id: int, ranking: tuple[int, ...]) -> None:
-    """Replace a person's ranking for one round, in the caller's transaction.
-
-    Rankings hold no seat, so the old one is simply removed; the rules were checked by
-    the caller (`ranking_problems`, `preferences_state`).
-    """
-    for choice in [c for c in registration.choices if c.round_id == round_id]:
-        if choice.state == ChoiceState.ranked:
-            registration.choices.remove(choice)
-    now = _now()
-    for rank, session_id in enumerate(ranking, start=1):
-        registration.choices.append(
-            Choice(
-                round_id=round_id,
-                session_id=session_id,
-                rank=rank,
-                state=ChoiceState.ranked,
-                created_at=now,
-            )
-        )
-    db.session.flush()
-
-
+@use_case
 def change_ranking(
     registration_id: int, round_id: int, ranking: tuple[int, ...], now: datetime | None = None
 ) -> None:
     """Rank other sessions in a round, until the preferences deadline."""
 
-    def use_case():
-        registration = db.session.get(Registration, registration_id)
-        # Wait for an allocation being committed; then see the edition as it left it.
-        edition = db.session.get(Edition, registration.edition_id, with_for_update=True)
-        if registration.status != RegistrationStatus.confirmed:
-            raise AllocationError(_l("Only a confirmed registration can rank sessions."))
-        state = preferences_state(edition, now)
-        if not state.open:
-            raise PreferencesClosed(state.message)
-        rounds = {round_.id: round_ for round_ in program_structure(edition).rounds}
-        key = f"choices.{round_id}"
-        if round_id not in rounds:
-            raise InvalidRanking({key: [_l("This round is not part of this symposium.")]})
-        problems = ranking_problems(ranking, {s.id for s in rounds[round_id].sessions})
-        if problems:
-            raise InvalidRanking({key: problems})
-        if active_choice(registration, round_id, ChoiceState.confirmed) is not None:
-            raise AllocationError(_l("You already have a seat in this round."))
-        store_ranking(registration, round_id, ranking)
-
-    in_transaction(use_case)
+    registration = db.session.get(Registration, registration_id)
+    # Wait for an allocation being committed; then see the edition as it left it.
+    edition = db.session.get(Edition, registration.edition_id, with_for_update=True)
+    if registration.status != RegistrationStatus.confirmed:
+        raise AllocationError(_l("Only a confirmed registration can rank sessions."))
+    state = preferences_state(edition, now)
+    if not state.open:
+        raise PreferencesClosed(state.message)
+    rounds = {round_.id: round_ for round_ in program_structure(edition).rounds}
+    key = f"choices.{round_id}"
+    if round_id not in rounds:
+        raise InvalidRanking({key: [_l("This round is not part of this symposium.")]})
+    problems = ranking_problems(ranking, {s.id for s in rounds[round_id].sessions})
+    if problems:
+        raise InvalidRanking({key: problems})
+    if active_choice(registration, round_id, ChoiceState.confirmed) is not None:
+        raise AllocationError(_l("You already have a seat in this round."))
+    store_ranking(registration, round_id, ranking)
 
 
 # -- demand ----------------------------------------------------------------------------
@@ -397,83 +316,80 @@ def preview(edition_id: int) -> Outcome:
     return _solve(edition)[0]
 
 
+@use_case
 def commit(edition_id: int, actor: Actor, now: datetime | None = None) -> Outcome:
     """Share out the seats after the deadline: assign them, mail everyone who ranked, and go
     over to first come, first served for the seats left."""
     now = now or _now()
 
-    def use_case():
-        # The edition's row lock keeps rankings from changing while the seats are given.
-        edition = db.session.get(Edition, edition_id, with_for_update=True)
-        if not is_ranked(edition):
-            raise AllocationError(_l("This edition gives out seats first come, first served."))
-        if not deadline_passed(edition, now):
-            raise AllocationError(
-                _l("The seats can be shared out once the deadline for preferences has passed.")
-            )
-        for session in sorted(_breakouts(edition.id), key=lambda s: s.id):
-            seats.lock_session(session.id)
-        outcome, rankings = _solve(edition)
-        people = {
-            registration.id: registration
-            for registration in db.session.scalars(
-                sa.select(Registration)
-                .where(Registration.id.in_({r.person_id for r in rankings}))
-                .options(selectinload(Registration.choices))
-            )
-        }
-        for (person, round_id), (session_id, rank) in sorted(outcome.assignment.items()):
-            registration = people[person]
-            if not seats.claim_seat(session_id):
-                raise RuntimeError(f"allocation gave session {session_id} more seats than it has")
-            waiting = active_choice(registration, round_id, ChoiceState.waitlisted)
-            if waiting is not None and waiting.session_id == session_id:
-                seats.decline(waiting)
-            choice = seats.add_choice(registration, round_id, session_id, ChoiceState.confirmed)
-            choice.rank = rank
-        for registration in people.values():
-            for choice in registration.choices:
-                if choice.state == ChoiceState.ranked:
-                    choice.state = ChoiceState.declined
-                    choice.decided_at = now
-        db.session.flush()
-        # Rankings that did not count (a seat already held, a registration not confirmed).
-        db.session.execute(
-            sa.update(Choice)
-            .where(
-                Choice.state == ChoiceState.ranked,
-                Choice.registration_id.in_(
-                    sa.select(Registration.id).where(Registration.edition_id == edition.id)
-                ),
-            )
-            .values(state=ChoiceState.declined, decided_at=now)
-            .execution_options(synchronize_session=False)
+    # The edition's row lock keeps rankings from changing while the seats are given.
+    edition = db.session.get(Edition, edition_id, with_for_update=True)
+    if not is_ranked(edition):
+        raise AllocationError(_l("This edition gives out seats first come, first served."))
+    if not deadline_passed(edition, now):
+        raise AllocationError(
+            _l("The seats can be shared out once the deadline for preferences has passed.")
         )
-        edition.allocation_mode = AllocationMode.first_come
-        bump_program_version(edition)
-        db.session.flush()
-        db.session.refresh(edition, ["program_version"])
-        for registration in people.values():
-            notifications.allocated(registration, str(edition.program_version))
-        outcome.mailed = len(people)
-        audit.record(
-            actor,
-            "allocation.commit",
-            edition,
-            before={"allocation_mode": AllocationMode.ranked},
-            after={
-                "allocation_mode": AllocationMode.first_come,
-                "seed": outcome.seed,
-                "rankings": outcome.rankings,
-                "first": outcome.by_rank[1],
-                "second": outcome.by_rank[2],
-                "third": outcome.by_rank[3],
-                "none": outcome.none,
-            },
+    for session in sorted(_breakouts(edition.id), key=lambda s: s.id):
+        seats.lock_session(session.id)
+    outcome, rankings = _solve(edition)
+    people = {
+        registration.id: registration
+        for registration in db.session.scalars(
+            sa.select(Registration)
+            .where(Registration.id.in_({r.person_id for r in rankings}))
+            .options(selectinload(Registration.choices))
         )
-        return outcome
-
-    return in_transaction(use_case)
+    }
+    for (person, round_id), (session_id, rank) in sorted(outcome.assignment.items()):
+        registration = people[person]
+        if not seats.claim_seat(session_id):
+            raise RuntimeError(f"allocation gave session {session_id} more seats than it has")
+        waiting = active_choice(registration, round_id, ChoiceState.waitlisted)
+        if waiting is not None and waiting.session_id == session_id:
+            seats.decline(waiting)
+        choice = seats.add_choice(registration, round_id, session_id, ChoiceState.confirmed)
+        choice.rank = rank
+    for registration in people.values():
+        for choice in registration.choices:
+            if choice.state == ChoiceState.ranked:
+                choice.state = ChoiceState.declined
+                choice.decided_at = now
+    db.session.flush()
+    # Rankings that did not count (a seat already held, a registration not confirmed).
+    db.session.execute(
+        sa.update(Choice)
+        .where(
+            Choice.state == ChoiceState.ranked,
+            Choice.registration_id.in_(
+                sa.select(Registration.id).where(Registration.edition_id == edition.id)
+            ),
+        )
+        .values(state=ChoiceState.declined, decided_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    edition.allocation_mode = AllocationMode.first_come
+    db.session.flush()
+    db.session.refresh(edition, ["program_version"])
+    for registration in people.values():
+        notifications.allocated(registration, str(edition.program_version))
+    outcome.mailed = len(people)
+    audit.record(
+        actor,
+        "allocation.commit",
+        edition,
+        before={"allocation_mode": AllocationMode.ranked},
+        after={
+            "allocation_mode": AllocationMode.first_come,
+            "seed": outcome.seed,
+            "rankings": outcome.rankings,
+            "first": outcome.by_rank[1],
+            "second": outcome.by_rank[2],
+            "third": outcome.by_rank[3],
+            "none": outcome.none,
+        },
+    )
+    return outcome
 
 
 # -- the organisers' settings ----------------------------------------------------------
@@ -497,64 +413,57 @@ def settings_values(edition: Edition) -> SettingsData:
     )
 
 
+@use_case
 def change_settings(edition_id: int, data: SettingsData, actor: Actor) -> Edition:
     """Go over to ranked mode with a deadline (a new seed each time), move the deadline, or
     go back to first come; going back drops the rankings given so far."""
-    # program.admin imports registration.service, which imports this module.
-    from symposium.program.admin import parse_moment
 
-    def use_case():
-        edition = db.session.get(Edition, edition_id, with_for_update=True)
-        errors: dict[str, list] = {}
-        mode = data.allocation_mode if isinstance(data.allocation_mode, str) else ""
-        if mode not in AllocationMode.__members__:
-            errors["allocation_mode"] = [_l("Choose how seats are given out.")]
-        typed = data.preferences_close.strip() if isinstance(data.preferences_close, str) else ""
-        deadline = None
-        if typed:
-            parsed = parse_moment(typed)
-            if parsed is None:
-                errors["preferences_close"] = [_l("Enter a date and time, like 01-09-2025 09.00.")]
-            else:
-                deadline = datetime.combine(*parsed, ZoneInfo(edition.timezone)).astimezone(UTC)
-                if deadline >= edition.starts_at:
-                    errors["preferences_close"] = [
-                        _l("Choose a moment before the symposium starts.")
-                    ]
-        elif mode == AllocationMode.ranked:
-            errors["preferences_close"] = [
-                _l("Enter the deadline for preferences: the seats are shared out after it.")
-            ]
-        if errors:
-            raise InvalidSettings(errors)
-        mode = AllocationMode(mode)
-        before = {
-            "allocation_mode": edition.allocation_mode,
-            "preferences_close_at": edition.preferences_close_at,
-        }
-        if mode == AllocationMode.ranked and edition.allocation_mode != AllocationMode.ranked:
-            edition.allocation_seed = secrets.randbelow(2**31)
-        if mode == AllocationMode.first_come and edition.allocation_mode == AllocationMode.ranked:
-            db.session.execute(
-                sa.update(Choice)
-                .where(
-                    Choice.state == ChoiceState.ranked,
-                    Choice.registration_id.in_(
-                        sa.select(Registration.id).where(Registration.edition_id == edition.id)
-                    ),
-                )
-                .values(state=ChoiceState.declined, decided_at=_now())
-                .execution_options(synchronize_session=False)
+    edition = db.session.get(Edition, edition_id, with_for_update=True)
+    errors: dict[str, list] = {}
+    mode = data.allocation_mode if isinstance(data.allocation_mode, str) else ""
+    if mode not in AllocationMode.__members__:
+        errors["allocation_mode"] = [_l("Choose how seats are given out.")]
+    typed = data.preferences_close.strip() if isinstance(data.preferences_close, str) else ""
+    deadline = None
+    if typed:
+        parsed = parse_moment(typed)
+        if parsed is None:
+            errors["preferences_close"] = [_l("Enter a date and time, like 01-09-2025 09.00.")]
+        else:
+            deadline = datetime.combine(*parsed, ZoneInfo(edition.timezone)).astimezone(UTC)
+            if deadline >= edition.starts_at:
+                errors["preferences_close"] = [_l("Choose a moment before the symposium starts.")]
+    elif mode == AllocationMode.ranked:
+        errors["preferences_close"] = [
+            _l("Enter the deadline for preferences: the seats are shared out after it.")
+        ]
+    if errors:
+        raise InvalidSettings(errors)
+    mode = AllocationMode(mode)
+    before = {
+        "allocation_mode": edition.allocation_mode,
+        "preferences_close_at": edition.preferences_close_at,
+    }
+    if mode == AllocationMode.ranked and edition.allocation_mode != AllocationMode.ranked:
+        edition.allocation_seed = secrets.randbelow(2**31)
+    if mode == AllocationMode.first_come and edition.allocation_mode == AllocationMode.ranked:
+        db.session.execute(
+            sa.update(Choice)
+            .where(
+                Choice.state == ChoiceState.ranked,
+                Choice.registration_id.in_(
+                    sa.select(Registration.id).where(Registration.edition_id == edition.id)
+                ),
             )
-        edition.allocation_mode = mode
-        edition.preferences_close_at = deadline if mode == AllocationMode.ranked else None
-        after = {"allocation_mode": mode, "preferences_close_at": edition.preferences_close_at}
-        if before != after:
-            bump_program_version(edition)
-            audit.record(actor, "edition.allocation", edition, before, after)
-        return edition
-
-    return in_transaction(use_case)
+            .values(state=ChoiceState.declined, decided_at=_now())
+            .execution_options(synchronize_session=False)
+        )
+    edition.allocation_mode = mode
+    edition.preferences_close_at = deadline if mode == AllocationMode.ranked else None
+    after = {"allocation_mode": mode, "preferences_close_at": edition.preferences_close_at}
+    if before != after:
+        audit.record(actor, "edition.allocation", edition, before, after)
+    return edition
 
 
 def ranking_counts(edition: Edition) -> tuple[int, int]:

@@ -3,8 +3,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from symposium.database import UTCDateTime, utcnow
 from symposium.extensions import db
-from symposium.program.models import UTCDateTime, utcnow
 
 
 class AuditEntry(db.Model):

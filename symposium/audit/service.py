@@ -6,7 +6,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from symposium.audit.models import AccessEntry, AuditEntry
-from symposium.database import in_transaction
+from symposium.database import use_case
 from symposium.extensions import db
 
 
@@ -69,6 +69,7 @@ def entries(edition_id: int | None = None, limit: int = 200) -> list[AuditEntry]
 # -- who looked at personal data -------------------------------------------------------
 
 
+@use_case
 def record_access(
     actor: Actor,
     action: str,
@@ -92,10 +93,7 @@ def record_access(
         details={k: _plain(v) for k, v in (details or {}).items()},
     )
 
-    def use_case():
-        db.session.add(entry)
-
-    in_transaction(use_case)
+    db.session.add(entry)
 
 
 def access_entries(edition_id: int | None = None, limit: int = 200) -> list[AccessEntry]:

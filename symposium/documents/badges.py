@@ -15,11 +15,11 @@ from sqlalchemy.orm import selectinload
 from symposium.documents import layout
 from symposium.extensions import db
 from symposium.i18n import format_day, format_time_range
-from symposium.mail.outbox import external_url
 from symposium.program.models import Edition
-from symposium.registration.admin import BY_NAME
+from symposium.registration.listing import BY_NAME
 from symposium.registration.models import Choice, ChoiceState, Registration, RegistrationStatus
 from symposium.registration.personal import checkin_code
+from symposium.urls import external_url
 
 #: the text area of a badge: 105 mm less 8 mm padding either side
 NAME_WIDTH_MM = 89

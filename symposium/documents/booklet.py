@@ -9,7 +9,7 @@ from markupsafe import Markup
 
 from symposium.i18n import format_day, format_time_range
 from symposium.program.models import Edition
-from symposium.speakers.service import published_summaries, render_summary
+from symposium.speakers.summaries import published_summaries, render_summary
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from symposium.extensions import db
 from symposium.i18n import format_day, format_time_range
 from symposium.program.models import Edition, Session
-from symposium.registration.admin import BY_NAME
+from symposium.registration.listing import BY_NAME
 from symposium.registration.models import Choice, ChoiceState, Registration, RegistrationStatus
 
 

@@ -9,7 +9,7 @@ from flask_babel import force_locale
 from symposium.extensions import db
 from symposium.i18n import format_day, format_time_range
 from symposium.program.models import Edition, Session, SessionKind
-from symposium.registration.admin import BY_NAME
+from symposium.registration.listing import BY_NAME
 from symposium.registration.models import Choice, ChoiceState, Registration, RegistrationStatus
 
 

@@ -6,8 +6,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from symposium.database import UTCDateTime, utcnow
 from symposium.extensions import db
-from symposium.program.models import Edition, UTCDateTime, utcnow
+from symposium.program.models import Edition
 
 
 class DocumentKind(enum.StrEnum):

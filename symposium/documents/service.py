@@ -24,7 +24,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from symposium.database import in_transaction
+from symposium.database import use_case
 from symposium.documents import badges as badge_docs
 from symposium.documents import booklet as booklet_docs
 from symposium.documents import certificates as certificate_docs
@@ -185,6 +185,7 @@ def file_path(job: DocumentJob) -> Path | None:
     return path if path.is_file() else None
 
 
+@use_case
 def request_document(
     edition: Edition,
     kind: DocumentKind,
@@ -197,32 +198,29 @@ def request_document(
     selection = {key: value for key, value in (selection or {}).items() if value}
     wanted = fingerprint(edition, kind, selection, language)
 
-    def use_case() -> DocumentJob:
-        existing = db.session.scalars(
-            sa.select(DocumentJob)
-            .where(
-                DocumentJob.edition_id == edition.id,
-                DocumentJob.kind == kind,
-                DocumentJob.fingerprint == wanted,
-                DocumentJob.status != JobStatus.failed,
-            )
-            .order_by(DocumentJob.id.desc())
-            .limit(1)
-        ).first()
-        if existing is not None and (existing.status != JobStatus.done or file_path(existing)):
-            return existing
-        job = DocumentJob(
-            edition_id=edition.id,
-            kind=kind,
-            language=language,
-            selection=selection,
-            fingerprint=wanted,
-            requested_by_id=requested_by_id,
+    existing = db.session.scalars(
+        sa.select(DocumentJob)
+        .where(
+            DocumentJob.edition_id == edition.id,
+            DocumentJob.kind == kind,
+            DocumentJob.fingerprint == wanted,
+            DocumentJob.status != JobStatus.failed,
         )
-        db.session.add(job)
-        return job
-
-    return in_transaction(use_case)
+        .order_by(DocumentJob.id.desc())
+        .limit(1)
+    ).first()
+    if existing is not None and (existing.status != JobStatus.done or file_path(existing)):
+        return existing
+    job = DocumentJob(
+        edition_id=edition.id,
+        kind=kind,
+        language=language,
+        selection=selection,
+        fingerprint=wanted,
+        requested_by_id=requested_by_id,
+    )
+    db.session.add(job)
+    return job
 
 
 def latest_job(edition: Edition, kind: DocumentKind) -> DocumentJob | None:
@@ -239,44 +237,40 @@ def job_of_edition(edition: Edition, job_id: int) -> DocumentJob | None:
     return job if job is not None and job.edition_id == edition.id else None
 
 
+@use_case
 def _claim(now: datetime) -> int | None:
-    def use_case() -> int | None:
-        job_id = db.session.scalars(
-            sa.select(DocumentJob.id)
-            .where(
-                sa.or_(
-                    DocumentJob.status == JobStatus.queued,
-                    sa.and_(
-                        DocumentJob.status == JobStatus.running,
-                        DocumentJob.claimed_until < now,
-                    ),
-                )
+    job_id = db.session.scalars(
+        sa.select(DocumentJob.id)
+        .where(
+            sa.or_(
+                DocumentJob.status == JobStatus.queued,
+                sa.and_(
+                    DocumentJob.status == JobStatus.running,
+                    DocumentJob.claimed_until < now,
+                ),
             )
-            .order_by(DocumentJob.id)
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        ).first()
-        if job_id is not None:
-            db.session.execute(
-                sa.update(DocumentJob)
-                .where(DocumentJob.id == job_id)
-                .values(status=JobStatus.running, claimed_until=now + JOB_LEASE, done=0)
-            )
-        return job_id
+        )
+        .order_by(DocumentJob.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    ).first()
+    if job_id is not None:
+        db.session.execute(
+            sa.update(DocumentJob)
+            .where(DocumentJob.id == job_id)
+            .values(status=JobStatus.running, claimed_until=now + JOB_LEASE, done=0)
+        )
+    return job_id
 
-    return in_transaction(use_case)
 
-
+@use_case
 def _update(job_id: int, **values) -> bool:
     """False when the job is gone (its edition's documents were erased meanwhile)."""
 
-    def use_case() -> bool:
-        result = db.session.execute(
-            sa.update(DocumentJob).where(DocumentJob.id == job_id).values(**values)
-        )
-        return result.rowcount > 0
-
-    return in_transaction(use_case)
+    result = db.session.execute(
+        sa.update(DocumentJob).where(DocumentJob.id == job_id).values(**values)
+    )
+    return result.rowcount > 0
 
 
 def run_next(now: datetime | None = None) -> DocumentJob | None:
@@ -374,21 +368,19 @@ def run_pending() -> int:
     return made
 
 
+@use_case
 def mark_printed(job: DocumentJob, now: datetime | None = None) -> int:
     """The badges on a downloaded sheet count as printed (the "not yet printed" filter)."""
     ids = list(job.registration_ids or [])
     if not ids:
         return 0
 
-    def use_case() -> int:
-        result = db.session.execute(
-            sa.update(Registration)
-            .where(Registration.id.in_(ids), Registration.badge_printed_at.is_(None))
-            .values(badge_printed_at=now or _now())
-        )
-        return result.rowcount
-
-    return in_transaction(use_case)
+    result = db.session.execute(
+        sa.update(Registration)
+        .where(Registration.id.in_(ids), Registration.badge_printed_at.is_(None))
+        .values(badge_printed_at=now or _now())
+    )
+    return result.rowcount
 
 
 #: documents that show attendees' names (the booklet shows only the program's own texts)

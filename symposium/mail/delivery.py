@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_mail import Connection
 
-from symposium.database import in_transaction
+from symposium.database import use_case
 from symposium.extensions import db, mailer
 from symposium.mail.models import MessageStatus, OutboxMessage
 from symposium.mail.outbox import Content, content
@@ -109,32 +109,31 @@ def _build_international(message: OutboxMessage, sender: str, written: Content) 
     return email
 
 
+@use_case
 def _claim_batch(size: int) -> list[int]:
     lease = timedelta(seconds=current_app.config["MAIL_LEASE_SECONDS"])
 
-    def use_case():
-        now = _now()
-        due = db.session.scalars(
-            sa.select(OutboxMessage.id)
-            .where(
-                OutboxMessage.status.in_([MessageStatus.queued, MessageStatus.sending]),
-                OutboxMessage.next_attempt_at <= now,
-            )
-            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-            .limit(size)
-            .with_for_update(skip_locked=True)
-        ).all()
-        if due:
-            db.session.execute(
-                sa.update(OutboxMessage)
-                .where(OutboxMessage.id.in_(due))
-                .values(status=MessageStatus.sending, next_attempt_at=now + lease)
-            )
-        return list(due)
-
-    return in_transaction(use_case)
+    now = _now()
+    due = db.session.scalars(
+        sa.select(OutboxMessage.id)
+        .where(
+            OutboxMessage.status.in_([MessageStatus.queued, MessageStatus.sending]),
+            OutboxMessage.next_attempt_at <= now,
+        )
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(size)
+        .with_for_update(skip_locked=True)
+    ).all()
+    if due:
+        db.session.execute(
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.id.in_(due))
+            .values(status=MessageStatus.sending, next_attempt_at=now + lease)
+        )
+    return list(due)
 
 
+@use_case
 def _record(
     message_id: int, error: str | None, written: Content | None = None, final: bool = False
 ) -> MessageStatus:
@@ -143,21 +142,19 @@ def _record(
     if error is None:
         return _record_sent(message_id, written)
 
-    def use_case():
-        message = db.session.get(OutboxMessage, message_id)
-        message.attempts += 1
-        message.last_error = error
-        if final or message.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
-            message.status = MessageStatus.failed
-        else:
-            delay = current_app.config["MAIL_RETRY_SECONDS"] * 2 ** (message.attempts - 1)
-            message.status = MessageStatus.queued
-            message.next_attempt_at = _now() + timedelta(seconds=delay)
-        return message.status
-
-    return in_transaction(use_case)
+    message = db.session.get(OutboxMessage, message_id)
+    message.attempts += 1
+    message.last_error = error
+    if final or message.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+        message.status = MessageStatus.failed
+    else:
+        delay = current_app.config["MAIL_RETRY_SECONDS"] * 2 ** (message.attempts - 1)
+        message.status = MessageStatus.queued
+        message.next_attempt_at = _now() + timedelta(seconds=delay)
+    return message.status
 
 
+@use_case
 def _record_sent(message_id: int, written: Content | None) -> MessageStatus:
     """One UPDATE: sent, and the text as it went out for messages written at sending."""
     values = {
@@ -173,30 +170,26 @@ def _record_sent(message_id: int, written: Content | None) -> MessageStatus:
             "html_body": written.html,
             "attachments": written.attachments,
         }
-    in_transaction(
-        lambda: db.session.execute(
-            sa.update(OutboxMessage)
-            .where(OutboxMessage.id == message_id)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
     )
     return MessageStatus.sent
 
 
+@use_case
 def _release(message_ids: list[int]) -> None:
     """Give claimed messages back at once, when the worker stops before sending them."""
     if not message_ids:
         return
 
-    def use_case():
-        db.session.execute(
-            sa.update(OutboxMessage)
-            .where(OutboxMessage.id.in_(message_ids), OutboxMessage.status == MessageStatus.sending)
-            .values(status=MessageStatus.queued, next_attempt_at=_now())
-        )
-
-    in_transaction(use_case)
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id.in_(message_ids), OutboxMessage.status == MessageStatus.sending)
+        .values(status=MessageStatus.queued, next_attempt_at=_now())
+    )
 
 
 def deliver_due(batch_size: int = 50, should_stop=lambda: False) -> BatchResult:
@@ -279,14 +272,12 @@ def _count(result: BatchResult, status: MessageStatus) -> None:
         result.retried += 1
 
 
+@use_case
 def retry(message_id: int) -> None:
     """Send a failed message again, soon."""
 
-    def use_case():
-        message = db.session.get(OutboxMessage, message_id)
-        if message is not None and message.status == MessageStatus.failed:
-            message.status = MessageStatus.queued
-            message.attempts = 0
-            message.next_attempt_at = _now()
-
-    in_transaction(use_case)
+    message = db.session.get(OutboxMessage, message_id)
+    if message is not None and message.status == MessageStatus.failed:
+        message.status = MessageStatus.queued
+        message.attempts = 0
+        message.next_attempt_at = _now()

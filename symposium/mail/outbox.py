@@ -6,9 +6,8 @@ builder turns into a `Mail` when the worker sends it (`queue_later`).
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context, render_template, url_for
+from flask import render_template
 from flask_babel import force_locale
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -34,20 +33,6 @@ class Mail:
     context: dict = field(default_factory=dict)
     attachments: list[Attachment] = field(default_factory=list)
     registration_id: int | None = None
-
-
-def external_url(endpoint: str, **values) -> str:
-    """An absolute URL for mail: the visitor's host in a request, else SYMPOSIUM_BASE_URL."""
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    adapter = current_app.extensions.get("symposium.mail_urls")
-    if adapter is None:
-        base = urlsplit(current_app.config["BASE_URL"])
-        adapter = current_app.url_map.bind(
-            base.netloc, script_name=base.path or "/", url_scheme=base.scheme
-        )
-        current_app.extensions["symposium.mail_urls"] = adapter
-    return adapter.build(endpoint, values, force_external=True)
 
 
 def render(mail: Mail) -> tuple[str, str, str]:

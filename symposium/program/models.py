@@ -1,11 +1,12 @@
 """The program of an edition: rounds of parallel breakouts and plenary items."""
 
 import enum
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from symposium.database import UTCDateTime
 from symposium.extensions import db
 
 
@@ -31,30 +32,6 @@ class SummaryStatus(enum.StrEnum):
     draft = "draft"
     submitted = "submitted"
     published = "published"
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class UTCDateTime(sa.types.TypeDecorator):
-    """Aware datetimes in, aware UTC datetimes out, on SQLite as on PostgreSQL."""
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime: store times as aware datetimes")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value, dialect):
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Edition(db.Model):

@@ -16,7 +16,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from symposium.registration.admin import Table
+from symposium.registration.tables import Table
 
 #: Flask adds "; charset=utf-8" to text types
 CSV_TYPE = "text/csv"

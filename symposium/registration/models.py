@@ -7,8 +7,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from symposium.database import UTCDateTime, utcnow
 from symposium.extensions import db
-from symposium.program.models import Edition, Round, Session, UTCDateTime, utcnow
+from symposium.program import versions
+from symposium.program.models import Edition, Round, Session
 
 
 class RegistrationStatus(enum.StrEnum):
@@ -165,3 +167,11 @@ class Choice(db.Model):
         ),
         sa.Index("ix_choice_session_state_waitlisted", "session_id", "state", "waitlisted_at"),
     )
+
+
+def _question_changes_program(session, question: Question, how: str) -> list[Edition]:
+    """The sign-up form and its checks are cached with the program."""
+    return [session.get(Edition, question.edition_id)]
+
+
+versions.watch(Question, _question_changes_program)

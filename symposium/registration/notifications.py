@@ -15,6 +15,7 @@ from symposium.program.models import Session
 from symposium.registration.calendar import personal_calendar
 from symposium.registration.models import Choice, Registration, RegistrationStatus
 from symposium.registration.personal import manage_url, personal_program
+from symposium.registration.seats import Promotion
 
 # What each kind of message is called; `r` is the registration, `x` the extra references.
 SUBJECTS = {
@@ -149,6 +150,13 @@ def promoted(choice: Choice, released: Session | None) -> None:
         session_id=choice.session_id,
         released_id=released.id if released else None,
     )
+
+
+def promotions(done: list[Promotion]) -> list[Choice]:
+    """Mail everyone the seat rules promoted from a waiting list; their new choices."""
+    for promotion in done:
+        promoted(promotion.choice, promotion.released)
+    return [promotion.choice for promotion in done]
 
 
 def venue_promoted(registration: Registration) -> None:

@@ -6,10 +6,10 @@ import sqlalchemy as sa
 from flask import current_app
 
 from symposium.extensions import db
-from symposium.mail.outbox import external_url
 from symposium.program.models import Round, Session, SessionKind
 from symposium.registration.models import Choice, ChoiceState, Registration
 from symposium.registration.tokens import make_checkin_code, make_manage_token
+from symposium.urls import external_url
 
 
 @dataclass

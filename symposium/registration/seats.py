@@ -5,18 +5,19 @@ A seat is claimed by one conditional update whose row count says yes or no
 caller's transaction, beside the choice row it belongs to; the same holds for places at
 the venue. On PostgreSQL the session row is locked first, so that a seat that frees while
 someone joins the waiting list is never left empty; SQLite's `BEGIN IMMEDIATE` already
-serialises writers. These functions never commit: the use cases in `service` and the
-organisers' `admin` modules do, once.
+serialises writers. These functions never commit: the use cases do, once. Nor do they
+mail: they return what happened (who was promoted), and the use case hands that to
+`notifications` in the same transaction.
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
 from symposium.extensions import db
 from symposium.program.models import Edition, Session
-from symposium.registration import notifications
 from symposium.registration.models import Choice, ChoiceState, Registration, RegistrationStatus
 
 
@@ -122,14 +123,23 @@ def decline(choice: Choice) -> None:
     db.session.flush()
 
 
-def fill_freed_seats(session_ids: Iterable[int]) -> list[Choice]:
+@dataclass(frozen=True)
+class Promotion:
+    """Someone waiting got a seat; `released` is the session whose seat they gave up."""
+
+    choice: Choice
+    released: Session | None
+
+
+def fill_freed_seats(session_ids: Iterable[int]) -> list[Promotion]:
     """Give freed seats to the first people waiting, following the chain through rounds.
 
     Someone promoted into a session gives up the seat they held in that round, which
-    goes to the first person waiting for it, and so on. Each promoted person is mailed.
+    goes to the first person waiting for it, and so on. Returns the promotions, in order,
+    for the caller to tell each person (`notifications.promotions`).
     """
     worklist = list(session_ids)
-    promoted: list[Choice] = []
+    promoted: list[Promotion] = []
     while worklist:
         session_id = worklist.pop(0)
         while True:
@@ -160,13 +170,13 @@ def fill_freed_seats(session_ids: Iterable[int]) -> list[Choice]:
             first_waiting.state = ChoiceState.confirmed
             first_waiting.decided_at = _now()
             db.session.flush()
-            promoted.append(first_waiting)
-            notifications.promoted(first_waiting, held.session if held else None)
+            promoted.append(Promotion(first_waiting, held.session if held else None))
     return promoted
 
 
 def promote_from_venue_waitlist(edition_id: int) -> Registration | None:
-    """A freed venue place goes to the first registration on the edition's waiting list."""
+    """A freed venue place goes to the first registration on the edition's waiting list;
+    the caller tells them (`notifications.venue_promoted`)."""
     first_waiting = db.session.scalars(
         sa.select(Registration)
         .where(
@@ -180,5 +190,4 @@ def promote_from_venue_waitlist(edition_id: int) -> Registration | None:
     if first_waiting is None or not claim_venue_place(edition_id):
         return None
     first_waiting.status = RegistrationStatus.confirmed
-    notifications.venue_promoted(first_waiting)
     return first_waiting

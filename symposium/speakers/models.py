@@ -11,8 +11,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from symposium.database import UTCDateTime, utcnow
 from symposium.extensions import db
-from symposium.program.models import Session, UTCDateTime, utcnow
+from symposium.program import versions
+from symposium.program.models import Edition, Session
 
 
 class MaterialKind(enum.StrEnum):
@@ -70,3 +72,12 @@ class SignInLink(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: set when the link is used, or when another link of the same person is
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+def _material_changes_program(session, material: Material, how: str) -> list[Edition]:
+    """The public session page lists the materials."""
+    session_ = material.session or session.get(Session, material.session_id)
+    return [session_.edition]
+
+
+versions.watch(Material, _material_changes_program)

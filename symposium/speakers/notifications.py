@@ -6,12 +6,13 @@ from flask_babel import gettext as _
 
 from symposium.accounts.models import User
 from symposium.extensions import db
-from symposium.mail.outbox import Mail, builder, external_url
+from symposium.mail.outbox import Mail, builder
 from symposium.program.models import Session, SummaryStatus
 from symposium.registration.models import Registration, RegistrationStatus
 from symposium.registration.personal import manage_token, manage_url
 from symposium.speakers import service
 from symposium.speakers.models import SignInLink, Visibility
+from symposium.urls import external_url
 
 
 def _link_mail(kind: str, refs: dict) -> Mail | None:

@@ -21,12 +21,12 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
+from symposium import program_editing as admin
 from symposium.accounts.service import create_organiser
 from symposium.allocation import service as allocation
 from symposium.audit.service import Actor
 from symposium.demo import DEMO_PEOPLE, demo_pdf
 from symposium.extensions import db
-from symposium.program import admin
 from symposium.program.models import Edition, EditionStatus, Person, Session
 from symposium.program.service import edition_by_slug
 from symposium.registration import service as registrations

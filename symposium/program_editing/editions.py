@@ -1,0 +1,252 @@
+"""Editions: create, change, publish, archive and copy to next year."""
+
+from datetime import UTC, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+
+from symposium.audit import service as audit
+from symposium.audit.service import Actor
+from symposium.database import refuse_conflicts, use_case
+from symposium.extensions import db
+from symposium.program.models import Edition, EditionStatus, Round, Session
+from symposium.program_editing.common import (
+    DEFAULT_TIMEZONE,
+    EDITION_SLUG_LENGTH,
+    CopyData,
+    EditionData,
+    ProgramError,
+    _at,
+    _edition_slug,
+    _Fields,
+    _local,
+)
+from symposium.program_editing.records import _edition_record, _slug_taken
+from symposium.registration import notifications, seats
+
+# -- editions --------------------------------------------------------------------------
+
+
+def _edition_fields(data: EditionData, edition: Edition | None) -> dict:
+    """Every problem with an edition's form, or the values to store."""
+    fields = _Fields()
+    title = fields.text("title", data.title, 200, _l("Enter the title."))
+    starts_on = fields.day("starts_on", data.starts_on, _l("Enter the date."))
+    starts_time = fields.clock("starts_time", data.starts_time, _l("Enter the start time."))
+    ends_on = fields.day("ends_on", data.ends_on)
+    ends_time = fields.clock("ends_time", data.ends_time, _l("Enter the end time."))
+    timezone = fields.timezone("timezone", data.timezone)
+    slug = _edition_slug(
+        fields,
+        fields.text("slug", data.slug, EDITION_SLUG_LENGTH * 2).lower(),
+        title,
+        starts_on,
+        edition.id if edition else None,
+    )
+    values = {
+        "title": title,
+        "slug": slug,
+        "timezone": timezone or DEFAULT_TIMEZONE,
+        "venue": fields.text("venue", data.venue, 200, _l("Enter the venue.")),
+        "venue_details": fields.text("venue_details", data.venue_details, 2000, multiline=True),
+        "venue_capacity": fields.whole_number("venue_capacity", data.venue_capacity),
+        "certificate_text": fields.text(
+            "certificate_text", data.certificate_text, 2000, multiline=True
+        ),
+        "description": fields.text("description", data.description, 10_000, multiline=True),
+        "privacy_text": fields.text("privacy_text", data.privacy_text, 20_000, multiline=True),
+        "registration_opens_at": fields.moment(
+            "registration_opens", data.registration_opens, timezone
+        ),
+        "registration_closes_at": fields.moment(
+            "registration_closes", data.registration_closes, timezone
+        ),
+    }
+    if starts_on and starts_time and ends_time and timezone:
+        values["starts_at"] = _at(starts_on, starts_time, timezone)
+        values["ends_at"] = _at(ends_on or starts_on, ends_time, timezone)
+        if values["ends_at"] <= values["starts_at"]:
+            fields.add("ends_time", _l("The end must be after the start."))
+    opens, closes = values["registration_opens_at"], values["registration_closes_at"]
+    if opens and closes and closes <= opens:
+        fields.add("registration_closes", _l("Registration must close after it opens."))
+    capacity = values["venue_capacity"]
+    if edition is not None and capacity is not None and capacity < edition.registered:
+        fields.add(
+            "venue_capacity",
+            _l(
+                "%(num)d people are signed up; the venue capacity cannot be lower.",
+                num=edition.registered,
+            ),
+        )
+    fields.raise_if_any()
+    return values
+
+
+def _edition_slug_taken(error: IntegrityError) -> Exception:
+    return _slug_taken(error, _l("Another edition already uses this web address."))
+
+
+@refuse_conflicts(_edition_slug_taken)
+@use_case
+def create_edition(data: EditionData, actor: Actor) -> Edition:
+    """A new edition, as a draft."""
+
+    values = _edition_fields(data, None)
+    edition = Edition(**values, status=EditionStatus.draft)
+    db.session.add(edition)
+    db.session.flush()
+    audit.record(
+        actor, "edition.create", edition, after=_edition_record(edition), edition_id=edition.id
+    )
+    return edition
+
+
+@refuse_conflicts(_edition_slug_taken)
+@use_case
+def update_edition(edition_id: int, data: EditionData, actor: Actor) -> Edition:
+    """Change an edition's details; a larger venue lets people in from its waiting list."""
+
+    edition = db.session.get(Edition, edition_id)
+    db.session.refresh(edition)
+    values = _edition_fields(data, edition)
+    before = _edition_record(edition)
+    for name, value in values.items():
+        setattr(edition, name, value)
+    after = _edition_record(edition)
+    if before == after:
+        return edition
+    audit.record(actor, "edition.update", edition, before, after, edition_id=edition.id)
+    # More room at the venue (or no limit) lets in the people waiting for a place.
+    while (promoted := seats.promote_from_venue_waitlist(edition.id)) is not None:
+        notifications.venue_promoted(promoted)
+    return edition
+
+
+_STATUS_MOVES = {
+    EditionStatus.published: {EditionStatus.draft, EditionStatus.archived},
+    EditionStatus.archived: {EditionStatus.draft, EditionStatus.published},
+}
+_STATUS_REFUSALS = {
+    EditionStatus.published: _l("This edition is already published."),
+    EditionStatus.archived: _l("This edition is already archived."),
+}
+
+
+@use_case
+def set_status(edition_id: int, status: EditionStatus, actor: Actor) -> Edition:
+    """Publish an edition (people can see it and sign up) or archive it (the year is over)."""
+
+    edition = db.session.get(Edition, edition_id)
+    db.session.refresh(edition)
+    if edition.status not in _STATUS_MOVES[status]:
+        raise ProgramError(_STATUS_REFUSALS[status])
+    before = edition.status
+    edition.status = status
+    audit.record(
+        actor,
+        f"edition.{'publish' if status == EditionStatus.published else 'archive'}",
+        edition,
+        before={"status": before},
+        after={"status": status},
+        edition_id=edition.id,
+    )
+    return edition
+
+
+def one_year_later(moment: datetime, timezone: str) -> datetime:
+    """The same wall-clock time a year on in the edition's time zone (29 February: the 28th)."""
+    local = _local(moment, timezone)
+    try:
+        shifted = local.replace(year=local.year + 1)
+    except ValueError:
+        shifted = local.replace(year=local.year + 1, day=28)
+    return shifted.astimezone(UTC)
+
+
+def copy_suggestion(edition: Edition) -> CopyData:
+    """Next year's title and web address: the year moved on by one where it appears."""
+    year = _local(edition.starts_at, edition.timezone).year
+    title = edition.title.replace(str(year), str(year + 1))
+    slug = edition.slug.replace(str(year), str(year + 1))
+    if slug == edition.slug:
+        slug = f"{edition.slug}-{year + 1}"[:EDITION_SLUG_LENGTH]
+    return CopyData(title=title, slug=slug)
+
+
+@refuse_conflicts(_edition_slug_taken)
+@use_case
+def copy_edition(edition_id: int, data: CopyData, actor: Actor) -> Edition:
+    """Next year's edition as a draft: the same rounds, rooms, sessions, capacities and
+    speakers, every date a year on, no registrations."""
+
+    source = db.session.get(Edition, edition_id)
+    fields = _Fields()
+    title = fields.text("title", data.title, 200, _l("Enter the title."))
+    slug = fields.text("slug", data.slug, EDITION_SLUG_LENGTH * 2).lower()
+    if not slug:
+        fields.add("slug", _l("Enter the web address of the new edition."))
+    else:
+        _edition_slug(fields, slug, title, None)
+    fields.raise_if_any()
+
+    tz = source.timezone
+
+    def later(moment: datetime | None) -> datetime | None:
+        return one_year_later(moment, tz) if moment else None
+
+    copy = Edition(
+        slug=slug,
+        title=title,
+        starts_at=later(source.starts_at),
+        ends_at=later(source.ends_at),
+        venue=source.venue,
+        venue_details=source.venue_details,
+        timezone=tz,
+        registration_opens_at=later(source.registration_opens_at),
+        registration_closes_at=later(source.registration_closes_at),
+        venue_capacity=source.venue_capacity,
+        registered=0,
+        allocation_mode=source.allocation_mode,
+        status=EditionStatus.draft,
+        certificate_text=source.certificate_text,
+        description=source.description,
+        privacy_text=source.privacy_text,
+    )
+    db.session.add(copy)
+    rounds = {}
+    for round_ in source.rounds:
+        rounds[round_.id] = Round(
+            edition=copy,
+            name=round_.name,
+            starts_at=later(round_.starts_at),
+            ends_at=later(round_.ends_at),
+        )
+        db.session.add(rounds[round_.id])
+    for session in source.sessions:
+        db.session.add(
+            Session(
+                edition=copy,
+                round=rounds.get(session.round_id),
+                kind=session.kind,
+                title=session.title,
+                slug=session.slug,
+                abstract=session.abstract,
+                room=session.room,
+                starts_at=later(session.starts_at),
+                ends_at=later(session.ends_at),
+                capacity=session.capacity,
+                taken=0,
+                waiting=0,
+                speakers=list(session.speakers),
+            )
+        )
+    db.session.flush()
+    audit.record(
+        actor,
+        "edition.copy",
+        copy,
+        after={"copied_from": source.slug, **_edition_record(copy)},
+        edition_id=copy.id,
+    )
+    return copy

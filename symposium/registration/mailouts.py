@@ -1,0 +1,160 @@
+"""Organiser mail-outs: Markdown with placeholders, to a segment, one outbox message each."""
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+import nh3
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from markdown_it import MarkdownIt
+from markupsafe import Markup, escape
+
+from symposium.database import use_case
+from symposium.extensions import db
+from symposium.mail.models import Mailout, OutboxMessage
+from symposium.mail.outbox import Mail, queue
+from symposium.registration.models import Registration
+from symposium.registration.personal import manage_url
+from symposium.registration.reading import SEGMENTS, segment
+from symposium.validation import RuleError
+
+PLACEHOLDER = re.compile(r"\{([^{}\s]*)\}")
+PLACEHOLDERS = {
+    "voornaam": "first_name",
+    "first_name": "first_name",
+    "achternaam": "last_name",
+    "last_name": "last_name",
+    "beheerlink": "manage_link",
+    "manage_link": "manage_link",
+}
+RAW_HTML = re.compile(r"<\s*/?\s*[a-zA-Z!]")
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False})
+
+
+@dataclass
+class MailoutDraft:
+    edition_id: int
+    subject: str
+    body: str
+    segment: str
+    session_id: int | None = None
+
+
+class MailoutError(RuleError):
+    message = "mail-out refused"
+
+
+def check(draft: MailoutDraft) -> dict[str, list]:
+    """Every problem with a draft; empty when it can be sent."""
+    errors: dict[str, list] = {}
+    if not draft.subject.strip():
+        errors["subject"] = [_l("Enter a subject.")]
+    elif len(draft.subject) > 300:
+        errors["subject"] = [_l("Use at most %(limit)d characters.", limit=300)]
+    if not draft.body.strip():
+        errors["body"] = [_l("Write the message.")]
+    elif len(draft.body) > 50_000:
+        errors["body"] = [_l("Use at most %(limit)d characters.", limit=50_000)]
+    elif RAW_HTML.search(draft.body):
+        errors["body"] = [_l("Write the message in Markdown; HTML and scripts are not allowed.")]
+    for field in ("subject", "body"):
+        unknown = sorted(
+            {name for name in PLACEHOLDER.findall(getattr(draft, field))} - set(PLACEHOLDERS)
+        )
+        if unknown:
+            errors.setdefault(field, []).append(
+                _l(
+                    "Unknown placeholder: %(names)s. Use {first_name}, {last_name} or "
+                    "{manage_link}.",
+                    names=", ".join(f"{{{name}}}" for name in unknown),
+                )
+            )
+    if draft.segment not in SEGMENTS:
+        errors["segment"] = [_l("Choose who receives this message.")]
+    elif draft.segment == "session" and draft.session_id is None:
+        errors["session_id"] = [_l("Choose the session whose attendees receive this message.")]
+    elif not errors and not recipients(draft):
+        errors["segment"] = [_l("Nobody is in this group: nothing would be sent.")]
+    return errors
+
+
+def recipients(draft: MailoutDraft) -> list[Registration]:
+    return segment(draft.edition_id, draft.segment, draft.session_id)
+
+
+def _values(registration: Registration) -> dict[str, str]:
+    return {
+        "first_name": registration.first_name,
+        "last_name": registration.last_name,
+        "manage_link": manage_url(registration),
+    }
+
+
+def personalise(draft: MailoutDraft, registration: Registration) -> dict:
+    """Subject, text and HTML for one recipient; values are escaped in the HTML."""
+    values = _values(registration)
+
+    def fill(text: str, html: bool) -> str:
+        def value(match: re.Match) -> str:
+            key = PLACEHOLDERS[match.group(1)]
+            if html and key == "manage_link":
+                return str(Markup('<a href="{0}">{0}</a>').format(values[key]))
+            return str(escape(values[key])) if html else values[key]
+
+        return PLACEHOLDER.sub(value, text)
+
+    html = nh3.clean(_markdown.render(draft.body))
+    return {
+        "subject": fill(draft.subject, html=False),
+        "body_text": fill(draft.body, html=False),
+        "body_html": Markup(fill(html, html=True)),  # nh3-cleaned, values escaped  # nosec B704
+    }
+
+
+@use_case
+def send(draft: MailoutDraft, sender_id: int | None) -> Mailout:
+    """Queue one message per recipient, in one transaction."""
+
+    errors = check(draft)
+    if errors:
+        raise MailoutError(errors)
+    mailout = Mailout(
+        edition_id=draft.edition_id,
+        subject=draft.subject,
+        body=draft.body,
+        segment=draft.segment,
+        session_id=draft.session_id,
+        created_by_id=sender_id,
+    )
+    db.session.add(mailout)
+    db.session.flush()
+    people = recipients(draft)
+    for registration in people:
+        content = personalise(draft, registration)
+        queue(
+            Mail(
+                kind="mailout",
+                dedupe_key=f"mailout:{mailout.id}:{registration.id}",
+                recipient=registration.email,
+                locale=registration.locale,
+                subject=content["subject"],
+                context={"edition": registration.edition, **content},
+                registration_id=registration.id,
+            )
+        )
+    mailout.recipients = len(people)
+    return mailout
+
+
+def progress(mailout_id: int) -> Counter:
+    """How many of a mail-out's messages are queued, sent and failed."""
+    return Counter(
+        dict(
+            db.session.execute(
+                sa.select(OutboxMessage.status, sa.func.count())
+                .where(OutboxMessage.dedupe_key.startswith(f"mailout:{mailout_id}:"))
+                .group_by(OutboxMessage.status)
+            ).all()
+        )
+    )

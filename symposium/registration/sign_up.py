@@ -1,0 +1,312 @@
+"""Signing up, changing choices, waiting lists, cancelling, reminders and the manage link."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from symposium.audit import service as audit
+from symposium.audit.service import Actor
+from symposium.database import refuse_conflicts, use_case
+from symposium.extensions import db
+from symposium.program.models import AllocationMode, Edition, Session, SessionKind
+from symposium.program.service import registration_state
+from symposium.registration import notifications, rankings, seats
+from symposium.registration.models import (
+    Choice,
+    ChoiceState,
+    Registration,
+    RegistrationStatus,
+)
+from symposium.registration.personal import active_choice
+from symposium.registration.requests import (
+    DuplicateRegistration,
+    InvalidRegistration,
+    NotAllowed,
+    RegistrationClosed,
+    RegistrationRequest,
+    RoundRequest,
+    SessionFull,
+    _now,
+    _stored_answers,
+    normalise_email,
+    validate,
+)
+
+# -- use cases -------------------------------------------------------------------------
+
+
+# Two sign-ups with one address raced; the unique index let one through.
+@refuse_conflicts(lambda error: DuplicateRegistration())
+@use_case
+def register(
+    edition_id: int, request: RegistrationRequest, now: datetime | None = None
+) -> Registration:
+    """Sign someone up: a venue place, then per round the seat or waiting place they asked for."""
+    now = now or _now()
+    edition = db.session.get(Edition, edition_id)
+    ranks = any(wanted.ranking for wanted in request.choices.values())
+    if ranks:
+        # Wait for an allocation being committed; then see the edition as it left it.
+        db.session.refresh(edition, with_for_update=True)
+    errors = validate(edition, request)
+    if errors:
+        raise InvalidRegistration(errors)
+    state = registration_state(edition, now)
+    if not state.open:
+        raise RegistrationClosed(state.message)
+    if ranks and not (preferences := rankings.preferences_state(edition, now)).open:
+        raise InvalidRegistration(
+            {
+                f"choices.{round_id}": [preferences.message]
+                for round_id, wanted in request.choices.items()
+                if wanted.ranking
+            }
+        )
+
+    email_key = normalise_email(request.email)
+    exists = db.session.scalar(
+        sa.select(Registration.id).where(
+            Registration.edition_id == edition.id, Registration.email_key == email_key
+        )
+    )
+    if exists:
+        raise DuplicateRegistration()
+
+    has_place = seats.claim_venue_place(edition.id)
+    registration = Registration(
+        edition_id=edition.id,
+        first_name=request.first_name.strip(),
+        last_name=request.last_name.strip(),
+        email=request.email.strip(),
+        email_key=email_key,
+        organisation=request.organisation.strip(),
+        role=request.role,
+        dietary_needs=request.dietary_needs.strip(),
+        access_needs=request.access_needs.strip(),
+        newsletter=bool(request.newsletter),
+        answers=_stored_answers(request.answers),
+        consent_at=now,
+        locale=request.locale if request.locale in ("nl", "en") else "nl",
+        status=RegistrationStatus.confirmed if has_place else RegistrationStatus.waitlisted,
+        created_at=now,
+    )
+    db.session.add(registration)
+    db.session.flush()
+    if has_place and edition.allocation_mode == AllocationMode.ranked:
+        for round_id in sorted(request.choices):
+            rankings.store_ranking(registration, round_id, request.choices[round_id].ranking)
+    elif has_place:
+        # Rounds in a fixed order, so concurrent sign-ups lock session rows alike.
+        for round_id in sorted(request.choices):
+            _take_round(registration, round_id, request.choices[round_id])
+    notifications.confirmation(registration)
+    return registration
+
+
+def _take_round(registration: Registration, round_id: int, wanted: RoundRequest) -> None:
+    """A seat in the waited-for session if one is free, else wait for it and take the other."""
+    waiting = False
+    if wanted.waitlist_session_id is not None:
+        if seats.claim_seat(wanted.waitlist_session_id):
+            seats.add_choice(
+                registration, round_id, wanted.waitlist_session_id, ChoiceState.confirmed
+            )
+            return
+        seats.add_choice(registration, round_id, wanted.waitlist_session_id, ChoiceState.waitlisted)
+        waiting = True
+    if wanted.session_id is None:
+        return
+    if seats.claim_seat(wanted.session_id):
+        seats.add_choice(registration, round_id, wanted.session_id, ChoiceState.confirmed)
+    elif not waiting:
+        seats.add_choice(registration, round_id, wanted.session_id, ChoiceState.waitlisted)
+
+
+def _locked(registration_id: int) -> Registration:
+    """The registration, locked first: a cancel racing a change of the same person must not
+    both act on what each read before the other committed (a seat freed twice)."""
+    seats.lock_registration(registration_id)
+    return db.session.get(Registration, registration_id)
+
+
+def _breakout_of_round(registration: Registration, round_id: int, session_id: int) -> Session:
+    session = db.session.get(Session, session_id)
+    if (
+        session is None
+        or session.edition_id != registration.edition_id
+        or session.round_id != round_id
+        or session.kind != SessionKind.breakout
+    ):
+        raise InvalidRegistration({f"choices.{round_id}": [_l("Choose a session of this round.")]})
+    return session
+
+
+def _require_confirmed(registration: Registration) -> None:
+    """Sessions can be chosen while sign-up is open, by people with a place at the venue,
+    unless the seats are shared out after a deadline (then people rank sessions instead)."""
+    if registration.status != RegistrationStatus.confirmed:
+        raise NotAllowed(_l("Only a confirmed registration can choose sessions."))
+    if not registration_state(registration.edition).open:
+        raise NotAllowed(_l("Sessions can no longer be changed."))
+    if registration.edition.allocation_mode == AllocationMode.ranked:
+        raise NotAllowed(_l("The seats are shared out after the deadline: rank sessions instead."))
+
+
+@use_case
+def change_choice(
+    registration_id: int,
+    round_id: int,
+    session_id: int | None,
+    actor: Actor | None = None,
+    add_seat_if_full: bool = False,
+) -> None:
+    """Move to another session of a round: the new seat is taken first, or nothing changes.
+
+    An organiser (`actor`) may place someone in a full session by adding a seat to it,
+    which is recorded as a capacity change of its own.
+    """
+
+    registration = _locked(registration_id)
+    if actor is None:
+        _require_confirmed(registration)
+    elif registration.status != RegistrationStatus.confirmed:
+        raise NotAllowed(_l("Only a confirmed registration can choose sessions."))
+    current = active_choice(registration, round_id, ChoiceState.confirmed)
+    if (current.session_id if current else None) == session_id:
+        return
+    if session_id is not None:
+        session = _breakout_of_round(registration, round_id, session_id)
+        if not seats.claim_seat(session_id):
+            if not (actor and add_seat_if_full):
+                raise SessionFull()
+            add_seat(session, actor)
+            seats.claim_seat(session_id)
+    freed = []
+    if current is not None:
+        seats.decline(current)
+        freed.append(current.session_id)
+    if session_id is not None:
+        waiting = active_choice(registration, round_id, ChoiceState.waitlisted)
+        if waiting is not None and waiting.session_id == session_id:
+            seats.decline(waiting)
+        new = seats.add_choice(registration, round_id, session_id, ChoiceState.confirmed)
+    notifications.choice_changed(registration, f"{new.id}" if session_id else f"-{current.id}")
+    if actor is not None:
+        audit.record(
+            actor,
+            "registration.move",
+            registration,
+            before={"round": round_id, "session": current.session.title if current else None},
+            after={"round": round_id, "session": new.session.title if session_id else None},
+        )
+    notifications.promotions(seats.fill_freed_seats(freed))
+
+
+def add_seat(session: Session, actor: Actor) -> None:
+    db.session.refresh(session)
+    before = session.capacity
+    session.capacity = session.taken + 1
+    db.session.flush()
+    audit.record(
+        actor,
+        "session.capacity",
+        session,
+        before={"capacity": before},
+        after={"capacity": session.capacity},
+    )
+
+
+@use_case
+def join_waitlist(registration_id: int, round_id: int, session_id: int) -> None:
+    """Wait for a full session, keeping the seat held in that round meanwhile."""
+
+    registration = _locked(registration_id)
+    _require_confirmed(registration)
+    session = _breakout_of_round(registration, round_id, session_id)
+    seats.lock_session(session_id)
+    db.session.refresh(session)
+    if session.capacity is None or session.taken < session.capacity:
+        raise NotAllowed(_l("This session still has seats: choose it instead."))
+    held = active_choice(registration, round_id, ChoiceState.confirmed)
+    if held is not None and held.session_id == session_id:
+        raise NotAllowed(_l("You already have a seat in this session."))
+    waiting = active_choice(registration, round_id, ChoiceState.waitlisted)
+    if waiting is not None:
+        if waiting.session_id == session_id:
+            return
+        seats.decline(waiting)
+    notifications.waitlist_joined(
+        seats.add_choice(registration, round_id, session_id, ChoiceState.waitlisted)
+    )
+
+
+@use_case
+def leave_waitlist(registration_id: int, round_id: int) -> None:
+    registration = _locked(registration_id)
+    waiting = active_choice(registration, round_id, ChoiceState.waitlisted)
+    if waiting is not None:
+        seats.decline(waiting)
+
+
+@use_case
+def cancel(registration_id: int, actor: Actor | None = None) -> list[Choice]:
+    """Cancel a registration: its seats go to the people waiting, in the same transaction."""
+
+    registration = _locked(registration_id)
+    if registration.status == RegistrationStatus.cancelled:
+        return []
+    if actor is not None:
+        audit.record(
+            actor,
+            "registration.cancel",
+            registration,
+            before={"status": registration.status},
+            after={"status": RegistrationStatus.cancelled},
+        )
+    had_place = registration.status == RegistrationStatus.confirmed
+    if had_place:
+        # The edition's row before any session's, in the order a sign-up takes them:
+        # the other way round, cancels and sign-ups deadlock on PostgreSQL.
+        seats.release_venue_place(registration.edition_id)
+    registration.status = RegistrationStatus.cancelled
+    registration.cancelled_at = _now()
+    freed = []
+    for choice in registration.choices:
+        if choice.state == ChoiceState.confirmed:
+            freed.append(choice.session_id)
+        if choice.state in (ChoiceState.confirmed, ChoiceState.waitlisted, ChoiceState.ranked):
+            seats.decline(choice)
+    notifications.cancelled(registration)
+    promoted = notifications.promotions(seats.fill_freed_seats(freed))
+    if had_place and (waiting := seats.promote_from_venue_waitlist(registration.edition_id)):
+        notifications.venue_promoted(waiting)
+    return promoted
+
+
+@use_case
+def change_capacity(session_id: int, capacity: int, actor: Actor | None = None) -> list[Choice]:
+    """Set a session's seats; new seats go to the people waiting. Never below seats taken."""
+    return set_capacity(session_id, capacity, actor)
+
+
+def set_capacity(session_id: int, capacity: int, actor: Actor | None = None) -> list[Choice]:
+    """`change_capacity` inside the caller's transaction, for a use case that changes more."""
+    seats.lock_session(session_id)
+    session = db.session.get(Session, session_id)
+    db.session.refresh(session)
+    if capacity < session.taken:
+        raise NotAllowed(
+            _l("%(taken)d seats are taken; the capacity cannot be lower.", taken=session.taken)
+        )
+    if actor is not None:
+        audit.record(
+            actor,
+            "session.capacity",
+            session,
+            before={"capacity": session.capacity},
+            after={"capacity": capacity},
+        )
+    session.capacity = capacity
+    db.session.flush()
+    return notifications.promotions(seats.fill_freed_seats([session_id]))

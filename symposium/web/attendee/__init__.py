@@ -1,0 +1,1 @@
+"""Pages of one attendee: sign-up, the manage page, certificates."""

@@ -1,0 +1,277 @@
+"""Sign-up, and the manage page behind each person's link."""
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    get_flashed_messages,
+    json,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from symposium import privacy
+from symposium.allocation import service as allocation
+from symposium.documents import certificates
+from symposium.i18n import current_language
+from symposium.program import service as program_service
+from symposium.registration import service
+from symposium.registration.calendar import personal_calendar
+from symposium.registration.models import Registration, RegistrationStatus
+from symposium.registration.personal import (
+    PersonalProgram,
+    manage_token,
+    manage_url,
+    personal_program,
+)
+from symposium.security import link_limit, sign_up_limit
+from symposium.speakers import service as speakers
+from symposium.web.attendee.forms import (
+    NO_SESSION,
+    ManageLinkForm,
+    RegistrationForm,
+    rank_fields,
+    read_ranking,
+)
+from symposium.web.common import edition_or_404
+from symposium.web.http_cache import conditional, tag
+
+bp = Blueprint("registration", __name__)
+
+
+def registration_or_404(token: str) -> Registration:
+    registration = service.find_by_token(token, current_app.secret_key)
+    if registration is None:
+        if privacy.erased_link(token, current_app.secret_key):
+            # Our own link, to data that is gone: say so, rather than "not found".
+            abort(Response(render_template("registration/manage_erased.html"), 410))
+        abort(404)
+    return registration
+
+
+@bp.route("/<slug>/register", methods=["GET", "POST"])
+@sign_up_limit
+def register(slug: str):
+    """Sign-up form with one breakout choice per round."""
+    edition = edition_or_404(slug)
+    form = RegistrationForm()
+    questions = service.edition_questions(edition.id)
+    errors: dict[str, list] = {}
+    if form.validate_on_submit():
+        choices, errors = form.round_requests(edition, request.form)
+        wanted = form.to_request(choices, current_language())
+        wanted.answers = form.answers(questions, request.form)
+        if errors:
+            errors = service.validate(edition, wanted) | errors
+        else:
+            try:
+                registration = service.register(edition.id, wanted)
+            except service.InvalidRegistration as error:
+                errors = error.errors
+            except service.DuplicateRegistration as error:
+                service.send_manage_link(edition.id, wanted.email)
+                errors = {"email": [error.message]}
+            except service.RegistrationClosed as error:
+                errors = {"form": [error.message]}
+            else:
+                flash(_("You are signed up."), "registered")
+                return redirect(url_for(".manage", token=manage_token(registration)))
+        form.attach(errors)
+    return render_template(
+        "registration/register.html",
+        edition=edition,
+        form=form,
+        errors=errors,
+        program=program_service.program(edition),
+        state=program_service.registration_state(edition),
+        venue_full=program_service.venue_is_full(edition),
+        picked=request.form,
+        no_session=NO_SESSION,
+        questions=questions,
+        preferences=allocation.preferences_state(edition),
+        rank_fields=rank_fields,
+    )
+
+
+@bp.route("/<slug>/link", methods=["GET", "POST"])
+@link_limit
+def send_link(slug: str):
+    """Send me my link again: the same answer whether or not the address is registered."""
+    edition = edition_or_404(slug)
+    form = ManageLinkForm()
+    if form.validate_on_submit():
+        service.send_manage_link(edition.id, form.email.data)
+        flash(_("If this address is signed up, a mail with your link is on its way."), "success")
+        return redirect(url_for(".send_link", slug=slug))
+    return render_template(
+        "registration/send_link.html", edition=edition, form=form, errors=form.errors
+    )
+
+
+@bp.route("/r/<token>")
+def manage(token: str):
+    """One registration: personal program, changes, waiting lists, cancel."""
+    registration = registration_or_404(token)
+    edition = registration.edition
+    return render_template(
+        "registration/manage.html",
+        edition=edition,
+        registration=registration,
+        token=token,
+        plan=personal_program(registration),
+        program=program_service.program(edition),
+        state=program_service.registration_state(edition),
+        just_registered=bool(get_flashed_messages(category_filter=["registered"])),
+        manage_link=manage_url(registration),
+        statuses=RegistrationStatus,
+        materials=speakers.materials_for_attendee(registration),
+        certificate_available=certificates.available(registration),
+        preferences=allocation.preferences_state(edition),
+        rank_fields=rank_fields,
+        no_session=NO_SESSION,
+    )
+
+
+@bp.route("/r/<token>/calendar.ics")
+def calendar(token: str):
+    """The personal program as a calendar: plenaries and the breakouts with a seat."""
+    registration = registration_or_404(token)
+    plan = personal_program(registration)
+    if registration.status != RegistrationStatus.confirmed:
+        # No place (yet, or any more): an empty calendar, so subscribed apps drop the events.
+        plan = PersonalProgram(plenaries=[], rounds=[])
+    body = personal_calendar(registration, plan, manage_url(registration))
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = 'attachment; filename="programma.ics"'
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return conditional(
+        response, ("personal-calendar", registration.id), tag(body), vary=(), private=True
+    )
+
+
+def _back(token: str, round_id: int | None = None):
+    anchor = f"round-{round_id}" if round_id else None
+    return redirect(url_for(".manage", token=token, _anchor=anchor))
+
+
+@bp.post("/r/<token>/rounds/<int:round_id>")
+def change_choice(token: str, round_id: int):
+    """Take another session in a round; the old seat is freed only once the new one is held."""
+    registration = registration_or_404(token)
+    picked = request.form.get("session", "")
+    session_id = None if picked == NO_SESSION else _session_id_or_400(picked)
+    try:
+        service.change_choice(registration.id, round_id, session_id)
+    except service.InvalidRegistration:
+        abort(400)
+    except service.RegistrationError as error:
+        flash(error.message, "error")
+    else:
+        flash(_("Your change has been saved."), "success")
+    return _back(token, round_id)
+
+
+@bp.post("/r/<token>/rounds/<int:round_id>/ranking")
+def change_ranking(token: str, round_id: int):
+    """Rank other sessions in a round, until the deadline for preferences."""
+    registration = registration_or_404(token)
+    round_ = next((r for r in registration.edition.rounds if r.id == round_id), None)
+    if round_ is None:
+        abort(404)
+    ranking, problems = read_ranking(round_, request.form)
+    try:
+        if problems:
+            raise allocation.InvalidRanking({f"choices.{round_id}": problems})
+        allocation.change_ranking(registration.id, round_id, ranking)
+    except allocation.InvalidRanking as error:
+        for message in error.errors.get(f"choices.{round_id}", []):
+            flash(str(message), "error")
+    except allocation.AllocationError as error:
+        flash(error.message, "error")
+    else:
+        flash(_("Your preferences have been saved."), "success")
+    return _back(token, round_id)
+
+
+@bp.post("/r/<token>/rounds/<int:round_id>/waitlist")
+def join_waitlist(token: str, round_id: int):
+    """Wait for a full session while keeping the seat held in that round."""
+    registration = registration_or_404(token)
+    session_id = _session_id_or_400(request.form.get("session", ""))
+    try:
+        service.join_waitlist(registration.id, round_id, session_id)
+    except service.InvalidRegistration:
+        abort(400)
+    except service.RegistrationError as error:
+        flash(error.message, "error")
+    else:
+        flash(_("You are on the waiting list."), "success")
+    return _back(token, round_id)
+
+
+@bp.post("/r/<token>/rounds/<int:round_id>/waitlist/leave")
+def leave_waitlist(token: str, round_id: int):
+    """Leave a round's waiting list."""
+    registration = registration_or_404(token)
+    service.leave_waitlist(registration.id, round_id)
+    flash(_("You have left the waiting list."), "success")
+    return _back(token, round_id)
+
+
+@bp.route("/r/<token>/cancel", methods=["GET", "POST"])
+def cancel(token: str):
+    """Ask once more, then cancel the registration and free its seats."""
+    registration = registration_or_404(token)
+    if request.method == "POST":
+        service.cancel(registration.id)
+        flash(_("Your registration has been cancelled."), "success")
+        return redirect(url_for(".manage", token=token))
+    return render_template(
+        "registration/cancel.html",
+        edition=registration.edition,
+        registration=registration,
+        token=token,
+    )
+
+
+@bp.route("/r/<token>/my-data.json")
+def personal_data(token: str):
+    """Everything kept about this person, as a JSON file to download."""
+    registration = registration_or_404(token)
+    body = json.dumps(privacy.personal_data(registration), ensure_ascii=False, indent=2)
+    response = Response(body, mimetype="application/json")
+    filename = f"{registration.edition.slug}-{_('my-data')}.json"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.route("/r/<token>/erase", methods=["GET", "POST"])
+def erase(token: str):
+    """Ask once more, then cancel (before the symposium) and erase this person's data."""
+    registration = registration_or_404(token)
+    if request.method == "POST":
+        privacy.erase(registration.id)
+        flash(_("Your personal data has been erased."), "success")
+        return redirect(url_for(".manage", token=token))
+    return render_template(
+        "registration/manage_erase.html",
+        edition=registration.edition,
+        registration=registration,
+        token=token,
+        ended=privacy.has_ended(registration.edition),
+        cancelled=registration.status == RegistrationStatus.cancelled,
+    )
+
+
+def _session_id_or_400(value: str) -> int:
+    if not (value.isascii() and value.isdecimal()) or len(value) > 9:
+        abort(400)
+    return int(value)

@@ -1,0 +1,28 @@
+"""What every face shares: loading an edition from its web address, and forms whose rules
+live in the use cases while their messages show on the form."""
+
+from flask import abort
+from flask_wtf import FlaskForm
+
+from symposium.program.models import Edition
+from symposium.program.service import edition_by_slug
+
+
+def edition_or_404(slug: str, include_drafts: bool = False) -> Edition:
+    """An edition by its slug, else 404. Organisers pass `include_drafts`: they work on an
+    edition before it is published."""
+    edition = edition_by_slug(slug, include_drafts=include_drafts)
+    if edition is None:
+        abort(404)
+    return edition
+
+
+class ServiceForm(FlaskForm):
+    """A form whose values a service checks; its messages go beside their fields."""
+
+    def attach(self, errors: dict[str, list]) -> None:
+        """Show the service's messages beside their fields (other keys stay in the summary)."""
+        for name, messages in errors.items():
+            field = self._fields.get(name)
+            if field is not None:
+                field.errors = list(field.errors) + list(messages)

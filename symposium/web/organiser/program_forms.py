@@ -1,0 +1,202 @@
+"""Forms for building the program. The rules for the values live in program.admin; these
+only carry what people typed there and back, with the messages beside their fields."""
+
+from dataclasses import fields
+
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import DateInput, DateTimeLocalInput, EmailInput, TimeInput
+
+from symposium import program_editing
+from symposium.program.models import SessionKind
+from symposium.web.common import ServiceForm
+
+
+class _ProgramForm(ServiceForm):
+    """A form whose fields are named like the fields of its service's data class."""
+
+    data_class: type
+
+    def to_data(self):
+        values = {}
+        for item in fields(self.data_class):
+            value = self[item.name].data
+            if isinstance(self[item.name], SelectMultipleField):
+                values[item.name] = [v for v in value or [] if isinstance(v, str)]
+            else:
+                values[item.name] = value if isinstance(value, str) else ""
+        return self.data_class(**values)
+
+
+_NUMBER = {"inputmode": "numeric", "spellcheck": "false"}
+_CODE = {"spellcheck": "false", "autocapitalize": "none"}
+
+
+class EditionForm(_ProgramForm):
+    data_class = program_editing.EditionData
+
+    title = StringField(_l("Title"))
+    slug = StringField(
+        _l("Web address"),
+        description=_l(
+            "The part after the site's address, like 2025. Lowercase letters, digits and "
+            "hyphens. Leave empty to use the year."
+        ),
+        render_kw=_CODE,
+    )
+    description = TextAreaField(_l("Description"), render_kw={"rows": 5})
+    starts_on = StringField(_l("Date"), widget=DateInput())
+    starts_time = StringField(_l("Start time"), widget=TimeInput())
+    ends_time = StringField(_l("End time"), widget=TimeInput())
+    ends_on = StringField(
+        _l("End date"),
+        description=_l("Only when the symposium lasts more than one day."),
+        widget=DateInput(),
+    )
+    timezone = StringField(
+        _l("Time zone"),
+        description=_l("Times are entered and shown in this time zone."),
+        render_kw=_CODE,
+    )
+    venue = StringField(_l("Venue"), description=_l("Shown on the program, e.g. Utrecht."))
+    venue_details = TextAreaField(
+        _l("Venue details"),
+        description=_l("Address and route, for the reminder mail."),
+        render_kw={"rows": 4},
+    )
+    venue_capacity = StringField(
+        _l("Venue capacity"),
+        description=_l("The most people the venue holds. Leave empty for no limit."),
+        render_kw=_NUMBER,
+    )
+    registration_opens = StringField(
+        _l("Registration opens"),
+        description=_l("Leave empty to open as soon as the edition is published."),
+        widget=DateTimeLocalInput(),
+    )
+    registration_closes = StringField(
+        _l("Registration closes"),
+        description=_l("Leave empty to close when the symposium starts."),
+        widget=DateTimeLocalInput(),
+    )
+    certificate_text = TextAreaField(
+        _l("Certificate text"),
+        description=_l("For example the accreditation number and the hours."),
+        render_kw={"rows": 3},
+    )
+    privacy_text = TextAreaField(
+        _l("Privacy statement"),
+        description=_l(
+            "In Markdown: what you keep about the people who sign up, why, for how long and "
+            "who sees it. Leave empty for the standard text."
+        ),
+        render_kw={"rows": 8},
+    )
+
+
+class CopyForm(_ProgramForm):
+    data_class = program_editing.CopyData
+
+    title = StringField(_l("Title of the new edition"))
+    slug = StringField(
+        _l("Web address of the new edition"),
+        description=_l("Lowercase letters, digits and hyphens, like 2026."),
+        render_kw=_CODE,
+    )
+
+
+class RoundForm(_ProgramForm):
+    data_class = program_editing.RoundData
+
+    name = StringField(_l("Name"), description=_l("For example Round 1."))
+    day = StringField(_l("Date"), widget=DateInput())
+    starts_time = StringField(_l("Start time"), widget=TimeInput())
+    ends_time = StringField(
+        _l("End time"),
+        description=_l("The breakout sessions of this round move along with it."),
+        widget=TimeInput(),
+    )
+
+
+KIND_LABELS = {
+    SessionKind.breakout.value: _l("Breakout session (in a round, with seats)"),
+    SessionKind.plenary.value: _l("Plenary session (for everyone)"),
+}
+
+
+class SessionForm(_ProgramForm):
+    data_class = program_editing.SessionData
+
+    kind = SelectField(
+        _l("Kind"),
+        choices=[SelectChoice(value, label) for value, label in KIND_LABELS.items()],
+        validate_choice=False,
+    )
+    round_id = SelectField(
+        _l("Round"), description=_l("Breakout sessions only."), validate_choice=False
+    )
+    title = StringField(_l("Title"))
+    slug = StringField(
+        _l("Web address"),
+        description=_l(
+            "Lowercase letters, digits and hyphens. Leave empty to make one from the title."
+        ),
+        render_kw=_CODE,
+    )
+    abstract = TextAreaField(_l("Abstract"), render_kw={"rows": 6})
+    room = StringField(_l("Room"))
+    day = StringField(_l("Date"), widget=DateInput())
+    starts_time = StringField(
+        _l("Start time"),
+        description=_l("A breakout session runs at its round's time; leave empty to use it."),
+        widget=TimeInput(),
+    )
+    ends_time = StringField(_l("End time"), widget=TimeInput())
+    capacity = StringField(
+        _l("Capacity"),
+        description=_l("Number of seats. Breakout sessions only."),
+        render_kw=_NUMBER,
+    )
+    speaker_ids = SelectMultipleField(_l("Speakers"), validate_choice=False)
+
+    def for_program(self, rounds, people) -> "SessionForm":
+        self.round_id.choices = [SelectChoice("", _l("Choose a round"))] + [
+            SelectChoice(str(round_.id), round_.name) for round_ in rounds
+        ]
+        self.speaker_ids.choices = [
+            SelectChoice(
+                str(person.id),
+                f"{person.name} ({person.affiliation})" if person.affiliation else person.name,
+            )
+            for person in people
+        ]
+        return self
+
+
+class PersonForm(_ProgramForm):
+    data_class = program_editing.PersonData
+
+    name = StringField(_l("Name"))
+    affiliation = StringField(
+        _l("Affiliation"), description=_l("Organisation and position, as shown on the program.")
+    )
+    email = StringField(
+        _l("E-mail address"),
+        description=_l("For the speaker's sign-in link. Never shown to attendees."),
+        widget=EmailInput(),
+    )
+    bio = TextAreaField(_l("Biography"), render_kw={"rows": 5})
+
+
+class DeleteForm(_ProgramForm):
+    data_class = program_editing.DeleteData
+
+    outcome = StringField()
+    target_session_id = SelectField(_l("Move them to"), validate_choice=False)
+
+    def for_targets(self, targets) -> "DeleteForm":
+        self.target_session_id.choices = [SelectChoice("", _l("Choose a session"))] + [
+            SelectChoice(str(session.id), session.title) for session in targets
+        ]
+        return self

@@ -1,0 +1,1 @@
+"""Pages anyone can read: the program, its feeds and the privacy statement."""

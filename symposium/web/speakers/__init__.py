@@ -1,0 +1,1 @@
+"""The speakers' area and their downloads."""
