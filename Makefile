@@ -37,12 +37,12 @@ run: install
 	$(FLASK) demo
 	$(BIN)/honcho -f Procfile.dev start
 
-# Tests run in parallel, a process per CPU (`make test JOBS=4` to choose); tests marked
-# with the same xdist_group run in one process, one after another. `make check` is the inner
-# loop: lint and every test that is neither slow nor in the browser. `make test` is all of
-# it, what CI runs, with property tests at their full example counts.
+# Tests run in parallel, a process per CPU (`make test JOBS=4` to choose); each test has
+# its own ports, folders and databases. `make check` is the inner loop: lint and every test
+# that is neither slow nor in the browser. `make test` is all of it, what CI runs, with
+# property tests at their full example counts.
 JOBS ?= auto
-PARALLEL = -n $(JOBS) --dist loadgroup
+PARALLEL = -n $(JOBS)
 
 check: install lint
 	$(BIN)/pytest $(PARALLEL) -m "not slow and not e2e" $(PYTEST_ARGS)

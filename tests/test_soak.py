@@ -28,10 +28,7 @@ from symposium.registration import service
 from symposium.registration.models import Choice, ChoiceState, Registration, RegistrationStatus
 from tests.conftest import POSTGRES_URL, person
 
-# Hundreds of sign-ups under gunicorn with faults: slow, and run in the same test process as
-# the mail worker's process tests, one after another, so their processes and leases do not
-# compete with each other for the CPUs.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("processes")]
+pytestmark = pytest.mark.slow  # hundreds of sign-ups under gunicorn with faults
 
 SMALL = soak.Plan(
     signups=30,

@@ -76,7 +76,6 @@ def sixty_sign_ups(app, make_edition):
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("processes")  # see tests/test_soak.py
 def test_sigterm_stops_the_worker_after_the_message_in_hand(
     app, database_url, sixty_sign_ups, smtp_server
 ):
@@ -97,7 +96,6 @@ def test_sigterm_stops_the_worker_after_the_message_in_hand(
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("processes")  # see tests/test_soak.py
 def test_a_killed_worker_loses_nothing_and_doubles_nothing_marked_sent(
     app, database_url, sixty_sign_ups, smtp_server
 ):
@@ -124,7 +122,6 @@ def test_a_killed_worker_loses_nothing_and_doubles_nothing_marked_sent(
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("processes")  # see tests/test_soak.py
 def test_several_workers_share_the_outbox_without_doubles(
     app, database_url, sixty_sign_ups, smtp_server
 ):
