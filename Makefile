@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 CATALOGUES := $(wildcard translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGUES:.po=.mo)
 
-.PHONY: install run check test lint format messages benchmark soak clean fonts
+.PHONY: install run check test screenshots lint format messages benchmark soak clean fonts
 
 install: $(INSTALLED) $(COMPILED) fonts
 
@@ -49,6 +49,10 @@ check: install lint
 
 test: install lint audit
 	SYMPOSIUM_HYPOTHESIS_PROFILE=ci $(BIN)/pytest $(PARALLEL) $(PYTEST_ARGS)
+
+# Every page the accessibility tests visit, as full-page pictures in tests/e2e/artifacts/.
+screenshots: install
+	SYMPOSIUM_SCREENSHOTS=1 $(BIN)/pytest $(PARALLEL) -m e2e -k accessibilit $(PYTEST_ARGS)
 
 # Known weaknesses in our code (bandit; a reviewed line says `# nosec <id>` and why) and in
 # the installed packages (pip-audit against PyPI's vulnerability data). A vulnerability
