@@ -977,7 +977,9 @@ def get(world: World, who: str, path: str, query: dict, language: str = "nl") ->
         path + "?" + form_body(query).decode(), headers={"Accept-Language": language}
     )
     response.close()  # a download's file
-    assert response.status_code in (200, 302, 400, 403, 404), response.status_code
+    # 308: an encoded slash in the value makes two slashes in a row, which the router
+    # merges by a redirect to the same page.
+    assert response.status_code in (200, 302, 308, 400, 403, 404), response.status_code
     assert not set(changed(before, snapshot(world))) - READS_LOGGED
 
 

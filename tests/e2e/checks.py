@@ -42,6 +42,7 @@ def axe_runs_for(language: str, viewport: str) -> bool:
 def accessibility_violations(page: Page) -> list[dict]:
     """What axe-core finds wrong on the page, as its `violations` (only those come back:
     the rules that passed would cost more to collect than the run itself)."""
+    page.wait_for_load_state("load")
     page.evaluate(AXE.axe_script)
     return page.evaluate(
         "options => axe.run(document, options).then(r => r.violations)", WCAG_21_AA
@@ -49,6 +50,9 @@ def accessibility_violations(page: Page) -> list[dict]:
 
 
 def scrolls_sideways_by(page: Page) -> int:
+    # After a click the new page's text may be there before its stylesheet is: measure the
+    # page as it will be, not unstyled.
+    page.wait_for_load_state("load")
     return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
 
 
