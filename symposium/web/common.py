@@ -17,6 +17,13 @@ def edition_or_404(slug: str, include_drafts: bool = False) -> Edition:
     return edition
 
 
+def found_or_404(thing):
+    """What a lookup found, else 404 (it found nothing, or nothing of this edition)."""
+    if thing is None:
+        abort(404)
+    return thing
+
+
 class ServiceForm(FlaskForm):
     """A form whose values a service checks; its messages go beside their fields."""
 

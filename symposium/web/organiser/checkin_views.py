@@ -9,7 +9,7 @@ from symposium.registration import service as registrations
 from symposium.registration.models import RegistrationStatus
 from symposium.registration.tokens import read_checkin_code
 from symposium.web.access import current_actor
-from symposium.web.common import edition_or_404
+from symposium.web.common import edition_or_404, found_or_404
 from symposium.web.organiser.blueprint import organiser_blueprint
 from symposium.web.organiser.registration_forms import DoorSearchForm
 
@@ -135,18 +135,11 @@ def attendance_index(slug: str):
     )
 
 
-def _session_or_404(edition, session_id: int):
-    session = organisers.session_of_edition(edition, session_id)
-    if session is None:
-        abort(404)
-    return session
-
-
 @bp.route("/<slug>/sessions/<int:session_id>/attendance")
 def session_attendance(slug: str, session_id: int):
     """A room host's list: tick who is really there, for the certificates."""
     edition = edition_or_404(slug, include_drafts=True)
-    session = _session_or_404(edition, session_id)
+    session = found_or_404(organisers.session_of_edition(edition, session_id))
     audit.record_access(current_actor(), "session.attendance", session)
     return render_template(
         "organiser/checkin/session.html",

@@ -10,7 +10,7 @@ from symposium.documents.models import DocumentKind, JobStatus
 from symposium.i18n import current_language
 from symposium.web.access import current_actor
 from symposium.web.attendee.documents import pdf_response
-from symposium.web.common import edition_or_404
+from symposium.web.common import edition_or_404, found_or_404
 from symposium.web.organiser.blueprint import organiser_blueprint
 from symposium.web.organiser.document_forms import BadgesForm, MakeDocumentForm
 
@@ -51,18 +51,11 @@ def documents(slug: str):
     )
 
 
-def _job_or_404(edition, job_id: int):
-    job = service.job_of_edition(edition, job_id)
-    if job is None:
-        abort(404)
-    return job
-
-
 @bp.route("/<slug>/documents/<int:job_id>")
 def job(slug: str, job_id: int):
     """How far a document is; the page reloads itself until it is done."""
     edition = edition_or_404(slug, include_drafts=True)
-    found = _job_or_404(edition, job_id)
+    found = found_or_404(service.job_of_edition(edition, job_id))
     response = render_template(
         "organiser/documents/job.html",
         edition=edition,
@@ -78,7 +71,7 @@ def job(slug: str, job_id: int):
 @bp.route("/<slug>/documents/<int:job_id>/progress")
 def job_progress(slug: str, job_id: int):
     """The job's progress as JSON, for the page's script."""
-    found = _job_or_404(edition_or_404(slug, include_drafts=True), job_id)
+    found = found_or_404(service.job_of_edition(edition_or_404(slug, include_drafts=True), job_id))
     return (
         jsonify(
             finished=found.finished,
@@ -95,7 +88,7 @@ def job_progress(slug: str, job_id: int):
 def job_file(slug: str, job_id: int):
     """The finished PDF; badge sheets downloaded count as printed."""
     edition = edition_or_404(slug, include_drafts=True)
-    found = _job_or_404(edition, job_id)
+    found = found_or_404(service.job_of_edition(edition, job_id))
     path = service.file_path(found)
     if path is None:
         abort(404)

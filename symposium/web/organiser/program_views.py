@@ -2,13 +2,13 @@
 
 from dataclasses import asdict
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from symposium import program_editing
 from symposium.program.models import Edition, EditionStatus, SessionKind
 from symposium.web.access import current_actor
-from symposium.web.common import edition_or_404
+from symposium.web.common import edition_or_404, found_or_404
 from symposium.web.organiser.blueprint import organiser_blueprint
 from symposium.web.organiser.program_forms import (
     CopyForm,
@@ -20,12 +20,6 @@ from symposium.web.organiser.program_forms import (
 )
 
 bp = organiser_blueprint("organiser_program", __name__)
-
-
-def _found_or_404(thing):
-    if thing is None:
-        abort(404)
-    return thing
 
 
 def _form(form_class, values=None):
@@ -156,7 +150,7 @@ def new_round(slug: str):
 def edit_round(slug: str, round_id: int):
     """Rename or move a round; its breakout sessions move along."""
     current = edition_or_404(slug, include_drafts=True)
-    round_ = _found_or_404(program_editing.round_of(current, round_id))
+    round_ = found_or_404(program_editing.round_of(current, round_id))
     form = _form(RoundForm, program_editing.round_values(round_))
     errors: dict = {}
     if form.validate_on_submit():
@@ -177,7 +171,7 @@ def edit_round(slug: str, round_id: int):
 def delete_round(slug: str, round_id: int):
     """Remove a round without sessions, after asking once more."""
     current = edition_or_404(slug, include_drafts=True)
-    round_ = _found_or_404(program_editing.round_of(current, round_id))
+    round_ = found_or_404(program_editing.round_of(current, round_id))
     errors: dict = {}
     if request.method == "POST":
         try:
@@ -235,7 +229,7 @@ def new_session(slug: str):
 def edit_session(slug: str, session_id: int):
     """Change a session: title, room, speakers, capacity. Seat holders hear of a new room."""
     current = edition_or_404(slug, include_drafts=True)
-    session = _found_or_404(program_editing.session_of(current, session_id))
+    session = found_or_404(program_editing.session_of(current, session_id))
     form = _session_form(current, program_editing.session_values(session))
     errors: dict = {}
     if form.validate_on_submit():
@@ -260,7 +254,7 @@ def edit_session(slug: str, session_id: int):
 def delete_session(slug: str, session_id: int):
     """Remove a session, after choosing what happens to the people holding a seat."""
     current = edition_or_404(slug, include_drafts=True)
-    session = _found_or_404(program_editing.session_of(current, session_id))
+    session = found_or_404(program_editing.session_of(current, session_id))
     preview = program_editing.delete_preview(session)
     form = DeleteForm().for_targets(preview.targets)
     errors: dict = {}
@@ -317,7 +311,7 @@ def new_person():
 @bp.route("/people/<int:person_id>/edit", methods=["GET", "POST"])
 def edit_person(person_id: int):
     """Change a speaker's name, affiliation, biography or e-mail address."""
-    person = _found_or_404(program_editing.person(person_id))
+    person = found_or_404(program_editing.person(person_id))
     form = _form(PersonForm, program_editing.person_values(person))
     errors: dict = {}
     if form.validate_on_submit():

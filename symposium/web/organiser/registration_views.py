@@ -11,7 +11,7 @@ from symposium.registration import service as registrations
 from symposium.registration.models import RegistrationStatus
 from symposium.web.access import current_actor
 from symposium.web.attendee.forms import ROLE_LABELS
-from symposium.web.common import edition_or_404
+from symposium.web.common import edition_or_404, found_or_404
 from symposium.web.organiser.blueprint import organiser_blueprint
 from symposium.web.organiser.registration_forms import (
     NO_SESSION,
@@ -155,18 +155,11 @@ def export_xlsx(slug: str):
     return _download(exports.write_xlsx(table), exports.XLSX_TYPE, _list_filename(edition, "xlsx"))
 
 
-def _session_or_404(edition, session_id: int):
-    session = organisers.session_of_edition(edition, session_id)
-    if session is None:
-        abort(404)
-    return session
-
-
 @bp.route("/<slug>/sessions/<int:session_id>/attendees.csv")
 def session_csv(slug: str, session_id: int):
     """A room host's list of one session as CSV: name, organisation, check-in."""
     edition = edition_or_404(slug, include_drafts=True)
-    session = _session_or_404(edition, session_id)
+    session = found_or_404(organisers.session_of_edition(edition, session_id))
     audit.record_access(current_actor(), "session.attendees_export", session, {"format": "csv"})
     return _download(
         exports.write_csv(organisers.session_table(session), _csv_delimiter()),
@@ -179,7 +172,7 @@ def session_csv(slug: str, session_id: int):
 def session_xlsx(slug: str, session_id: int):
     """A room host's list of one session as an Excel workbook."""
     edition = edition_or_404(slug, include_drafts=True)
-    session = _session_or_404(edition, session_id)
+    session = found_or_404(organisers.session_of_edition(edition, session_id))
     audit.record_access(current_actor(), "session.attendees_export", session, {"format": "xlsx"})
     return _download(
         exports.write_xlsx(organisers.session_table(session)),

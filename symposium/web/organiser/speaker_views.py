@@ -5,10 +5,10 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from symposium import program_editing
-from symposium.program.models import Edition, SummaryStatus
+from symposium.program.models import SummaryStatus
 from symposium.speakers import service as speakers
 from symposium.web.access import current_actor
-from symposium.web.common import edition_or_404
+from symposium.web.common import edition_or_404, found_or_404
 from symposium.web.organiser.blueprint import organiser_blueprint
 from symposium.web.organiser.speaker_forms import (
     AttendeesVisibleForm,
@@ -19,13 +19,6 @@ from symposium.web.organiser.speaker_forms import (
 )
 
 bp = organiser_blueprint("organiser_speakers", __name__)
-
-
-def _session_or_404(edition: Edition, session_id: int):
-    found = program_editing.session_of(edition, session_id)
-    if found is None:
-        abort(404)
-    return found
 
 
 @bp.route("/<slug>/speakers")
@@ -106,14 +99,14 @@ def _review(edition, found, publish=None, back=None, note_taker=None, errors=Non
 def summary(slug: str, session_id: int):
     """A session's summary as the writers handed it in: publish it or send it back."""
     edition = edition_or_404(slug, include_drafts=True)
-    return _review(edition, _session_or_404(edition, session_id))
+    return _review(edition, found_or_404(program_editing.session_of(edition, session_id)))
 
 
 @bp.post("/<slug>/sessions/<int:session_id>/summary/publish")
 def publish_summary(slug: str, session_id: int):
     """Publish the summary on the session page, and mail it to the attendees if asked."""
     edition = edition_or_404(slug, include_drafts=True)
-    found = _session_or_404(edition, session_id)
+    found = found_or_404(program_editing.session_of(edition, session_id))
     form = PublishForm()
     if form.validate_on_submit():
         try:
@@ -134,7 +127,7 @@ def publish_summary(slug: str, session_id: int):
 def send_summary(slug: str, session_id: int):
     """Mail the published summary to the session's attendees."""
     edition = edition_or_404(slug, include_drafts=True)
-    found = _session_or_404(edition, session_id)
+    found = found_or_404(program_editing.session_of(edition, session_id))
     try:
         sent = speakers.send_summary(found.id, current_actor())
     except speakers.SpeakerError as error:
@@ -155,7 +148,7 @@ def send_summary(slug: str, session_id: int):
 def return_summary(slug: str, session_id: int):
     """Send the summary back to its writers with a remark; a published one goes offline."""
     edition = edition_or_404(slug, include_drafts=True)
-    found = _session_or_404(edition, session_id)
+    found = found_or_404(program_editing.session_of(edition, session_id))
     form = ReturnForm()
     if form.validate_on_submit():
         try:
@@ -174,7 +167,7 @@ def return_summary(slug: str, session_id: int):
 def note_taker(slug: str, session_id: int):
     """Name who writes the summary besides the speakers."""
     edition = edition_or_404(slug, include_drafts=True)
-    found = _session_or_404(edition, session_id)
+    found = found_or_404(program_editing.session_of(edition, session_id))
     form = NoteTakerForm().for_people(program_editing.people())
     if form.validate_on_submit():
         try:

@@ -31,6 +31,7 @@ from symposium.speakers import files, service
 from symposium.speakers import notifications as _mail  # noqa: F401  (registers the mail builders)
 from symposium.speakers.models import Material, Visibility
 from symposium.speakers.rules import Act
+from symposium.web.common import found_or_404
 from symposium.web.speakers.forms import (
     KIND_LABELS,
     SUMMARY_LABELS,
@@ -71,13 +72,6 @@ def _session_or_abort(session_id: int, act: Act):
     if not service.may(_user(), found, act):
         abort(403)
     return found
-
-
-def _material_or_404(found, material_id: int) -> Material:
-    material = service.material_of(found, material_id)
-    if material is None:
-        abort(404)
-    return material
 
 
 def _upload(data) -> service.Upload | None:
@@ -249,7 +243,7 @@ def upload_material(session_id: int):
 def material_file(session_id: int, material_id: int):
     """Download a material of one's own session, whoever it is for."""
     found = _session_or_abort(session_id, Act.view)
-    return _send_material(_material_or_404(found, material_id))
+    return _send_material(found_or_404(service.material_of(found, material_id)))
 
 
 @bp.route("/sessions/<int:session_id>/materials/<int:material_id>/edit", methods=["GET", "POST"])
@@ -257,7 +251,7 @@ def material_file(session_id: int, material_id: int):
 def edit_material(session_id: int, material_id: int):
     """Change who can download a material, or replace its file."""
     found = _session_or_abort(session_id, Act.materials)
-    material = _material_or_404(found, material_id)
+    material = found_or_404(service.material_of(found, material_id))
     form = _material_form(service.MaterialData(material.kind.value, material.visibility.value))
     errors: dict = {}
     if form.validate_on_submit():
@@ -285,7 +279,7 @@ def edit_material(session_id: int, material_id: int):
 def delete_material(session_id: int, material_id: int):
     """Remove a material, after asking once more."""
     found = _session_or_abort(session_id, Act.materials)
-    material = _material_or_404(found, material_id)
+    material = found_or_404(service.material_of(found, material_id))
     if request.method == "POST":
         service.delete_material(material.id, _user())
         flash(_("“%(name)s” is deleted.", name=material.filename), "success")
