@@ -38,3 +38,70 @@ def safe_markdown(text: str, top_heading: int) -> Markup:
             link_rel="noopener noreferrer nofollow",
         )
     )
+
+
+#: Dutch surname prefixes ("tussenvoegsels") and a few from neighbouring languages: a
+#: surname is filed under what follows them, "de Vries" under V, "van den Bergh" under B.
+SURNAME_PREFIXES = frozenset(
+    {
+        "van",
+        "von",
+        "de",
+        "den",
+        "der",
+        "des",
+        "het",
+        "'t",
+        "te",
+        "ten",
+        "ter",
+        "in",
+        "op",
+        "aan",
+        "bij",
+        "uit",
+        "over",
+        "onder",
+        "tot",
+        "voor",
+        "d'",
+        "da",
+        "di",
+        "du",
+        "la",
+        "le",
+        "les",
+        "l'",
+        "zu",
+        "vd",
+        "v.d.",
+        "v/d",
+    }
+)
+
+
+def folded(text: str) -> str:
+    """Lower case without accents, for sorting: "Çelik" with the C's, "Öztürk" with the O's."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+def name_sort_key(first_name: str | None, last_name: str | None) -> tuple[str, str]:
+    """(surname without its prefixes, first name and prefixes), folded: the Dutch order.
+
+    "van den Bergh, Anna" gives ("bergh", "anna van den"), so she is under B, and of two
+    people called Bergh the first names decide before the prefixes do.
+    """
+    words = folded(last_name or "").split()
+    prefix: list[str] = []
+    while len(words) > 1 and words[0] in SURNAME_PREFIXES:
+        prefix.append(words.pop(0))
+    # The prefix may be glued on with an apostrophe: "d'Ancona", "l'Ecluse".
+    if words and "'" in words[0][:3] and words[0].split("'", 1)[1]:
+        glued, rest = words[0].split("'", 1)
+        if f"{glued}'" in SURNAME_PREFIXES:
+            prefix.append(f"{glued}'")
+            words[0] = rest
+    main = " ".join(words)
+    rest = " ".join([folded(first_name or ""), *prefix]).strip()
+    return main[:200], rest[:200]

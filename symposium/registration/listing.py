@@ -23,12 +23,8 @@ STATUS_LABELS = {
     RegistrationStatus.cancelled: _l("Cancelled"),
 }
 LANGUAGES = {"nl": "Nederlands", "en": "English"}
-#: lists by last name, whatever the case ("de Vries" among the d's), the same on both databases
-BY_NAME = (
-    sa.func.lower(Registration.last_name),
-    sa.func.lower(Registration.first_name),
-    Registration.id,
-)
+#: the Dutch order: "de Vries" under V, "van den Bergh" under B, "Çelik" with the C's
+BY_NAME = (Registration.sort_last, Registration.sort_first, Registration.id)
 
 
 def _now() -> datetime:

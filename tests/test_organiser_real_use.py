@@ -1,0 +1,233 @@
+"""What a first organiser missed: one navigation per edition, reports for the venue and the
+caterer, names in the Dutch order, spreadsheets with real dates, the list of mail-outs."""
+
+import csv
+import io
+import re
+from datetime import UTC, datetime
+
+import openpyxl
+import pytest
+
+from symposium.accounts import service as accounts
+from symposium.extensions import db
+from symposium.registration import mailouts
+from symposium.registration.models import Registration
+from tests.test_organiser import PASSWORD, sign_in, text
+
+
+@pytest.fixture
+def organiser(app_under_test):
+    return accounts.create_organiser("Org@Example.org", "Olga Organiser", PASSWORD)
+
+
+@pytest.fixture
+def org(app_under_test, organiser):
+    """A browser with an organiser signed in."""
+    client = app_under_test.test_client()
+    assert sign_in(client).status_code == 302
+    return client
+
+
+# -- one navigation for an edition -------------------------------------------------------
+
+EDITION_PAGES = {
+    "program": "/organiser/{slug}/program",
+    "dashboard": "/organiser/{slug}/dashboard",
+    "registrations": "/organiser/{slug}/registrations",
+    "reports": "/organiser/{slug}/reports",
+    "questions": "/organiser/{slug}/questions",
+    "allocation": "/organiser/{slug}/allocation",
+    "speakers": "/organiser/{slug}/speakers",
+    "mail-outs": "/organiser/{slug}/mailouts",
+    "check-in": "/organiser/{slug}/check-in",
+    "attendance": "/organiser/{slug}/attendance",
+    "printing": "/organiser/{slug}/documents",
+}
+
+
+def edition_nav(html: str) -> str:
+    [nav] = re.findall(r'<nav class="edition-nav".*?</nav>', html, re.S)
+    return nav
+
+
+def test_every_page_of_an_edition_reaches_every_other_and_says_which_it_is(
+    sqlite_app, org, make_edition
+):
+    edition = make_edition()
+    wanted = {url.format(slug=edition.slug) for url in EDITION_PAGES.values()}
+    # Pages below a section: a session's form under the program, a new mail-out.
+    below = {
+        f"/organiser/{edition.slug}/sessions/new?kind=plenary": "/organiser/{slug}/program",
+        f"/organiser/{edition.slug}/mailouts/new": "/organiser/{slug}/mailouts",
+    }
+
+    for url in [*wanted, *below]:
+        response = org.get(url)
+        assert response.status_code == 200, url
+        nav = edition_nav(response.get_data(as_text=True))
+        links = set(re.findall(r'href="([^"]+)"', nav))
+        assert links == wanted, url
+        current = re.findall(r'href="([^"]+)" aria-current="(page|true)"', nav)
+        if url in below:
+            assert current == [(below[url].format(slug=edition.slug), "true")]
+        else:
+            assert current == [(url, "page")], url
+
+
+def test_the_navigation_is_in_dutch_and_english(sqlite_app, org, make_edition):
+    edition = make_edition()
+
+    dutch = text(org.get(f"/organiser/{edition.slug}/questions?lang=nl"))
+    english = text(org.get(f"/organiser/{edition.slug}/questions?lang=en"))
+
+    assert "Programma" in dutch and "Vragen" in dutch and "Mailings" in dutch
+    assert "Program" in english and "Questions" in english and "Mail-outs" in english
+
+
+# -- reports for the venue and the caterer -----------------------------------------------
+
+
+def test_the_report_counts_needs_organisations_roles_and_newsletter_opt_ins(
+    sqlite_app, org, make_edition, sign_up
+):
+    edition = make_edition(rounds=0)
+    sign_up(edition, 1, dietary_needs="Vegetarisch", newsletter=True, organisation="GGD")
+    sign_up(edition, 2, dietary_needs="vegetarisch.", organisation="ggd", role="researcher")
+    sign_up(edition, 3, dietary_needs="Geen noten", access_needs="Rolstoel, lift nodig")
+    sign_up(edition, 4, newsletter=True, organisation="")
+
+    page = text(org.get(f"/organiser/{edition.slug}/reports?lang=nl"))
+
+    assert "4 komen" in page
+    assert "3 met dieetwensen" in page and "1 met toegankelijkheidswensen" in page
+    assert "2 aanmeldingen voor de nieuwsbrief" in page
+    assert "Vegetarisch 2" in page and "Geen noten 1" in page
+    assert "Rolstoel, lift nodig 1" in page
+    assert "GGD 2" in page and "Gemeente Utrecht 1" in page and "(niet ingevuld) 1" in page
+    assert "Onderzoeker 1" in page
+
+    workbook = openpyxl.load_workbook(
+        io.BytesIO(org.get(f"/organiser/{edition.slug}/registrations.xlsx?lang=nl").data)
+    )
+    assert workbook.sheetnames[0] == "Aanmeldingen"
+    dietary = workbook["Dieetwensen"]
+    assert [[c.value for c in row] for row in dietary.iter_rows()] == [
+        ["Dieetwensen", "Aantal"],
+        ["Vegetarisch", 2],
+        ["Geen noten", 1],
+    ]
+    registrations = workbook["Aanmeldingen"]
+    header = [c.value for c in registrations[1]]
+    newsletter = header.index("Nieuwsbrief")
+    assert sorted(row[newsletter].value for row in registrations.iter_rows(min_row=2)) == [
+        "Ja",
+        "Ja",
+        "Nee",
+        "Nee",
+    ]
+
+
+# -- names in the Dutch order ------------------------------------------------------------
+
+NAMES = [
+    ("Sanne", "de Vries"),
+    ("Anna", "van den Bergh"),
+    ("Ayşe", "Çelik"),
+    ("Bram", "Bakker"),
+    ("Daan", "Dekker"),
+    ("Victor", "Visser"),
+]
+DUTCH_ORDER = [
+    "Bram Bakker",
+    "Anna van den Bergh",
+    "Ayşe Çelik",
+    "Daan Dekker",
+    "Victor Visser",
+    "Sanne de Vries",
+]
+
+
+def test_lists_and_exports_file_names_the_dutch_way(app, org, make_edition, sign_up):
+    edition = make_edition(rounds=0)
+    for number, (first, last) in enumerate(NAMES, 1):
+        sign_up(edition, number, first_name=first, last_name=last)
+
+    listed = text(org.get(f"/organiser/{edition.slug}/registrations"))
+    exported = list(
+        csv.reader(
+            io.StringIO(
+                org.get(f"/organiser/{edition.slug}/registrations.csv").data.decode("utf-8-sig")
+            ),
+            delimiter=";",
+        )
+    )[1:]
+
+    as_listed = [f"{last}, {first}" for first, last in (n.split(" ", 1) for n in DUTCH_ORDER)]
+    positions = [listed.index(name) for name in as_listed]
+    assert positions == sorted(positions), listed
+    assert [f"{row[0]} {row[1]}" for row in exported] == DUTCH_ORDER
+
+
+def test_a_corrected_name_is_filed_anew(sqlite_app, make_edition, sign_up):
+    edition = make_edition(rounds=0)
+    registration = db.session.get(Registration, sign_up(edition, 1, last_name="Zomer").id)
+
+    registration.last_name = "van Aalst"
+    db.session.commit()
+
+    assert (registration.sort_last, registration.sort_first) == ("aalst", "person1 van")
+
+
+# -- spreadsheets and mail-outs ----------------------------------------------------------
+
+
+def test_the_xlsx_has_date_cells_filter_buttons_and_a_frozen_header(
+    sqlite_app, org, make_edition, sign_up
+):
+    edition = make_edition(rounds=0)
+    registration = db.session.get(Registration, sign_up(edition, 1).id)
+    registration.created_at = datetime(2030, 5, 1, 7, 45, tzinfo=UTC)
+    db.session.commit()
+
+    workbook = openpyxl.load_workbook(
+        io.BytesIO(org.get(f"/organiser/{edition.slug}/registrations.xlsx?lang=en").data)
+    )
+    sheet = workbook.active
+    header = [c.value for c in sheet[1]]
+    signed_up = sheet.cell(row=2, column=header.index("Signed up") + 1)
+
+    assert signed_up.is_date and signed_up.value == datetime(2030, 5, 1, 9, 45)  # Amsterdam
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref.startswith("A1:") and sheet.auto_filter.ref.endswith("2")
+    csv_row = list(
+        csv.reader(
+            io.StringIO(
+                org.get(f"/organiser/{edition.slug}/registrations.csv?lang=en").data.decode(
+                    "utf-8-sig"
+                )
+            )
+        )
+    )[1]
+    assert "2030-05-01 09:45" in csv_row
+
+
+def test_past_mail_outs_are_listed_with_their_recipients_and_status(
+    sqlite_app,
+    org,
+    make_edition,
+    sign_up,
+    organiser,
+):
+    edition = make_edition(rounds=0)
+    sign_up(edition, 1)
+    sign_up(edition, 2)
+    mailouts.send(
+        mailouts.MailoutDraft(edition.id, "Parkeren bij de zaal", "Het kan.", "confirmed"),
+        organiser.id,
+    )
+
+    page = text(org.get(f"/organiser/{edition.slug}/mailouts?lang=nl"))
+
+    assert "Parkeren bij de zaal" in page
+    assert re.search(r"Parkeren bij de zaal 2 bezig: 0 van 2 verstuurd", page), page
