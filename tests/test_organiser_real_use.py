@@ -5,12 +5,15 @@ import csv
 import io
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import openpyxl
 import pytest
+import sqlalchemy as sa
 
 from symposium.accounts import service as accounts
 from symposium.extensions import db
+from symposium.mail.models import OutboxMessage
 from symposium.registration import mailouts
 from symposium.registration.models import Registration
 from tests.test_organiser import PASSWORD, sign_in, text
@@ -231,3 +234,46 @@ def test_past_mail_outs_are_listed_with_their_recipients_and_status(
 
     assert "Parkeren bij de zaal" in page
     assert re.search(r"Parkeren bij de zaal 2 bezig: 0 van 2 verstuurd", page), page
+
+
+def test_the_outbox_says_when_each_message_was_sent(sqlite_app, org, make_edition, sign_up):
+    edition = make_edition(rounds=0)
+    sign_up(edition, 1)
+    db.session.execute(
+        sa.update(OutboxMessage).values(created_at=datetime(2030, 5, 1, 7, 45, tzinfo=UTC))
+    )
+    db.session.commit()
+
+    page = text(org.get("/organiser/outbox?lang=nl"))
+
+    assert "Datum Ontvanger" in page and re.search(r"1 mei 2030 0?9[.:]45 person1@", page)
+    assert "Bevestiging (wordt geschreven bij verzenden)" in page  # no English in Dutch
+
+
+# -- past editions and Dutch words -------------------------------------------------------
+
+
+def test_a_past_edition_shows_no_seats_left(sqlite_app, client, make_edition):
+    past = make_edition(rounds=1, starts=datetime(2020, 10, 12, 7, 30, tzinfo=UTC))
+    coming = make_edition(rounds=1)
+
+    then = text(client.get(f"/{past.slug}/?lang=en"))
+    session = text(client.get(f"/{past.slug}/sessions/workshop-1-1?lang=en"))
+    embedded = text(client.get(f"/{past.slug}/embed?lang=en"))
+
+    assert "Workshop 1.1" in then and "Workshop 1.1" in embedded
+    assert "seats left" not in then + session + embedded
+    assert "10 seats left" in text(client.get(f"/{coming.slug}/?lang=en"))
+
+
+def test_dutch_texts_use_the_words_of_the_dutch_menu():
+    catalogue = (
+        Path(__file__).parent.parent / "translations/nl/LC_MESSAGES/messages.po"
+    ).read_text()
+    translations = " ".join(
+        " ".join(re.findall(r'"(.*)"', block))
+        for block in re.findall(r'^msgstr(?:\[\d\])? (".*"(?:\n".*")*)', catalogue, re.M)
+    )
+
+    for english in ("worker", "outbox", "mail-out", "mailout"):
+        assert english not in translations.lower(), english

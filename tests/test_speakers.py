@@ -134,7 +134,7 @@ def test_an_invited_speaker_signs_in_from_the_mailed_link(
     db.session.commit()
 
     response = post(organiser_client, f"/organiser/people/{person.id}/invite", locale="nl")
-    assert "De uitnodiging aan ana@example.org staat in de outbox." in text(
+    assert "De uitnodiging aan ana@example.org staat in het postvak uit." in text(
         organiser_client.get(response.location)
     )
 
