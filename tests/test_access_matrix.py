@@ -148,6 +148,8 @@ RULES: dict[str, Rule] = {
     "organiser_checkin.session_attendance": Rule(ORGANISERS),
     "organiser_checkin.mark_attended": Rule(ORGANISERS),
     "organiser_checkin.undo_attended": Rule(ORGANISERS),
+    "organiser_program.rooms": Rule(ORGANISERS),
+    "organiser_program.edit_room": Rule(ORGANISERS),
     "organiser_program.new_edition": Rule(ORGANISERS),
     "organiser_program.edition": Rule(ORGANISERS),
     "organiser_program.edit_edition": Rule(ORGANISERS),

@@ -4,9 +4,11 @@ caterer, names in the Dutch order, spreadsheets with real dates, the list of mai
 import csv
 import io
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import flask_migrate
 import openpyxl
 import pytest
 import sqlalchemy as sa
@@ -14,9 +16,11 @@ import sqlalchemy as sa
 from symposium.accounts import service as accounts
 from symposium.extensions import db
 from symposium.mail.models import OutboxMessage
+from symposium.program.models import Edition
 from symposium.registration import mailouts
 from symposium.registration.models import Registration
-from tests.test_organiser import PASSWORD, sign_in, text
+from tests.conftest import build_app
+from tests.test_organiser import PASSWORD, csrf_for, sign_in, text
 
 
 @pytest.fixture
@@ -36,6 +40,7 @@ def org(app_under_test, organiser):
 
 EDITION_PAGES = {
     "program": "/organiser/{slug}/program",
+    "rooms": "/organiser/{slug}/rooms",
     "dashboard": "/organiser/{slug}/dashboard",
     "registrations": "/organiser/{slug}/registrations",
     "reports": "/organiser/{slug}/reports",
@@ -277,3 +282,150 @@ def test_dutch_texts_use_the_words_of_the_dutch_menu():
 
     for english in ("worker", "outbox", "mail-out", "mailout"):
         assert english not in translations.lower(), english
+
+
+# -- clashes and rooms -------------------------------------------------------------------
+
+
+def post(client, url: str, **fields):
+    return client.post(url, data={"csrf_token": csrf_for(client), **fields})
+
+
+def test_a_room_used_twice_in_a_round_is_a_warning_that_can_be_overruled(
+    sqlite_app, org, make_edition
+):
+    edition = make_edition(rounds=1)
+    round_ = edition.rounds[0]
+    form = {
+        "kind": "breakout",
+        "round_id": str(round_.id),
+        "title": "Buurtteams",
+        "room": "room 1",  # Workshop 1.1's room, typed in lower case
+        "capacity": "12",
+    }
+
+    warned = post(org, f"/organiser/{edition.slug}/sessions/new?lang=en", **form)
+    saved = post(org, f"/organiser/{edition.slug}/sessions/new", save_anyway="yes", **form)
+    overview = text(org.get(f"/organiser/{edition.slug}/program?lang=en"))
+
+    assert warned.status_code == 200
+    assert "Room 1 is used by Workshop 1.1 and Buurtteams at the same time." in text(warned)
+    assert 'href="#save_anyway"' in warned.get_data(as_text=True)
+    assert saved.status_code == 302
+    assert "Room 1 is used by Workshop 1.1 and Buurtteams at the same time." in overview
+    assert "clashes in the program" in overview or "clash in the program" in overview
+
+
+def test_a_speaker_in_two_sessions_at_once_and_overlapping_rounds_are_warned_of(
+    sqlite_app, org, make_edition
+):
+    edition = make_edition(rounds=1)
+    speaker = edition.sessions[0].speakers[0]
+    opening = edition.starts_at.astimezone(ZoneInfo("Europe/Amsterdam"))
+    round_starts = edition.rounds[0].starts_at.astimezone(ZoneInfo("Europe/Amsterdam"))
+    day = opening.date()
+
+    plenary = post(
+        org,
+        f"/organiser/{edition.slug}/sessions/new?lang=en",
+        kind="plenary",
+        title="Keynote",
+        room="Grote zaal",
+        day=day.isoformat(),
+        starts_time=(opening + timedelta(minutes=30)).strftime("%H:%M"),  # in the opening
+        ends_time=(opening + timedelta(minutes=90)).strftime("%H:%M"),
+        speaker_ids=str(speaker.id),
+    )
+    overlapping = post(
+        org,
+        f"/organiser/{edition.slug}/rounds/new?lang=en",
+        name="Round 2",
+        day=day.isoformat(),
+        starts_time=(round_starts - timedelta(minutes=30)).strftime("%H:%M"),
+        ends_time=(round_starts + timedelta(minutes=30)).strftime("%H:%M"),
+    )
+
+    assert f"{speaker.name} speaks in Opening and Keynote at the same time." in text(plenary)
+    assert "Grote zaal is used by Opening and Keynote at the same time." in text(plenary)
+    assert "Round 2 and Round 1 overlap in time." in text(overlapping)
+    db.session.rollback()
+    assert [r.name for r in db.session.get(Edition, edition.id).rounds] == ["Round 1"]
+
+
+def test_rooms_are_a_list_per_edition_and_a_session_takes_its_rooms_capacity(
+    sqlite_app, org, make_edition
+):
+    edition = make_edition(rounds=1)
+    round_ = edition.rounds[0]
+
+    added = post(
+        org,
+        f"/organiser/{edition.slug}/rooms",
+        name="Aula",
+        capacity="120",
+        accessibility="Drempelvrij, ringleiding",
+    )
+    session = post(
+        org,
+        f"/organiser/{edition.slug}/sessions/new",
+        kind="breakout",
+        round_id=str(round_.id),
+        title="Grote workshop",
+        room="Aula",
+        capacity="",
+    )
+    rooms = text(org.get(f"/organiser/{edition.slug}/rooms?lang=nl"))
+    form = org.get(f"/organiser/{edition.slug}/sessions/new").get_data(as_text=True)
+
+    assert added.status_code == 302 and session.status_code == 302
+    db.session.rollback()
+    [created] = [
+        s for s in db.session.get(Edition, edition.id).sessions if s.title == "Grote workshop"
+    ]
+    assert created.capacity == 120
+    assert "Aula 120 Drempelvrij, ringleiding" in rooms
+    assert '<option value="Aula">' in form and 'list="rooms"' in form
+
+
+def test_the_migration_keeps_the_rooms_sessions_named_and_files_names_the_dutch_way(sqlite_url):
+    app = build_app(sqlite_url)
+    with app.app_context():
+        flask_migrate.downgrade(revision="0011")
+        db.session.execute(
+            sa.text(
+                "INSERT INTO edition (id, slug, title, starts_at, ends_at, venue, venue_details,"
+                " timezone, registered, allocation_mode, allocation_seed, status,"
+                " certificate_text, description, program_version, speakers_see_attendees,"
+                " privacy_text) VALUES (1, '2031', 'S', '2031-01-01 09:00:00',"
+                " '2031-01-01 17:00:00', 'Utrecht', '', 'Europe/Amsterdam', 0, 'first_come',"
+                " 0, 'published', '', '', 1, 0, '')"
+            )
+        )
+        for number, room in enumerate(["Zaal 3", "Zaal 3", "Aula, begane grond", ""], 1):
+            db.session.execute(
+                sa.text(
+                    "INSERT INTO session (edition_id, kind, title, slug, abstract, room,"
+                    " starts_at, ends_at, taken, waiting, summary, summary_status,"
+                    " summary_remark) VALUES (1, 'plenary', :t, :t, '', :room,"
+                    " '2031-01-01 09:00:00', '2031-01-01 10:00:00', 0, 0, '', 'draft', '')"
+                ),
+                {"t": f"s{number}", "room": room},
+            )
+        db.session.execute(
+            sa.text(
+                "INSERT INTO registration (edition_id, first_name, last_name, email, email_key,"
+                " organisation, role, dietary_needs, access_needs, newsletter, answers,"
+                " consent_at, locale, status, manage_secret, created_at) VALUES (1, 'Sanne',"
+                " 'de Vries', 'a@b.nl', 'a@b.nl', '', 'other', '', '', 0, '{}',"
+                " '2030-01-01 00:00:00', 'nl', 'confirmed', 'x', '2030-01-01 00:00:00')"
+            )
+        )
+        db.session.commit()
+
+        flask_migrate.upgrade()
+
+        rooms = db.session.execute(sa.text("SELECT name FROM room ORDER BY name")).scalars()
+        assert list(rooms) == ["Aula, begane grond", "Zaal 3"]
+        keys = db.session.execute(sa.text("SELECT sort_last, sort_first FROM registration"))
+        assert list(keys) == [("vries", "sanne de")]
+        db.engine.dispose()

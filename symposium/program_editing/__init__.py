@@ -11,9 +11,11 @@ Seats belong to `registration.service`: a session's capacity changes through its
 there is one rulebook for seats and waiting lists.
 
 The package gathers `common` (limits, refusals, typed texts, web addresses),
-`form_values`, `reading`, `records`, `editions`, `rounds`, `sessions` and `persons`.
+`form_values`, `reading`, `records`, `editions`, `rounds`, `sessions`, `rooms`, `clashes`
+and `persons`.
 """
 
+from symposium.program_editing.clashes import Clash, find_clashes
 from symposium.program_editing.common import (
     DEFAULT_TIMEZONE,
     EDITION_SLUG_LENGTH,
@@ -58,6 +60,13 @@ from symposium.program_editing.reading import (
     round_of,
     session_of,
 )
+from symposium.program_editing.rooms import (
+    RoomData,
+    create_room,
+    edition_rooms,
+    room_of,
+    update_room,
+)
 from symposium.program_editing.rounds import create_round, delete_round, update_round
 from symposium.program_editing.sessions import (
     DeleteResult,
@@ -72,6 +81,7 @@ __all__ = [
     "MAX_SEATS",
     "RESERVED_EDITION_SLUGS",
     "SESSION_SLUG_LENGTH",
+    "Clash",
     "CopyData",
     "DeleteData",
     "DeletePreview",
@@ -81,6 +91,7 @@ __all__ = [
     "Overview",
     "PersonData",
     "ProgramError",
+    "RoomData",
     "RoundData",
     "RoundOverview",
     "SessionData",
@@ -88,12 +99,15 @@ __all__ = [
     "copy_suggestion",
     "create_edition",
     "create_person",
+    "create_room",
     "create_round",
     "create_session",
     "delete_preview",
     "delete_round",
     "delete_session",
+    "edition_rooms",
     "edition_values",
+    "find_clashes",
     "new_round_values",
     "new_session_values",
     "one_year_later",
@@ -101,6 +115,7 @@ __all__ = [
     "people",
     "person",
     "person_values",
+    "room_of",
     "round_of",
     "round_values",
     "session_of",
@@ -109,6 +124,7 @@ __all__ = [
     "slugify",
     "update_edition",
     "update_person",
+    "update_room",
     "update_round",
     "update_session",
 ]

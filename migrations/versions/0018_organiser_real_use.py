@@ -1,4 +1,5 @@
-"""Registrations sorted the Dutch way: a stored sort key ("de Vries" under V)
+"""organisers' real use: names sorted the Dutch way (a stored sort key, "de Vries" under
+V); rooms per edition, made from the room texts the sessions already have
 
 Revision ID: 0018
 Revises: 0011
@@ -19,6 +20,21 @@ depends_on = None
 
 
 def upgrade():
+    op.create_table('room',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('edition_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('capacity', sa.Integer(), nullable=True),
+    sa.Column('accessibility', sa.Text(), server_default='', nullable=False),
+    sa.ForeignKeyConstraint(['edition_id'], ['edition.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('edition_id', 'name', name='uq_room_edition_name')
+    )
+    # Every room a session names becomes a room of its edition, its text kept as it is.
+    op.execute(
+        "INSERT INTO room (edition_id, name, accessibility) "
+        "SELECT DISTINCT edition_id, room, '' FROM session WHERE room <> ''"
+    )
     with op.batch_alter_table('registration') as batch_op:
         batch_op.add_column(sa.Column('sort_last', sa.String(length=200), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('sort_first', sa.String(length=200), nullable=False, server_default=''))
@@ -45,6 +61,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_table('room')
     with op.batch_alter_table('registration') as batch_op:
         batch_op.drop_index('ix_registration_edition_sort')
         batch_op.drop_column('sort_first')
