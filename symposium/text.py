@@ -1,5 +1,6 @@
 """Text people type: checks shared by every form and API field, and Markdown made safe."""
 
+import re
 import unicodedata
 
 import nh3
@@ -105,3 +106,20 @@ def name_sort_key(first_name: str | None, last_name: str | None) -> tuple[str, s
     main = " ".join(words)
     rest = " ".join([folded(first_name or ""), *prefix]).strip()
     return main[:200], rest[:200]
+
+
+_PICTOGRAPH = "\u2300-\u23ff\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff"
+_MODIFIERS = "\ufe0e\ufe0f\u20e3\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f"
+#: an emoji with its skin tone, presentation selector and keycap, and the ones joined to it
+#: by zero-width joiners (a family, a flag); a joiner between letters (Arabic) stays
+_EMOJI = re.compile(rf"[{_PICTOGRAPH}][{_MODIFIERS}]*(?:\u200d[{_PICTOGRAPH}][{_MODIFIERS}]*)*")
+#: what is left of a keycap ("1️⃣" keeps its 1) and stray presentation selectors
+_LEFT_OVER = re.compile("[\ufe0e\ufe0f\u20e3]")
+
+
+def without_emoji(text: str) -> str:
+    """The text with its emoji dropped, the rest kept: "Kai 👋🏽 Jansen" prints "Kai Jansen".
+    For print, where the badge fonts have no emoji and would show a box instead."""
+    if not text:
+        return text
+    return " ".join(_LEFT_OVER.sub("", _EMOJI.sub(" ", text)).split())
