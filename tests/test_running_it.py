@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import tomllib
 import urllib.request
 from pathlib import Path
 
@@ -91,3 +92,22 @@ def test_make_run_takes_its_ports_from_the_environment_and_stops_quietly_on_ctrl
     assert "refused" not in said.lower(), said
     assert "make: ***" not in said, said
     assert "SIGINT received" in said
+
+
+def test_make_run_installs_only_what_running_needs_and_make_test_the_rest():
+    def planned(target: str) -> str:
+        return subprocess.run(
+            ["make", "--dry-run", "-W", "pyproject.toml", target],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+
+    assert "-e '.[run]'" in planned("run") and ".[dev]" not in planned("run")
+    assert "-e '.[dev]'" in planned("test")
+    assert not [tool for tool in extras["run"] if tool.split(">")[0] in {"pytest", "playwright"}]
