@@ -385,6 +385,9 @@ def test_rooms_are_a_list_per_edition_and_a_session_takes_its_rooms_capacity(
     assert created.capacity == 120
     assert "Aula 120 Drempelvrij, ringleiding" in rooms
     assert '<option value="Aula">' in form and 'list="rooms"' in form
+    copied = post(org, f"/organiser/{edition.slug}/copy", title="Volgend jaar", slug="volgend")
+    assert copied.status_code == 302
+    assert "Aula 120 Drempelvrij, ringleiding" in text(org.get("/organiser/volgend/rooms"))
 
 
 def test_the_migration_keeps_the_rooms_sessions_named_and_files_names_the_dutch_way(sqlite_url):

@@ -11,8 +11,8 @@ Seats belong to `registration.service`: a session's capacity changes through its
 there is one rulebook for seats and waiting lists.
 
 The package gathers `common` (limits, refusals, typed texts, web addresses),
-`form_values`, `reading`, `records`, `editions`, `rounds`, `sessions`, `rooms`, `clashes`
-and `persons`.
+`form_values`, `reading`, `records`, `dates` (moving a program in time), `editions`,
+`rounds`, `sessions`, `rooms`, `clashes` and `persons`.
 """
 
 from symposium.program_editing.clashes import Clash, find_clashes
@@ -32,11 +32,18 @@ from symposium.program_editing.common import (
     SessionData,
     slugify,
 )
+from symposium.program_editing.dates import (
+    DateMove,
+    DateMoveUnconfirmed,
+    mailed_text,
+    move_text,
+)
 from symposium.program_editing.editions import (
+    EditionSaved,
     copy_edition,
+    copy_move,
     copy_suggestion,
     create_edition,
-    one_year_later,
     set_status,
     update_edition,
 )
@@ -83,10 +90,13 @@ __all__ = [
     "SESSION_SLUG_LENGTH",
     "Clash",
     "CopyData",
+    "DateMove",
+    "DateMoveUnconfirmed",
     "DeleteData",
     "DeletePreview",
     "DeleteResult",
     "EditionData",
+    "EditionSaved",
     "InvalidProgram",
     "Overview",
     "PersonData",
@@ -96,6 +106,7 @@ __all__ = [
     "RoundOverview",
     "SessionData",
     "copy_edition",
+    "copy_move",
     "copy_suggestion",
     "create_edition",
     "create_person",
@@ -108,9 +119,10 @@ __all__ = [
     "edition_rooms",
     "edition_values",
     "find_clashes",
+    "mailed_text",
+    "move_text",
     "new_round_values",
     "new_session_values",
-    "one_year_later",
     "overview",
     "people",
     "person",
