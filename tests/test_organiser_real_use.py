@@ -125,6 +125,10 @@ def test_the_report_counts_needs_organisations_roles_and_newsletter_opt_ins(
         ["Vegetarisch", 2],
         ["Geen noten", 1],
     ]
+    wanted = text(org.get(f"/organiser/{edition.slug}/registrations?newsletter=yes&lang=nl"))
+    assert "Person1" in wanted and "Person4" in wanted and "Person2" not in wanted
+    opted_in = org.get(f"/organiser/{edition.slug}/registrations.csv?newsletter=yes")
+    assert opted_in.data.decode("utf-8-sig").count("@example.org") == 2
     registrations = workbook["Aanmeldingen"]
     header = [c.value for c in registrations[1]]
     newsletter = header.index("Nieuwsbrief")

@@ -62,6 +62,8 @@ class RegistrationFilter:
     #: applies to the round and session filters
     place: Place = Place.held
     checked_in: bool | None = None
+    #: True: only who asked for the newsletter
+    newsletter: bool | None = None
 
 
 def _search(text: str, *columns) -> list:
@@ -86,6 +88,8 @@ def _conditions(edition_id: int, wanted: RegistrationFilter) -> list:
     )
     if wanted.status is not None:
         conditions.append(Registration.status == wanted.status)
+    if wanted.newsletter is not None:
+        conditions.append(Registration.newsletter.is_(wanted.newsletter))
     if wanted.checked_in is not None:
         checked_in = Registration.checked_in_at
         conditions.append(checked_in.is_not(None) if wanted.checked_in else checked_in.is_(None))

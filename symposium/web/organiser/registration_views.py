@@ -52,6 +52,7 @@ def _shown(wanted: organisers.RegistrationFilter, **extra) -> dict:
         "session_id": wanted.session_id,
         "place": wanted.place,
         "checked_in": wanted.checked_in,
+        "newsletter": wanted.newsletter,
         "searched": bool(wanted.search),
         **extra,
     }
