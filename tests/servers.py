@@ -1,0 +1,119 @@
+"""Real servers for the tests of running it for real: gunicorn, Redis, nginx."""
+
+import http.client
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+REDIS_URL = os.environ.get("SYMPOSIUM_TEST_REDIS_URL")
+
+
+def redis_url() -> str:
+    """The Redis server the tests share, or a skip with a reason."""
+    if not REDIS_URL:
+        pytest.skip("SYMPOSIUM_TEST_REDIS_URL is not set: no Redis to test against")
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
+    except redis.RedisError as error:
+        pytest.fail(f"SYMPOSIUM_TEST_REDIS_URL is set but Redis does not answer: {error}")
+    return REDIS_URL
+
+
+@dataclass
+class Answer:
+    status: int | None  # None: no answer (refused, reset, timed out)
+    body: bytes = b""
+    headers: dict = field(default_factory=dict)
+
+
+def call(base: str, method: str, path: str, body=None, headers=None, timeout=30.0) -> Answer:
+    """One request on a connection of its own."""
+    connection = http.client.HTTPConnection(urlsplit(base).netloc, timeout=timeout)
+    try:
+        connection.request(method, path, body, headers or {})
+        response = connection.getresponse()
+        data = response.read()
+    except (OSError, http.client.HTTPException):
+        return Answer(None)
+    finally:
+        connection.close()
+    return Answer(response.status, data, {k.lower(): v for k, v in response.getheaders()})
+
+
+def app_env(database_url: str, **settings: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SYMPOSIUM_")}
+    return env | {
+        "SYMPOSIUM_DATABASE_URL": database_url,
+        "SYMPOSIUM_SECRET_KEY": "test-secret-key",
+        "SYMPOSIUM_RATELIMIT_KEY_PREFIX": uuid.uuid4().hex,
+        **{f"SYMPOSIUM_{name}": value for name, value in settings.items()},
+    }
+
+
+@contextmanager
+def gunicorn(env: dict, log: Path, workers: int = 2, instance: Path | None = None):
+    """gunicorn on a socket bound here to port 0 (free and known at once); yields its base
+    URL once it answers."""
+    listener = socket.create_server(("127.0.0.1", 0), backlog=256)
+    command = [sys.executable, "-m", "gunicorn", "--bind", f"fd://{listener.fileno()}"]
+    command += ["--workers", str(workers), "--chdir", str(ROOT), "--preload"]
+    command += ["--no-control-socket"] if _gunicorn_has_control_socket() else []
+    env = dict(env) | {"WEB_CONCURRENCY": str(workers)}
+    if instance is not None:
+        env["SYMPOSIUM_INSTANCE_PATH"] = str(instance)
+    with listener, log.open("w") as output:
+        process = subprocess.Popen(
+            [*command, "wsgi:app"],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            pass_fds=[listener.fileno()],
+        )
+        port = listener.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while call(base, "GET", "/healthz", timeout=5).status is None:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn did not start:\n{log.read_text()[-3000:]}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        stop(process, signal.SIGINT)
+
+
+def _gunicorn_has_control_socket() -> bool:
+    import gunicorn
+
+    return gunicorn.version_info >= (25, 1)
+
+
+def stop(process: subprocess.Popen, signum: int = signal.SIGTERM) -> None:
+    if process.poll() is None:
+        process.send_signal(signum)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def copy_database(template: Path, folder: Path) -> str:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "symposium.sqlite"
+    shutil.copy(template, path)
+    return f"sqlite:///{path}"
