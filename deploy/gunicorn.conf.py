@@ -26,3 +26,12 @@ forwarded_allow_ips = "127.0.0.1"
 def post_fork(server, worker):
     # `--workers` on the command line wins over this file: tell the app what was chosen.
     os.environ["WEB_CONCURRENCY"] = str(server.cfg.workers)
+
+
+def child_exit(server, worker):
+    # /metrics adds up every worker's figures (PROMETHEUS_MULTIPROC_DIR); a worker that
+    # ended no longer counts in the gauges.
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -117,3 +117,88 @@ def copy_database(template: Path, folder: Path) -> str:
     path = folder / "symposium.sqlite"
     shutil.copy(template, path)
     return f"sqlite:///{path}"
+
+
+NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+
+
+@contextmanager
+def nginx(upstream: str, folder: Path):
+    """Debian's nginx with deploy/nginx-symposium.conf in front of `upstream`, as a process
+    of its own (prefix, configuration, logs and buffers in `folder`); yields its base URL."""
+    if NGINX is None:
+        pytest.skip("nginx is not installed: apt-get install nginx")
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("client_body", "proxy", "logs"):
+        (folder / name).mkdir(exist_ok=True)
+        (folder / name).chmod(0o777)  # nginx's workers drop to nobody when started as root
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    site = (ROOT / "deploy" / "nginx-symposium.conf").read_text()
+    site = site.replace("server 127.0.0.1:8000;", f"server {urlsplit(upstream).netloc};")
+    site = site.replace("listen 80;", f"listen 127.0.0.1:{port};")
+    site = site.replace("/srv/symposium/static/", f"{ROOT}/static/")
+    (folder / "site.conf").write_text(site)
+    user = "user nobody nogroup;" if os.geteuid() == 0 else ""
+    (folder / "nginx.conf").write_text(
+        f"""{user}
+daemon off;
+worker_processes 1;
+pid {folder}/nginx.pid;
+error_log {folder}/logs/error.log info;
+events {{ worker_connections 256; }}
+http {{
+    include /etc/nginx/mime.types;
+    access_log {folder}/logs/access.log;
+    client_body_temp_path {folder}/client_body;
+    proxy_temp_path {folder}/proxy;
+    fastcgi_temp_path {folder}/proxy;
+    uwsgi_temp_path {folder}/proxy;
+    scgi_temp_path {folder}/proxy;
+    include {folder}/site.conf;
+}}
+"""
+    )
+    with (folder / "logs" / "stderr.log").open("w") as errors:
+        process = subprocess.Popen(
+            [NGINX, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-e", "stderr"],
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while call(base, "GET", "/healthz", timeout=5).status is None:
+            if process.poll() is not None or time.monotonic() > deadline:
+                log = (folder / "logs" / "stderr.log").read_text()
+                raise RuntimeError(f"nginx did not start:\n{log}")
+            time.sleep(0.1)
+        yield base
+    finally:
+        stop(process, signal.SIGQUIT)
+
+
+class SlowClient:
+    """A client that sends one header line every few seconds and never finishes."""
+
+    def __init__(self, base: str, every: float) -> None:
+        self.socket = socket.create_connection(urlsplit(base).netloc.split(":"), timeout=30)
+        self.socket.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        self.every = every
+        self.stopped = False
+
+    def trickle(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        number = 0
+        while not self.stopped and time.monotonic() < deadline:
+            time.sleep(self.every)
+            number += 1
+            try:
+                self.socket.sendall(f"X-Slow-{number}: yes\r\n".encode())
+            except OSError:
+                return  # the server closed it: what a front proxy does to the slow
+
+    def close(self) -> None:
+        self.stopped = True
+        self.socket.close()

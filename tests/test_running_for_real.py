@@ -6,8 +6,9 @@ The tests with real servers (gunicorn, Redis, nginx, PostgreSQL) are marked slow
 
 import json
 import os
-from collections import Counter
 import threading
+import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -19,7 +20,7 @@ from symposium.mail.models import OutboxMessage
 from symposium.registration import service
 from symposium.registration.models import Registration
 from tests.conftest import TEST_SETTINGS, _app_for, _empty_postgres, person
-from tests.servers import app_env, call, copy_database, gunicorn, redis_url
+from tests.servers import SlowClient, app_env, call, copy_database, gunicorn, nginx, redis_url
 from tests.test_organiser import mailout_form, sign_in
 from tests.test_organiser import organiser as organiser
 
@@ -317,3 +318,34 @@ def test_a_use_case_whose_connection_is_terminated_runs_again(pg_app):
 
     server.dispose()
     assert len(attempts) == 2
+
+
+# -- a front proxy: slow clients ------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_behind_nginx_four_slow_clients_no_longer_stop_a_normal_request(tmp_path, sqlite_template):
+    url = copy_database(sqlite_template, tmp_path / "db")
+    env = app_env(url, TRUSTED_PROXIES="1")
+    with (
+        gunicorn(env, tmp_path / "gunicorn.log", workers=2, instance=tmp_path / "i") as direct,
+        nginx(direct, tmp_path / "nginx") as proxied,
+    ):
+        answers = {}
+        for name, base in (("direct", direct), ("nginx", proxied)):
+            slow = [SlowClient(base, every=2.0) for _ in range(4)]
+            threads = [threading.Thread(target=c.trickle, args=(20,)) for c in slow]
+            for thread in threads:
+                thread.start()
+            time.sleep(1.0)  # the slow ones are in
+            answers[name] = call(base, "GET", "/", timeout=8).status
+            for client in slow:
+                client.close()
+            for thread in threads:
+                thread.join()
+        print(f"a normal request while four slow clients trickle headers: {answers}")
+        # Straight at gunicorn the slow ones hold every worker and the page gets no answer;
+        # through nginx it is answered.
+        assert answers == {"direct": None, "nginx": 200}
+        # nginx tells the app who the visitor is; the app trusts that one proxy.
+        assert call(proxied, "GET", "/healthz").status == 200
