@@ -202,3 +202,64 @@ class SlowClient:
     def close(self) -> None:
         self.stopped = True
         self.socket.close()
+
+
+@dataclass
+class ObjectStore:
+    """A local S3-compatible server (moto in server mode) and a bucket of this test's own."""
+
+    endpoint: str
+    bucket: str
+
+    def settings(self, prefix: str = "symposium") -> dict[str, str]:
+        return {
+            "STORAGE_URL": f"s3://{self.bucket}/{prefix}",
+            "S3_ENDPOINT_URL": self.endpoint,
+            "S3_ACCESS_KEY_ID": "test",
+            "S3_SECRET_ACCESS_KEY": "test",  # nosec B105: moto accepts any key
+        }
+
+    def client(self):
+        import boto3
+
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",  # nosec B106: moto accepts any key
+        )
+
+    def stored(self) -> list[str]:
+        answer = self.client().list_objects_v2(Bucket=self.bucket)
+        return sorted(item["Key"] for item in answer.get("Contents", []))
+
+
+@contextmanager
+def object_store_server(log: Path):
+    """moto's S3 server on a free loopback port, for as long as the block runs."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while call(endpoint, "GET", "/", timeout=2).status is None:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"moto did not start:\n{log.read_text()[-2000:]}")
+            time.sleep(0.2)
+        yield endpoint
+    finally:
+        stop(process)
+
+
+def new_bucket(endpoint: str) -> ObjectStore:
+    store = ObjectStore(endpoint, f"symposium-{uuid.uuid4().hex[:12]}")
+    store.client().create_bucket(Bucket=store.bucket)
+    return store
