@@ -89,6 +89,7 @@ class S3:
         import boto3
         from botocore.config import Config
 
+        self.url = url
         parts = urlsplit(url)
         self.bucket = parts.netloc
         self.prefix = parts.path.strip("/")
@@ -149,34 +150,30 @@ class S3:
 
 
 def current() -> Storage:
-    """The app's storage, made once per app."""
-    found = current_app.extensions.get("symposium.storage")
-    if found is None:
-        found = _make()
-        current_app.extensions["symposium.storage"] = found
-    return found
-
-
-def _make() -> Storage:
+    """The app's storage: S3 made once per app; local folders read from the settings."""
     config = current_app.config
     url = config.get("STORAGE_URL")
-    if url and str(url).startswith("s3://"):
-        return S3(
+    if not url:
+        instance = Path(current_app.instance_path)
+        return Local(
+            {
+                "materials": Path(config.get("MATERIALS_FOLDER") or instance / "materials"),
+                "documents": Path(config.get("DOCUMENTS_FOLDER") or instance / "documents"),
+            }
+        )
+    if not str(url).startswith("s3://"):
+        raise RuntimeError(f"SYMPOSIUM_STORAGE_URL must be empty or s3://bucket/prefix: {url}")
+    found = current_app.extensions.get("symposium.storage")
+    if found is None or found.url != url:
+        found = S3(
             str(url),
             config.get("S3_ENDPOINT_URL"),
             config.get("S3_REGION") or "us-east-1",
             config.get("S3_ACCESS_KEY_ID"),
             config.get("S3_SECRET_ACCESS_KEY"),
         )
-    if url:
-        raise RuntimeError(f"SYMPOSIUM_STORAGE_URL must be empty or s3://bucket/prefix, not {url}")
-    instance = Path(current_app.instance_path)
-    return Local(
-        {
-            "materials": Path(config.get("MATERIALS_FOLDER") or instance / "materials"),
-            "documents": Path(config.get("DOCUMENTS_FOLDER") or instance / "documents"),
-        }
-    )
+        current_app.extensions["symposium.storage"] = found
+    return found
 
 
 def chunks(stream: BinaryIO) -> Iterator[bytes]:

@@ -85,3 +85,29 @@ def test_a_file_gone_from_the_bucket_is_a_404_not_a_500(s3_app, bucket, cast):
         bucket.client().delete_object(Bucket=bucket.bucket, Key=key)
 
     assert s3_app.test_client().get(url_of(cast, material)).status_code == 404
+
+
+def test_a_made_document_is_read_back_from_the_bucket(s3_app, bucket, make_edition, tmp_path):
+    from symposium.documents import service as documents
+    from symposium.documents.models import DocumentJob, DocumentKind, JobStatus
+    from symposium.extensions import db
+
+    edition = make_edition()
+    job = DocumentJob(
+        edition_id=edition.id,
+        kind=DocumentKind.booklet,
+        language="nl",
+        fingerprint="x" * 64,
+        status=JobStatus.done,
+        file_name=f"{edition.id}-booklet-1.pdf",
+    )
+    db.session.add(job)
+    db.session.commit()
+    assert documents.file_content(job) is None  # not made (or gone): no file
+
+    source = tmp_path / "made.pdf"
+    source.write_bytes(b"%PDF-1.7 booklet")
+    storage.current().put("documents", job.file_name, source)
+
+    assert documents.file_content(job) == b"%PDF-1.7 booklet"
+    assert documents.file_path(job) is None  # nothing on this host's disk
