@@ -112,11 +112,13 @@ def in_transaction(use_case: Callable[[], T], attempts: int = 5) -> T:
                 xid = _transaction_id()
                 done = use_case()
                 db.session.commit()
+            db.session.info["committed"] = True
             return done
         except DBAPIError as error:
             _end_reads()
             lost_at_commit = error.connection_invalidated and done is not _NOTHING
             if lost_at_commit and xid is not None and _committed(xid):
+                db.session.info["committed"] = True
                 return done
             again = _is_retryable(error) or error.connection_invalidated
             if not again or attempt == attempts - 1:
@@ -125,6 +127,20 @@ def in_transaction(use_case: Callable[[], T], attempts: int = 5) -> T:
             db.session.rollback()
             raise
     raise AssertionError("unreachable")
+
+
+def lost_connection(error: BaseException) -> bool:
+    """The database connection broke (restart, terminated backend, network)."""
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
+
+
+def start_counting_commits() -> None:
+    db.session.info["committed"] = False
+
+
+def committed_anything() -> bool:
+    """Whether a use case committed since `start_counting_commits`."""
+    return bool(db.session.info.get("committed"))
 
 
 def _transaction_id() -> int | None:

@@ -12,14 +12,16 @@ from werkzeug.routing import MapAdapter
 
 
 def _public_adapter() -> MapAdapter:
-    adapter = current_app.extensions.get("symposium.public_urls")
-    if adapter is None:
-        base = urlsplit(current_app.config["BASE_URL"])
+    """Made once per app and BASE_URL (a test may change the setting)."""
+    address = current_app.config["BASE_URL"]
+    made = current_app.extensions.get("symposium.public_urls")
+    if made is None or made[0] != address:
+        base = urlsplit(address)
         adapter = current_app.url_map.bind(
             base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http"
         )
-        current_app.extensions["symposium.public_urls"] = adapter
-    return adapter
+        made = current_app.extensions["symposium.public_urls"] = (address, adapter)
+    return made[1]
 
 
 def external_url(endpoint: str, **values) -> str:

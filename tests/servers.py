@@ -127,6 +127,8 @@ def nginx(upstream: str, folder: Path):
     """Debian's nginx with deploy/nginx-symposium.conf in front of `upstream`, as a process
     of its own (prefix, configuration, logs and buffers in `folder`); yields its base URL."""
     if NGINX is None:
+        if os.environ.get("SYMPOSIUM_REQUIRE_NGINX") == "1":
+            pytest.fail("nginx is not installed and SYMPOSIUM_REQUIRE_NGINX=1")
         pytest.skip("nginx is not installed: apt-get install nginx")
     folder.mkdir(parents=True, exist_ok=True)
     for name in ("client_body", "proxy", "logs"):

@@ -96,7 +96,6 @@ def test_links_in_a_mail_out_use_the_base_url_not_the_requests_host(
     sqlite_app, organiser_client, make_edition
 ):
     sqlite_app.config["BASE_URL"] = "https://symposium.example.nl/"
-    sqlite_app.extensions.pop("symposium.public_urls", None)
     edition = make_edition()
     service.register(edition.id, person(1))
     url = f"/organiser/{edition.slug}/mailouts/new"

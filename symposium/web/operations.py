@@ -21,7 +21,8 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 
 from symposium import monitoring
-from symposium.extensions import csrf, limiter, login
+from symposium.database import committed_anything, lost_connection, start_counting_commits
+from symposium.extensions import csrf, db, limiter, login
 
 bp = Blueprint("operations", __name__)
 
@@ -111,7 +112,28 @@ def _answered(response: Response) -> Response:
     return response
 
 
+def _again_on_lost_connection(dispatch):
+    """A request whose database connection broke (a restart, a terminated backend) is
+    answered again from the start, once or twice, when nothing of it was committed yet:
+    a read, or a form whose use case had not committed. Its before-request steps run
+    again too (a rate limit may count it twice)."""
+
+    def dispatch_again():
+        for attempt in range(3):
+            start_counting_commits()
+            try:
+                return dispatch()
+            except Exception as error:
+                if not lost_connection(error) or committed_anything() or attempt == 2:
+                    raise
+                db.session.rollback()
+        raise AssertionError("unreachable")
+
+    return dispatch_again
+
+
 def init_operations(app: Flask) -> None:
+    app.full_dispatch_request = _again_on_lost_connection(app.full_dispatch_request)
     app.register_blueprint(bp)
     csrf.exempt(bp)
     app.before_request(_started)
