@@ -4,6 +4,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import SecurityError
@@ -114,7 +115,8 @@ def register_error_handlers(app: Flask) -> None:
                 return jsonify(error=getattr(error, "name", "Error")), code, headers
             if isinstance(error, SecurityError):
                 # A host this site is not (TRUSTED_HOSTS): no page, it would link there.
-                return "Unknown host", code, {"Content-Type": "text/plain; charset=utf-8"}
+                text = _("This site does not answer to that address.")
+                return text, code, {"Content-Type": "text/plain; charset=utf-8"}
             return render_template(f"errors/{code}.html", error=error), code, headers
 
         return handler
