@@ -41,7 +41,7 @@ DEFAULTS: dict[str, Any] = {
     "S3_ENDPOINT_URL": None,
     "S3_REGION": "us-east-1",
     "S3_ACCESS_KEY_ID": None,
-    "S3_SECRET_ACCESS_KEY": None,  # nosec B105: no key here, the environment sets it
+    "S3_SECRET_ACCESS_KEY": None,  # no key here; SYMPOSIUM_S3_SECRET_ACCESS_KEY sets it  # nosec B105
     #: GET /metrics: "organisers" (signed-in organisers only), "open" (anyone who can
     #: reach it; keep it off the internet in the proxy), or "off"
     "METRICS": "organisers",

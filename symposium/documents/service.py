@@ -173,6 +173,15 @@ def render_plan(content: Plan, language: str, on_progress=None) -> bytes:
 # -- large documents, made by the worker -----------------------------------------------
 
 
+def documents_folder() -> Path:
+    """This host's folder of made documents (local storage; none with S3)."""
+    somewhere = storage.current().local_path("documents", "_")
+    if somewhere is None:
+        raise RuntimeError("made documents are kept in the object storage, not in a folder")
+    somewhere.parent.mkdir(parents=True, exist_ok=True)
+    return somewhere.parent
+
+
 def file_path(job: DocumentJob) -> Path | None:
     """The made file on this host's disk (local storage only; see `file_content`)."""
     if job.status != JobStatus.done or not job.file_name:
