@@ -125,6 +125,8 @@ RULES: dict[str, Rule] = {
     "speakers.summary": Rule(SESSION_A),
     # -- the organisers' area
     "organiser.index": Rule(ORGANISERS),
+    "operations.healthz": Rule(EVERYONE),
+    "operations.metrics": Rule(ORGANISERS),
     "organiser.audit_log": Rule(ORGANISERS),
     "organiser.access_log": Rule(ORGANISERS),
     "organiser.mailout_list": Rule(ORGANISERS),

@@ -232,7 +232,7 @@ def test_a_mailout_is_previewed_then_sent_to_each_person_once(
         f"Praktische informatie voor Naam{n}" for n in range(3)
     ]
     html = mailouts[0].get_body(preferencelist=("html",)).get_content()
-    assert "<strong>je badge</strong>" in html and 'href="http://localhost/r/' in html
+    assert "<strong>je badge</strong>" in html and 'href="http://127.0.0.1:5000/r/' in html
 
 
 @pytest.mark.parametrize(
