@@ -9,6 +9,7 @@ up when their lease expires.
 
 import logging
 import smtplib
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email import encoders
@@ -23,10 +24,9 @@ from email.utils import formatdate, make_msgid
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_mail import Connection
 
 from symposium.database import use_case
-from symposium.extensions import db, mailer
+from symposium.extensions import db
 from symposium.mail.models import MessageStatus, OutboxMessage
 from symposium.mail.outbox import Content, content
 
@@ -192,55 +192,110 @@ def _release(message_ids: list[int]) -> None:
     )
 
 
+def connect(config) -> smtplib.SMTP:
+    """An SMTP connection with the settings' timeouts: MAIL_CONNECT_TIMEOUT to connect and
+    read the greeting, MAIL_TIMEOUT for every command after that (each read and write)."""
+    server, port = config["MAIL_SERVER"], int(config["MAIL_PORT"])
+    connect_timeout = float(config["MAIL_CONNECT_TIMEOUT"])
+    if config["MAIL_USE_SSL"]:
+        smtp = smtplib.SMTP_SSL(server, port, timeout=connect_timeout)
+    else:
+        smtp = smtplib.SMTP(server, port, timeout=connect_timeout)
+    try:
+        smtp.sock.settimeout(float(config["MAIL_TIMEOUT"]))
+        if config["MAIL_USE_TLS"]:
+            smtp.starttls()  # the TLS socket keeps the plain one's timeout
+        if config["MAIL_USERNAME"] and config["MAIL_PASSWORD"]:
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
+def _hang_up(smtp: smtplib.SMTP | None, interruptible) -> None:
+    if smtp is None:
+        return
+    try:
+        with interruptible():
+            smtp.quit()
+    except (OSError, smtplib.SMTPException):
+        pass
+    finally:
+        smtp.close()
+
+
 def deliver_due(batch_size: int = 50, should_stop=lambda: False) -> BatchResult:
-    """Send the messages that are due over one SMTP connection."""
+    """Send the messages that are due over one SMTP connection.
+
+    `should_stop` is asked before each message; when it also has `interruptible()` (the
+    worker's StopFlag), every wait for the SMTP server happens inside it, so that a signal
+    can end a stalled conversation: what is not yet recorded as sent goes back to the outbox.
+    """
+    interruptible = getattr(should_stop, "interruptible", nullcontext)
     result = BatchResult()
     claimed = _claim_batch(batch_size)
     if not claimed:
         return result
-    sender = current_app.config["MAIL_DEFAULT_SENDER"]
+    # Settings are read per batch, so that they can change without a new worker.
+    config = current_app.config
+    sender = config["MAIL_DEFAULT_SENDER"]
     pending = list(claimed)
+    smtp = None
     try:
-        # Settings are read per batch, so that they can change without a new worker.
-        smtp = mailer.init_mail(current_app.config, current_app.debug, current_app.testing)
         emails = _write_batch(claimed, sender)
-        with Connection(smtp) as connection:
-            while pending and not should_stop():
-                message_id = pending[0]
-                recipient, email, written, problem = emails[message_id]
-                if email is None:
-                    status = (
-                        _record(message_id, problem)
-                        if problem
-                        else _record(message_id, "nothing to send: it was removed", final=True)
-                    )
-                    pending.pop(0)
-                    _count(result, status)
-                    continue
-                try:
-                    connection.host.send_message(email, from_addr=sender, to_addrs=[recipient])
-                except smtplib.SMTPRecipientsRefused as error:
-                    status = _record(message_id, f"recipient refused: {error.recipients}")
-                except smtplib.SMTPResponseException as error:
-                    status = _record(message_id, f"{error.smtp_code} {error.smtp_error!r}")
-                except (smtplib.SMTPServerDisconnected, OSError):
-                    raise  # the connection is gone: handled for the whole batch below
-                except Exception as error:  # one message's fault must not stop the outbox
-                    log.exception("could not send message %s", message_id)
-                    status = _record(message_id, f"{type(error).__name__}: {error}")
-                else:
-                    status = _record(message_id, None, written)
+        with interruptible():
+            smtp = connect(config)
+        while pending and not should_stop():
+            message_id = pending[0]
+            recipient, email, written, problem = emails[message_id]
+            if email is None:
+                status = (
+                    _record(message_id, problem)
+                    if problem
+                    else _record(message_id, "nothing to send: it was removed", final=True)
+                )
                 pending.pop(0)
                 _count(result, status)
+                continue
+            try:
+                with interruptible():
+                    smtp.send_message(email, from_addr=sender, to_addrs=[recipient])
+            except smtplib.SMTPRecipientsRefused as error:
+                status = _record(message_id, f"recipient refused: {error.recipients}")
+            except smtplib.SMTPResponseException as error:
+                status = _record(message_id, f"{error.smtp_code} {error.smtp_error!r}")
+            except (smtplib.SMTPServerDisconnected, OSError):
+                raise  # the connection is gone: handled for the whole batch below
+            except Exception as error:  # one message's fault must not stop the outbox
+                log.exception("could not send message %s", message_id)
+                status = _record(message_id, f"{type(error).__name__}: {error}")
+            else:
+                status = _record(message_id, None, written)
+            pending.pop(0)
+            _count(result, status)
     except (OSError, smtplib.SMTPException) as error:
-        # The server is unreachable or hung up: every message not yet sent waits to retry.
+        # The server is unreachable, stalled past the timeout or hung up: every message not
+        # yet sent waits to retry.
         log.warning("SMTP delivery failed: %s", error)
+        _close(smtp)
+        smtp = None
         for message_id in pending:
             _count(result, _record(message_id, f"{type(error).__name__}: {error}"))
         pending = []
+    except BaseException:
+        _close(smtp)  # stopped mid-conversation: no polite QUIT to a server that stalls
+        smtp = None
+        raise
     finally:
+        _hang_up(smtp, interruptible)
         _release(pending)
     return result
+
+
+def _close(smtp: smtplib.SMTP | None) -> None:
+    if smtp is not None:
+        smtp.close()
 
 
 def _write_batch(message_ids: list[int], sender: str) -> dict[int, tuple]:
