@@ -313,10 +313,10 @@ def plain_round(emails, sender: str, server: SmtpServer) -> float:
 
 STEPS = {
     "claim a batch": (delivery, "_claim_batch"),
-    "write the message (outbox.content)": (delivery, "content"),
+    "write the batch (outbox.contents)": (delivery, "contents"),
     "build_email": (delivery, "build_email"),
     "SMTP send_message": (smtplib.SMTP, "send_message"),
-    "record each (commit)": (delivery, "_record"),
+    "record each sent (commit)": (delivery.SentMarks, "sent"),
     "release the rest": (delivery, "_release"),
 }
 
