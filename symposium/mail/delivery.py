@@ -68,7 +68,11 @@ def build_email(message: OutboxMessage, sender: str, written: Content | None = N
         email = MIMEMultipart("mixed")
         email.attach(alternatives)
         for attachment in written.attachments:
-            part = MIMEBase(*attachment["content_type"].split("/", 1))
+            maintype, subtype = attachment["content_type"].split("/", 1)
+            # RFC 5545 files are UTF-8; saying so keeps accents readable for every client.
+            part = MIMEBase(
+                maintype, subtype, **({"charset": "utf-8"} if maintype == "text" else {})
+            )
             part.set_payload(attachment["content"].encode())
             encoders.encode_base64(part)
             part.add_header("Content-Disposition", "attachment", filename=attachment["filename"])
