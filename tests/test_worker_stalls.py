@@ -158,7 +158,8 @@ def test_two_worker_processes_send_one_reminder_batch_once(
     finally:
         logs = [worker_log(running) for running in workers]
 
-    reminders = Counter(key for key in smtp_server.keys() if key.startswith("reminder:"))
+    received = smtp_server.keys()  # the X-Symposium-Key of each message, a list
+    reminders = Counter(key for key in received if key.startswith("reminder:"))
     assert len(reminders) == 20 and set(reminders.values()) == {1}
     queued_by = [log for log in logs if "reminders queued 20 messages" in log]
     assert len(queued_by) == 1, logs  # one worker made the batch; the other never looked
