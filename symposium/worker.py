@@ -4,6 +4,7 @@ import fcntl
 import logging
 import os
 import signal
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -34,30 +35,37 @@ class StopFlag:
 
     def __init__(self) -> None:
         self.stopped = False
-        self._waiting = 0
+        #: the thread waiting for the SMTP server, while it waits
+        self._waiting: int | None = None
 
     def __call__(self) -> bool:
         return self.stopped
 
     def stop(self, *_args) -> None:
+        """Stop after the message in hand (any thread may call this)."""
         self.stopped = True
-        if self._waiting:
-            self._waiting = 0
+
+    def _on_signal(self, *_args) -> None:
+        # Signal handlers run in the main thread, between two bytecodes of what it was
+        # doing: when that was waiting for the SMTP server, end the wait.
+        self.stop()
+        if self._waiting == threading.get_ident():
+            self._waiting = None
             raise Stopped
 
     @contextmanager
     def interruptible(self) -> Iterator[None]:
         if self.stopped:
             raise Stopped
-        self._waiting += 1
+        self._waiting = threading.get_ident()
         try:
             yield
         finally:
-            self._waiting = max(0, self._waiting - 1)
+            self._waiting = None
 
     def install(self) -> None:
-        signal.signal(signal.SIGTERM, self.stop)
-        signal.signal(signal.SIGINT, self.stop)
+        signal.signal(signal.SIGTERM, self._on_signal)
+        signal.signal(signal.SIGINT, self._on_signal)
 
 
 def run(

@@ -178,3 +178,17 @@ def test_document_processes_default_to_one_less_than_the_cpus(monkeypatch):
     assert process_count(0) == 1
     monkeypatch.setattr("os.cpu_count", lambda: 1)
     assert process_count(None) == 1
+
+
+def test_only_the_signal_ends_a_wait_for_the_mail_server():
+    """stop() (from a benchmark's or a test's thread) only asks; the signal handler, which
+    runs in the waiting thread, ends the wait."""
+    flag = worker.StopFlag()
+    with flag.interruptible():
+        flag.stop()  # no exception here: the message in hand is finished
+    assert flag()
+    with pytest.raises(worker.Stopped), flag.interruptible():
+        pass  # once stopped, no new wait begins
+    waiting = worker.StopFlag()
+    with pytest.raises(worker.Stopped), waiting.interruptible():
+        waiting._on_signal(signal.SIGTERM, None)
