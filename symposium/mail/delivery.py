@@ -8,6 +8,7 @@ up when their lease expires.
 """
 
 import logging
+import secrets
 import smtplib
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -51,6 +52,13 @@ def _utf8_quoted_printable() -> Charset:
     return charset
 
 
+def _boundary() -> str:
+    """A MIME boundary that cannot occur in our parts: quoted-printable writes "=" as "=3D"
+    and base64 has no "_". Given here, it spares the email package a search of the whole
+    message with a regular expression compiled for each boundary it makes up."""
+    return f"=_{secrets.token_hex(16)}"
+
+
 def build_email(message: OutboxMessage, sender: str, written: Content | None = None) -> Message:
     """Text and HTML alternatives plus attachments; long lines are encoded, never sent raw.
 
@@ -61,11 +69,11 @@ def build_email(message: OutboxMessage, sender: str, written: Content | None = N
     if not (message.recipient.isascii() and sender.isascii()):
         return _build_international(message, sender, written)
     charset = _utf8_quoted_printable()
-    alternatives = MIMEMultipart("alternative")
+    alternatives = MIMEMultipart("alternative", boundary=_boundary())
     alternatives.attach(MIMEText(written.text, "plain", charset))
     alternatives.attach(MIMEText(written.html, "html", charset))
     if written.attachments:
-        email = MIMEMultipart("mixed")
+        email = MIMEMultipart("mixed", boundary=_boundary())
         email.attach(alternatives)
         for attachment in written.attachments:
             maintype, subtype = attachment["content_type"].split("/", 1)
