@@ -15,6 +15,7 @@ from symposium.documents.models import DocumentKind
 from symposium.extensions import db
 from symposium.mail import delivery
 from symposium.mail.models import Mailout, MessageStatus, OutboxMessage
+from symposium.program.models import Room
 from symposium.registration import questions, service
 from symposium.registration.personal import checkin_code
 from tests.conftest import person
@@ -103,7 +104,11 @@ def example_values(
     round_ = edition.rounds[0]
     session = round_.sessions[0]
     choice = registration.choices[0]
+    room = Room(edition_id=edition.id, name="Zaal 9", capacity=30)
+    db.session.add(room)
+    db.session.commit()
     return {
+        "room_id": room.id,
         "slug": edition.slug,
         "edition_id": edition.id,
         "round_id": round_.id,

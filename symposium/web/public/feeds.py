@@ -204,6 +204,7 @@ def embed(slug: str):
             program=program,
             registration=state,
             venue_full=venue_full,
+            past=service.has_taken_place(edition),
         )
     )
     ancestors = embed_frame_ancestors(current_app.config["EMBED_FRAME_ANCESTORS"])
@@ -211,5 +212,13 @@ def embed(slug: str):
         f"frame-ancestors {ancestors}; default-src 'none'; style-src 'self'; "
         "img-src 'self'; base-uri 'none'; form-action 'none'"
     )
-    etag = program_etag("embed", program, language, state.open, str(state.message), venue_full)
+    etag = program_etag(
+        "embed",
+        program,
+        language,
+        state.open,
+        str(state.message),
+        venue_full,
+        service.has_taken_place(edition),
+    )
     return conditional(response, ("embed", edition.id, language), etag, private=True)
