@@ -270,8 +270,11 @@ def connect(config) -> smtplib.SMTP:
     return smtp
 
 
-def _hang_up(smtp: smtplib.SMTP | None, interruptible) -> None:
+def _hang_up(smtp: smtplib.SMTP | None, interruptible, stopping: bool) -> None:
     if smtp is None:
+        return
+    if stopping:  # no polite QUIT to a server that may stall: the worker is on its way out
+        smtp.close()
         return
     try:
         with interruptible():
@@ -346,9 +349,11 @@ def deliver_due(batch_size: int = 50, should_stop=lambda: False) -> BatchResult:
         smtp = None
         raise
     finally:
-        _hang_up(smtp, interruptible)
+        # Hand back first: hanging up waits for the server, and a stop during that wait
+        # (or one already asked for) must not leave claimed messages claimed.
         marks.close()
         _release(pending)
+        _hang_up(smtp, interruptible, stopping=should_stop())
     return result
 
 
