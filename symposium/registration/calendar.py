@@ -1,13 +1,13 @@
 """The personal program as an iCalendar file."""
 
-from icalendar import Calendar, Event
-
 from symposium.registration.models import Registration
 from symposium.registration.personal import PersonalProgram
 
 
 def personal_calendar(registration: Registration, plan: PersonalProgram, url: str) -> str:
     """Plenaries and held breakouts; UIDs stay the same so calendar apps update, not duplicate."""
+    from icalendar import Calendar, Event  # imported when used: it slows every start-up
+
     edition = registration.edition
     calendar = Calendar()
     calendar.add("prodid", "-//Symposium//symposium//NL")

@@ -10,11 +10,6 @@ shows exactly what the person typed and is never run.
 import csv
 import io
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from symposium.registration.tables import Table
 
@@ -49,7 +44,11 @@ def _sheet_title(title: str) -> str:
     return cleaned[:31] or "Sheet"
 
 
-def _cell(sheet, value, bold: bool = False) -> WriteOnlyCell:
+def _cell(sheet, value, bold: bool = False):
+    from openpyxl.cell import WriteOnlyCell  # imported when used: it slows every start-up
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+
     if isinstance(value, str):
         # Control characters other than tab and newline are not allowed in the file's XML.
         cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
@@ -64,6 +63,9 @@ def _cell(sheet, value, bold: bool = False) -> WriteOnlyCell:
 
 def write_xlsx(table: Table) -> bytes:
     """One sheet: the header in bold and frozen, then the rows."""
+    from openpyxl import Workbook  # imported when used: it slows every start-up
+    from openpyxl.utils import get_column_letter
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_sheet_title(table.title))
     sheet.freeze_panes = "A2"
