@@ -12,7 +12,6 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
-
 from symposium.documents.rendering import render_pdf
 
 

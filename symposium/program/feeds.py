@@ -17,7 +17,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-
 if TYPE_CHECKING:
     from symposium.program.service import ProgramStructure, SessionItem
 

@@ -10,7 +10,6 @@ shows exactly what the person typed and is never run.
 import csv
 import io
 
-
 from symposium.registration.tables import Table
 
 #: Flask adds "; charset=utf-8" to text types
