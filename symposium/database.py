@@ -78,24 +78,63 @@ def configure_engine(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _writing.get() else "BEGIN")
 
 
+class TryAgain(Exception):
+    """Raised by a use case whose quick way did not hold (say, a limit set meanwhile): its
+    transaction is rolled back and the use case run again, with everything read anew."""
+
+
 def _is_retryable(error: DBAPIError) -> bool:
     """PostgreSQL deadlocks and serialisation failures are safe to run again."""
     code = getattr(error.orig, "sqlstate", None)
     return code in {"40001", "40P01"}
 
 
-def in_transaction(use_case: Callable[[], T], attempts: int = 5) -> T:
-    """Run one use case as one writing transaction, committed once, retried on deadlock."""
+def _end_reading() -> None:
+    """End the read transaction of the request so far, keeping what it loaded.
+
+    SQLite must: a deferred transaction that starts writing cannot wait for the write lock.
+    PostgreSQL reads committed rows statement by statement, so the transaction goes on.
+    """
+    session = db.session()
+    if not session.in_transaction():
+        return
+    if session.new or session.dirty or session.deleted:
+        session.rollback()  # half-made changes are no part of this use case
+    elif session.get_bind().dialect.name == "sqlite":
+        session.expire_on_commit = False
+        try:
+            session.commit()  # nothing written: this only ends the read
+        finally:
+            session.expire_on_commit = True
+
+
+def in_transaction(use_case: Callable[[], T], attempts: int = 5, keep_loaded: bool = False) -> T:
+    """Run one use case as one writing transaction, committed once, retried on deadlock.
+
+    `keep_loaded`: what the request loaded before stays loaded, unexpired, also after the
+    commit, which saves reading it again; only for a use case that locks nothing it reads
+    through those objects (see `use_case`).
+    """
     for attempt in range(attempts):
-        db.session.rollback()
+        if keep_loaded and attempt == 0:
+            _end_reading()
+        else:
+            db.session.rollback()
         try:
             with writing():
                 result = use_case()
-                db.session.commit()
+                if keep_loaded:
+                    _commit_keeping_loaded()
+                else:
+                    db.session.commit()
             return result
         except DBAPIError as error:
             db.session.rollback()
             if not _is_retryable(error) or attempt == attempts - 1:
+                raise
+        except TryAgain:
+            db.session.rollback()
+            if attempt == attempts - 1:
                 raise
         except BaseException:
             db.session.rollback()
@@ -103,15 +142,34 @@ def in_transaction(use_case: Callable[[], T], attempts: int = 5) -> T:
     raise AssertionError("unreachable")
 
 
-def use_case(function: Callable[P, T]) -> Callable[P, T]:
+def _commit_keeping_loaded() -> None:
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+
+
+def use_case(function: Callable[P, T] | None = None, *, keep_loaded: bool = False):
     """The function runs as one writing transaction, committed once, retried on deadlock
-    (so its body must be safe to run again)."""
+    (so its body must be safe to run again).
 
-    @functools.wraps(function)
-    def run(*args: P.args, **kwargs: P.kwargs) -> T:
-        return in_transaction(lambda: function(*args, **kwargs))
+    `@use_case(keep_loaded=True)` keeps the objects the request loaded before, and those
+    the use case made, as they were read and written: no second read of them in the use
+    case nor after it. Only for a use case that reads nothing through such objects that
+    another transaction may have changed meanwhile in a way that matters (it locks rows and
+    reads them with statements of its own instead).
+    """
 
-    return run
+    def decorate(function: Callable[P, T]) -> Callable[P, T]:
+        @functools.wraps(function)
+        def run(*args: P.args, **kwargs: P.kwargs) -> T:
+            return in_transaction(lambda: function(*args, **kwargs), keep_loaded=keep_loaded)
+
+        return run
+
+    return decorate(function) if function is not None else decorate
 
 
 def refuse_conflicts(refusal: Callable[[IntegrityError], BaseException]):
