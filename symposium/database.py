@@ -7,8 +7,10 @@ pages do not queue behind each other.
 """
 
 import functools
+import logging
+import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import ParamSpec, TypeVar
@@ -19,6 +21,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from symposium.extensions import db
 
+log = logging.getLogger(__name__)
 _writing: ContextVar[bool] = ContextVar("writing", default=False)
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -71,6 +74,9 @@ def configure_engine(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Deleted and overwritten rows are zeroed in the file, not just marked free: erased
+        # personal data must not stay readable (most builds have it on; some do not).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")
@@ -81,6 +87,22 @@ def configure_engine(engine: Engine) -> None:
 class TryAgain(Exception):
     """Raised by a use case whose quick way did not hold (say, a limit set meanwhile): its
     transaction is rolled back and the use case run again, with everything read anew."""
+
+
+def truncate_write_ahead_log(engine: Engine) -> bool:
+    """SQLite: copy the write-ahead log into the database file and cut the log to nothing,
+    so that the row versions it held (erased names, say) are gone from the disk too. Call
+    it after the commit, outside any transaction of one's own: it runs on a connection of
+    its own and waits (the busy timeout) for readers still on older versions. True when the
+    log is empty; on PostgreSQL there is no such file of ours (see the README)."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return True
+    with closing(sqlite3.connect(database, timeout=30, isolation_level=None)) as connection:
+        busy, _frames, _copied = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    if busy:
+        log.warning("the write-ahead log of %s could not be emptied: still in use", database)
+    return not busy
 
 
 def _is_retryable(error: DBAPIError) -> bool:

@@ -70,6 +70,8 @@ class EditionData:
     description: str = ""
     #: Markdown; empty for the standard privacy statement
     privacy_text: str = ""
+    #: the token of the date move the organiser confirmed (`DateMove.token`), if any
+    confirm_move: str = ""
 
 
 @dataclass
