@@ -133,9 +133,10 @@ def _end_reading() -> None:
 def in_transaction(use_case: Callable[[], T], attempts: int = 5, keep_loaded: bool = False) -> T:
     """Run one use case as one writing transaction, committed once, retried on deadlock.
 
-    `keep_loaded`: what the request loaded before stays loaded, unexpired, also after the
-    commit, which saves reading it again; only for a use case that locks nothing it reads
-    through those objects (see `use_case`).
+    `keep_loaded`: what the request loaded before stays loaded, unexpired, during the use
+    case, and what it names with `keep_after_commit` also after the commit, which saves
+    reading them again; only for a use case that locks nothing it reads through those
+    objects (see `use_case`).
     """
     for attempt in range(attempts):
         if keep_loaded and attempt == 0:
@@ -161,27 +162,42 @@ def in_transaction(use_case: Callable[[], T], attempts: int = 5, keep_loaded: bo
         except BaseException:
             db.session.rollback()
             raise
+        finally:
+            db.session.info.pop(_KEPT, None)
     raise AssertionError("unreachable")
+
+
+_KEPT = "symposium.kept_after_commit"
+
+
+def keep_after_commit(*objects: object) -> None:
+    """In a `use_case(keep_loaded=True)`: these objects stay as they are after the commit
+    (the answer reads them); every other object is read anew when next used, as usual."""
+    db.session.info.setdefault(_KEPT, []).extend(objects)
 
 
 def _commit_keeping_loaded() -> None:
     session = db.session()
+    kept = {id(obj) for obj in session.info.pop(_KEPT, [])}
     session.expire_on_commit = False
     try:
         session.commit()
     finally:
         session.expire_on_commit = True
+    for obj in list(session.identity_map.values()):
+        if id(obj) not in kept:
+            session.expire(obj)
 
 
 def use_case(function: Callable[P, T] | None = None, *, keep_loaded: bool = False):
     """The function runs as one writing transaction, committed once, retried on deadlock
     (so its body must be safe to run again).
 
-    `@use_case(keep_loaded=True)` keeps the objects the request loaded before, and those
-    the use case made, as they were read and written: no second read of them in the use
-    case nor after it. Only for a use case that reads nothing through such objects that
-    another transaction may have changed meanwhile in a way that matters (it locks rows and
-    reads them with statements of its own instead).
+    `@use_case(keep_loaded=True)` keeps the objects the request loaded before as they
+    were read, and those the use case names with `keep_after_commit` as they were written:
+    no second read of them in the use case nor after it. Only for a use case that reads
+    nothing through such objects that another transaction may have changed meanwhile in a
+    way that matters (it locks rows and reads them with statements of its own instead).
     """
 
     def decorate(function: Callable[P, T]) -> Callable[P, T]:

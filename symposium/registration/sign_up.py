@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from symposium.audit import service as audit
 from symposium.audit.service import Actor
-from symposium.database import TryAgain, refuse_conflicts, use_case
+from symposium.database import TryAgain, keep_after_commit, refuse_conflicts, use_case
 from symposium.extensions import db
 from symposium.program.models import AllocationMode, Edition, Session, SessionKind
 from symposium.program.service import registration_state
@@ -117,6 +117,7 @@ def register(
     if place_last and not seats.claim_venue_place(edition.id):
         raise TryAgain()  # a venue limit was set meanwhile, and reached
     seats.forget_counters()
+    keep_after_commit(registration, edition, *registration.choices)  # what the answer shows
     return registration
 
 
