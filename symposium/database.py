@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -111,6 +111,17 @@ def _is_retryable(error: DBAPIError) -> bool:
     return code in {"40001", "40P01"}
 
 
+def _end_reads() -> None:
+    """End what the request read before (on a connection that may have been dropped since:
+    the next attempt takes a fresh one)."""
+    try:
+        db.session.rollback()
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        db.session.rollback()
+
+
 def _end_reading() -> None:
     """End the read transaction of the request so far, keeping what it loaded.
 
@@ -121,7 +132,7 @@ def _end_reading() -> None:
     if not session.in_transaction():
         return
     if session.new or session.dirty or session.deleted:
-        session.rollback()  # half-made changes are no part of this use case
+        _end_reads()  # half-made changes are no part of this use case
     elif session.get_bind().dialect.name == "sqlite":
         session.expire_on_commit = False
         try:
@@ -130,8 +141,15 @@ def _end_reading() -> None:
             session.expire_on_commit = True
 
 
+_NOTHING: Any = object()
+
+
 def in_transaction(use_case: Callable[[], T], attempts: int = 5, keep_loaded: bool = False) -> T:
-    """Run one use case as one writing transaction, committed once, retried on deadlock.
+    """Run one use case as one writing transaction, committed once, run again on a deadlock,
+    a serialisation failure or a connection that broke (a database restarted, a backend
+    terminated): nothing of that attempt was kept, so running it again is safe. When the
+    connection broke during the commit itself, PostgreSQL is asked whether that transaction
+    committed (txid_status): if it did, the use case is done; if not, it runs again.
 
     `keep_loaded`: what the request loaded before stays loaded, unexpired, during the use
     case, and what it names with `keep_after_commit` also after the commit, which saves
@@ -142,18 +160,26 @@ def in_transaction(use_case: Callable[[], T], attempts: int = 5, keep_loaded: bo
         if keep_loaded and attempt == 0:
             _end_reading()
         else:
-            db.session.rollback()
+            _end_reads()
+        xid, done = None, _NOTHING
         try:
             with writing():
-                result = use_case()
+                xid = _transaction_id()
+                done = use_case()
                 if keep_loaded:
                     _commit_keeping_loaded()
                 else:
                     db.session.commit()
-            return result
+            db.session.info["committed"] = True
+            return done
         except DBAPIError as error:
-            db.session.rollback()
-            if not _is_retryable(error) or attempt == attempts - 1:
+            _end_reads()
+            lost_at_commit = error.connection_invalidated and done is not _NOTHING
+            if lost_at_commit and xid is not None and _committed(xid):
+                db.session.info["committed"] = True
+                return done
+            again = _is_retryable(error) or error.connection_invalidated
+            if not again or attempt == attempts - 1:
                 raise
         except TryAgain:
             db.session.rollback()
@@ -165,6 +191,34 @@ def in_transaction(use_case: Callable[[], T], attempts: int = 5, keep_loaded: bo
         finally:
             db.session.info.pop(_KEPT, None)
     raise AssertionError("unreachable")
+
+
+def lost_connection(error: BaseException) -> bool:
+    """The database connection broke (restart, terminated backend, network)."""
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
+
+
+def start_counting_commits() -> None:
+    db.session.info["committed"] = False
+
+
+def committed_anything() -> bool:
+    """Whether a use case committed since `start_counting_commits`."""
+    return bool(db.session.info.get("committed"))
+
+
+def _transaction_id() -> int | None:
+    """PostgreSQL: this transaction's id, to ask after a lost commit whether it committed."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return None
+    return db.session.execute(sa.text("SELECT txid_current()")).scalar_one()
+
+
+def _committed(xid: int) -> bool:
+    """Did transaction `xid` commit? Asked on a fresh connection."""
+    with db.engine.connect() as connection:
+        status = connection.execute(sa.text("SELECT txid_status(:xid)"), {"xid": xid}).scalar()
+    return status == "committed"
 
 
 _KEPT = "symposium.kept_after_commit"
@@ -190,8 +244,8 @@ def _commit_keeping_loaded() -> None:
 
 
 def use_case(function: Callable[P, T] | None = None, *, keep_loaded: bool = False):
-    """The function runs as one writing transaction, committed once, retried on deadlock
-    (so its body must be safe to run again).
+    """The function runs as one writing transaction, committed once, retried on deadlock or
+    a lost connection (so its body must be safe to run again).
 
     `@use_case(keep_loaded=True)` keeps the objects the request loaded before as they
     were read, and those the use case names with `keep_after_commit` as they were written:

@@ -102,6 +102,11 @@ def registration_state(edition: Edition, now: datetime | None = None) -> Registr
     return RegistrationState(True)
 
 
+def has_taken_place(edition: Edition, now: datetime | None = None) -> bool:
+    """Once an edition is over, seats left mean nothing: its program shows none."""
+    return edition.ends_at <= (now or datetime.now(UTC))
+
+
 def venue_is_full(edition: Edition) -> bool:
     return edition.venue_capacity is not None and edition.registered >= edition.venue_capacity
 
@@ -291,6 +296,8 @@ class PageState:
     registration: RegistrationState
     venue_full: bool
     seats: dict[int, Seats]
+    #: the edition has taken place: its program shows no seats
+    past: bool = False
 
     def key(self) -> tuple:
         """Everything the page shows that is not part of the program's version."""
@@ -300,6 +307,7 @@ class PageState:
             self.registration.open,
             str(self.registration.message),
             self.venue_full,
+            self.past,
             tuple(sorted((i, s.capacity, s.taken, s.waiting) for i, s in self.seats.items())),
         )
 
@@ -314,6 +322,7 @@ _PAGE_STATE = (
         _edition.c.registration_opens_at,
         _edition.c.registration_closes_at,
         _edition.c.starts_at,
+        _edition.c.ends_at,
         _edition.c.venue_capacity,
         _edition.c.registered,
         _session.c.id.label("session_id"),
@@ -340,6 +349,7 @@ def page_state(slug: str, now: datetime | None = None) -> PageState | None:
         registration=registration_state(edition, now),  # type: ignore[arg-type]
         venue_full=edition.venue_capacity is not None
         and edition.registered >= edition.venue_capacity,
+        past=has_taken_place(edition, now),  # type: ignore[arg-type]
         seats={
             row.session_id: Seats(row.capacity, row.taken, row.waiting)
             for row in rows

@@ -44,8 +44,9 @@ def _slot(kind: str, session_id: int) -> Markup:
     return Markup(f"\x00{kind}{session_id}\x00")  # a letter and an int  # nosec B704
 
 
-def _timeline(edition, structure: service.ProgramStructure, seats: dict) -> Markup:
-    """The program's timeline: rendered once per version and language, seats filled in now."""
+def _timeline(edition, structure: service.ProgramStructure, seats: dict, past: bool) -> Markup:
+    """The program's timeline: rendered once per version and language, seats filled in now
+    (none once the edition has taken place)."""
     rendered = service.versioned(
         "timeline",
         edition,
@@ -58,6 +59,8 @@ def _timeline(edition, structure: service.ProgramStructure, seats: dict) -> Mark
     translations = get_translations()
 
     def fill(match: re.Match) -> str:
+        if past:
+            return ""
         session_seats = seats[int(match[2])]
         if match[1] == "c":
             return " is-full" if session_seats.full else ""
@@ -72,7 +75,7 @@ def _page(slug: str, state: service.PageState) -> str:
     return render_template(
         "program/program.html",
         edition=edition,
-        timeline=_timeline(edition, structure, state.seats),
+        timeline=_timeline(edition, structure, state.seats, state.past),
         registration=state.registration,
         venue_full=state.venue_full,
         has_summaries=structure.has_summaries,
@@ -130,7 +133,7 @@ def session(slug: str, session_slug: str):
         "program/session.html",
         edition=edition,
         session=found,
-        seats=service.session_seats(found),
+        seats=None if service.has_taken_place(edition) else service.session_seats(found),
         registration=service.registration_state(edition),
         materials=speakers.materials_of(found, [Visibility.public]),
         summary=speakers.render_summary(found.summary)
