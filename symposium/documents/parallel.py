@@ -12,8 +12,6 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
-from pypdf import PdfWriter
-
 from symposium.documents.rendering import render_pdf
 
 
@@ -63,6 +61,8 @@ def render_in_parallel(
 def join(parts: Sequence[bytes]) -> bytes:
     if len(parts) == 1:
         return parts[0]
+    from pypdf import PdfWriter  # imported when used: it slows every start-up
+
     writer = PdfWriter()
     for part in parts:
         writer.append(io.BytesIO(part))
