@@ -116,11 +116,18 @@ def _quarter_hour(now: datetime) -> str:
     return now.strftime("%Y%m%d%H") + str(now.minute // 15)
 
 
-def confirmation(registration: Registration, again_at: datetime | None = None) -> None:
-    """The sign-up confirmation; `again_at` sends it once more, at most once a quarter hour."""
+def confirmation(
+    registration: Registration,
+    again_at: datetime | None = None,
+    rejoined_at: datetime | None = None,
+) -> None:
+    """The sign-up confirmation; `again_at` sends it once more, at most once a quarter hour;
+    `rejoined_at` confirms a cancelled registration taken up again."""
     key = f"confirmation:{registration.id}"
     if again_at is not None:
         key += f":again:{_quarter_hour(again_at)}"
+    if rejoined_at is not None:
+        key += f":rejoined:{rejoined_at.isoformat()}"
     waitlisted = registration.status == RegistrationStatus.waitlisted
     _queue("confirmation", key, registration, waitlisted=waitlisted)
 
@@ -130,7 +137,9 @@ def choice_changed(registration: Registration, key: str) -> None:
 
 
 def cancelled(registration: Registration) -> None:
-    _queue("cancelled", f"cancelled:{registration.id}", registration)
+    # A registration taken up again may be cancelled again: one mail per cancellation.
+    when = registration.cancelled_at.isoformat() if registration.cancelled_at else ""
+    _queue("cancelled", f"cancelled:{registration.id}:{when}", registration)
 
 
 def waitlist_joined(choice: Choice) -> None:

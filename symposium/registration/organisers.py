@@ -57,6 +57,7 @@ from symposium.registration.organiser_changes import (
     round_entries,
     update_details,
 )
+from symposium.registration.sign_up import reinstate
 from symposium.registration.tables import (
     Table,
     registrations_table,
@@ -102,6 +103,7 @@ __all__ = [
     "get_choice",
     "mark_attended",
     "promote",
+    "reinstate",
     "recent_check_ins",
     "registration_page",
     "registrations_table",
