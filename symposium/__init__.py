@@ -94,6 +94,18 @@ def register_blueprints(app: Flask) -> None:
     csrf.exempt(registration_api)
 
 
+def _contact_edition():
+    """Whom an error page names to ask: the current edition's organisers, if the database
+    answers at all."""
+    from symposium.program.service import current_edition
+
+    try:
+        return current_edition()
+    except Exception:  # an error page must render whatever broke
+        db.session.rollback()
+        return None
+
+
 def register_error_handlers(app: Flask) -> None:
     def page(code: int):
         def handler(error):
@@ -107,7 +119,13 @@ def register_error_handlers(app: Flask) -> None:
             ]
             if request.path.startswith("/api/"):
                 return jsonify(error=getattr(error, "name", "Error")), code, headers
-            return render_template(f"errors/{code}.html", error=error), code, headers
+            return (
+                render_template(
+                    f"errors/{code}.html", error=error, contact_edition=_contact_edition()
+                ),
+                code,
+                headers,
+            )
 
         return handler
 

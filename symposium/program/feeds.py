@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vCalAddress, vText
 
 if TYPE_CHECKING:
     from symposium.program.service import ProgramStructure, SessionItem
@@ -45,6 +45,10 @@ class FeedEdition:
     feed_url: str
     #: when this version of the feed was made: the calendar events' DTSTAMP
     made_at: datetime
+    #: the venue with its address, the events' LOCATION
+    location: str = ""
+    organiser_name: str = ""
+    contact_email: str = ""
 
 
 @dataclass(frozen=True)
@@ -160,7 +164,13 @@ def program_calendar(
         event.add("dtstart", _calendar_time(item.starts_at, zone))
         event.add("dtend", _calendar_time(max(item.ends_at, item.starts_at), zone))
         event.add("summary", item.title)
-        event.add("location", ", ".join(part for part in (item.room, edition.venue) if part))
+        place = edition.location or edition.venue
+        event.add("location", ", ".join(part for part in (item.room, place) if part))
+        if edition.contact_email:
+            organiser = vCalAddress(f"mailto:{edition.contact_email}")
+            if edition.organiser_name:
+                organiser.params["cn"] = vText(edition.organiser_name)
+            event.add("organizer", organiser)
         event.add(
             "description",
             _description(sessions.abstracts.get(item.id, ""), item.speakers, url, words),

@@ -42,8 +42,16 @@ class Edition(db.Model):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     venue: Mapped[str] = mapped_column(sa.String(200))
-    #: address and route, for the reminder mail
+    #: the route: public transport, parking, the building's accessibility
     venue_details: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    #: street address, one line per line on the envelope; the calendar's LOCATION
+    venue_address: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
+    #: a link to a map service of the organisers' choosing
+    venue_map_url: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
+    #: who organises it, and is responsible for the personal data (the AVG's controller)
+    organiser_name: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    contact_email: Mapped[str] = mapped_column(sa.String(254), default="", server_default="")
+    contact_phone: Mapped[str] = mapped_column(sa.String(40), default="", server_default="")
     timezone: Mapped[str] = mapped_column(sa.String(60), default="Europe/Amsterdam")
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -75,6 +83,14 @@ class Edition(db.Model):
     rounds: Mapped[list["Round"]] = relationship(
         back_populates="edition", order_by="Round.starts_at", cascade="all, delete-orphan"
     )
+
+    @property
+    def location(self) -> str:
+        """The venue and its address on one line, as a calendar's LOCATION: "Jaarbeurs,
+        Jaarbeursplein 6, 3521 AL Utrecht"."""
+        lines = [self.venue, *(self.venue_address or "").splitlines()]
+        return ", ".join(line.strip() for line in lines if line.strip())
+
     sessions: Mapped[list["Session"]] = relationship(
         back_populates="edition", order_by="Session.starts_at", cascade="all, delete-orphan"
     )

@@ -63,6 +63,8 @@ class EditionData:
     timezone: str = DEFAULT_TIMEZONE
     venue: str = ""
     venue_details: str = ""
+    venue_address: str = ""
+    venue_map_url: str = ""
     venue_capacity: str = ""
     registration_opens: str = ""
     registration_closes: str = ""
@@ -70,6 +72,9 @@ class EditionData:
     description: str = ""
     #: Markdown; empty for the standard privacy statement
     privacy_text: str = ""
+    organiser_name: str = ""
+    contact_email: str = ""
+    contact_phone: str = ""
 
 
 @dataclass

@@ -6,7 +6,7 @@ from dataclasses import fields
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.widgets import DateInput, DateTimeLocalInput, EmailInput, TimeInput
+from wtforms.widgets import DateInput, DateTimeLocalInput, EmailInput, TimeInput, URLInput
 
 from symposium import program_editing
 from symposium.program.models import SessionKind
@@ -60,10 +60,24 @@ class EditionForm(_ProgramForm):
         render_kw=_CODE,
     )
     venue = StringField(_l("Venue"), description=_l("Shown on the program, e.g. Utrecht."))
+    venue_address = TextAreaField(
+        _l("Address"),
+        description=_l("Street, number, postcode and town: on the program, in mail and calendars."),
+        render_kw={"rows": 3, "autocomplete": "off"},
+    )
     venue_details = TextAreaField(
-        _l("Venue details"),
-        description=_l("Address and route, for the reminder mail."),
+        _l("Route"),
+        description=_l(
+            "Public transport, parking and how accessible the building is: on the program "
+            "and in the confirmation and reminder."
+        ),
         render_kw={"rows": 4},
+    )
+    venue_map_url = StringField(
+        _l("Map link"),
+        description=_l("A link to the venue on a map service of your choice."),
+        widget=URLInput(),
+        render_kw=_CODE,
     )
     venue_capacity = StringField(
         _l("Venue capacity"),
@@ -85,6 +99,15 @@ class EditionForm(_ProgramForm):
         description=_l("For example the accreditation number and the hours."),
         render_kw={"rows": 3},
     )
+    organiser_name = StringField(
+        _l("Organised by"),
+        description=_l(
+            "The organisation responsible for the symposium and the personal data; named in "
+            "the footer, the mail and the privacy statement."
+        ),
+    )
+    contact_email = StringField(_l("Contact e-mail address"), widget=EmailInput(), render_kw=_CODE)
+    contact_phone = StringField(_l("Contact phone number"), render_kw={"type": "tel"})
     privacy_text = TextAreaField(
         _l("Privacy statement"),
         description=_l(

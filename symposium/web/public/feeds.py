@@ -92,6 +92,9 @@ def _feed_edition(edition: Edition, feed_endpoint: str, made_at: datetime) -> fe
         program_url=site_url("program.program", slug=edition.slug),
         feed_url=site_url(feed_endpoint, slug=edition.slug),
         made_at=made_at,
+        location=edition.location,
+        organiser_name=edition.organiser_name,
+        contact_email=edition.contact_email,
     )
 
 
