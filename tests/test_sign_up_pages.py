@@ -221,11 +221,76 @@ def test_cancelling_asks_first_and_then_frees_the_seat(client, make_edition):
         f"{link}/cancel", data={"csrf_token": csrf_token(confirm.get_data(as_text=True))}
     )
 
-    assert "geannuleerd" in text(client.get(response.location))
+    cancelled = text(client.get(response.location))
+    assert "geannuleerd" in cancelled
     db.session.rollback()
     assert db.session.scalar(sa.select(Registration.status)) == RegistrationStatus.cancelled
     assert db.session.get(Session, one.id).taken == 0
     assert db.session.scalar(sa.select(Choice.state)) == ChoiceState.declined
+
+    # Changed their mind: the same address signs up again, with another session.
+    assert "Opnieuw aanmelden" in cancelled
+    two = edition.rounds[0].sessions[1]
+    again = client.post(
+        f"/{edition.slug}/register",
+        data=form_for(client, edition, **{f"round-{one.round_id}": two.id}),
+    )
+    assert again.location == link  # the same registration, and the same link
+    assert "Je bent aangemeld" in text(client.get(again.location))
+    db.session.rollback()
+    assert registration_count() == 1
+    assert db.session.scalar(sa.select(Registration.status)) == RegistrationStatus.confirmed
+    assert db.session.get(Session, two.id).taken == 1
+
+
+def details_form(client, link, **fields):
+    page = client.get(f"{link}/details").get_data(as_text=True)
+    return {"csrf_token": csrf_token(page), **fields}
+
+
+def test_attendees_correct_their_own_details_until_the_badge_is_printed(client, make_edition):
+    from symposium.audit.models import AuditEntry
+
+    edition = make_edition(rounds=1)
+    link = manage_link(client, edition)
+    fixed = {
+        "first_name": "Zoë",
+        "last_name": "Çelik-de Vries",
+        "organisation": "Wijkteam Zuid",
+        "dietary_needs": "Vegan",
+        "access_needs": "",
+    }
+
+    bad = client.post(
+        f"{link}/details", data=details_form(client, link, **{**fixed, "first_name": ""})
+    )
+    assert "Vul je voornaam in." in text(bad)
+    saved = client.post(f"{link}/details", data=details_form(client, link, **fixed))
+
+    page = text(client.get(saved.location))
+    assert "Je gegevens zijn opgeslagen." in page
+    assert "Zoë Çelik-de Vries" in page and "Wijkteam Zuid" in page and "Vegan" in page
+    db.session.rollback()
+    [entry] = db.session.scalars(sa.select(AuditEntry)).all()
+    assert entry.action == "registration.own_details"
+    assert entry.before == {
+        "last_name": "Çelik",
+        "organisation": "Wijkteam Noord",
+        "dietary_needs": "",
+    }
+
+    registration = db.session.scalar(sa.select(Registration))
+    registration.badge_printed_at = registration.created_at
+    db.session.commit()
+    form = text(client.get(f"{link}/details"))
+    assert "Je badge is gedrukt" in form
+    client.post(
+        f"{link}/details",
+        data=details_form(client, link, **{**fixed, "last_name": "X", "dietary_needs": "Halal"}),
+    )
+    db.session.rollback()
+    registration = db.session.scalar(sa.select(Registration))
+    assert (registration.last_name, registration.dietary_needs) == ("Çelik-de Vries", "Halal")
 
 
 @pytest.mark.parametrize("token", ["nonsense", "WzEsImFiYyJd.forged"])
