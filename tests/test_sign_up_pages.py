@@ -73,6 +73,40 @@ def test_signing_up_shows_the_confirmation_with_the_personal_program(client, mak
     assert "http://localhost/r/" in page  # the manage link itself
 
 
+def test_the_personal_program_is_one_list_in_the_order_of_the_day(client, make_edition):
+    from datetime import timedelta
+
+    from symposium.program.models import SessionKind
+
+    edition = make_edition()
+    first_round, second_round = edition.rounds
+    db.session.add(
+        Session(
+            edition=edition,
+            kind=SessionKind.plenary,
+            title="Closing words",
+            slug="closing",
+            starts_at=edition.ends_at - timedelta(hours=1),
+            ends_at=edition.ends_at,
+        )
+    )
+    db.session.commit()
+    one, two = first_round.sessions[0], second_round.sessions[1]
+    response = client.post(
+        f"/{edition.slug}/register",
+        data=form_for(
+            client,
+            edition,
+            **{f"round-{first_round.id}": one.id, f"round-{second_round.id}": two.id},
+        ),
+    )
+
+    page = text(client.get(response.location))
+    program = page[page.index("Je programma") :]
+    order = [program.index(title) for title in ("Opening", one.title, two.title, "Closing words")]
+    assert order == sorted(order)
+
+
 def test_the_form_offers_full_sessions_as_waiting_lists(client, make_edition, sign_up):
     edition = make_edition(rounds=1, capacity=1)
     full = edition.rounds[0].sessions[0]
