@@ -107,6 +107,25 @@ def test_the_personal_program_is_one_list_in_the_order_of_the_day(client, make_e
     assert order == sorted(order)
 
 
+def test_losing_the_race_for_the_last_seat_is_the_headline(client, make_edition, sign_up):
+    edition = make_edition(capacity=1)
+    first_round, second_round = edition.rounds
+    lost, won = first_round.sessions[0], second_round.sessions[0]
+    data = form_for(
+        client, edition, **{f"round-{first_round.id}": lost.id, f"round-{second_round.id}": won.id}
+    )
+    sign_up(edition, 2, {first_round.id: lost.id})  # the last seat goes while Zoë types
+
+    page = text(client.get(client.post(f"/{edition.slug}/register", data=data).location))
+
+    headline = page[page.index("Je bent aangemeld") : page.index("Je persoonlijke link")]
+    assert "Je bent aangemeld, maar nog niet voor elke sessie die je koos" in headline
+    assert f"{first_round.name}: {lost.title} was vol. Je bent nummer 1 op de wachtlijst" in (
+        headline
+    )
+    assert f"{second_round.name}: een plaats in {won.title}." in headline
+
+
 def test_the_form_offers_full_sessions_as_waiting_lists(client, make_edition, sign_up):
     edition = make_edition(rounds=1, capacity=1)
     full = edition.rounds[0].sessions[0]
