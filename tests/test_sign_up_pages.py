@@ -3,6 +3,7 @@
 import re
 from datetime import timedelta
 from html import unescape
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -124,6 +125,28 @@ def test_losing_the_race_for_the_last_seat_is_the_headline(client, make_edition,
         headline
     )
     assert f"{second_round.name}: een plaats in {won.title}." in headline
+
+
+def test_the_form_shows_each_sessions_description_and_speakers_and_the_deadline(
+    client, make_edition, sign_up
+):
+    edition = make_edition(rounds=1, capacity=1, closes_in=timedelta(days=10))
+    [open_session, full_session, _] = edition.rounds[0].sessions
+    open_session.abstract = "Samen met bewoners een buurtplan maken."
+    full_session.abstract = "Wat werkt bij schulden?"
+    db.session.commit()
+    sign_up(edition, 1, {full_session.round_id: full_session.id})
+
+    page = client.get(f"/{edition.slug}/register").get_data(as_text=True)
+
+    abouts = re.findall(r"<details class=\"session-about\">.*?</details>", page, re.S)
+    assert any("Samen met bewoners een buurtplan maken." in about for about in abouts)
+    assert any("Wat werkt bij schulden?" in about for about in abouts)  # a waiting list too
+    assert all("Speaker 1" in about for about in abouts)
+    closes = edition.registration_closes_at.astimezone(ZoneInfo("Europe/Amsterdam"))
+    deadline = rf"Aanmelden kan tot \w+ {closes.day} \w+ {closes.year} om {closes:%H.%M} uur\."
+    assert re.search(deadline, text(client.get(f"/{edition.slug}/register")))
+    assert re.search(deadline, text(client.get(f"/{edition.slug}/")))
 
 
 def test_the_form_offers_full_sessions_as_waiting_lists(client, make_edition, sign_up):

@@ -121,6 +121,10 @@ class SessionItem:
     capacity: int | None
     speakers: tuple[str, ...]
     round_id: int | None
+    #: the short description, for the sign-up form
+    abstract: str = ""
+    #: the speakers' ids, in the order of `speakers`: their entries on the speakers page
+    speaker_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -209,18 +213,21 @@ def _load_structure(edition_id: int) -> ProgramStructure:
             Session.capacity,
             Session.round_id,
             Session.summary_status,
+            Session.abstract,
         )
         .where(Session.edition_id == edition_id)
         .order_by(Session.starts_at, Session.title)
     ).all()
     speakers: dict[int, list[str]] = {}
-    for session_id, name in db.session.execute(
-        sa.select(Session.id, Person.name)
+    speaker_ids: dict[int, list[int]] = {}
+    for session_id, person_id, name in db.session.execute(
+        sa.select(Session.id, Person.id, Person.name)
         .join(Session.speakers)
         .where(Session.edition_id == edition_id)
-        .order_by(Person.name)
+        .order_by(Person.name, Person.id)
     ):
         speakers.setdefault(session_id, []).append(name)
+        speaker_ids.setdefault(session_id, []).append(person_id)
 
     items = [
         SessionItem(
@@ -234,6 +241,8 @@ def _load_structure(edition_id: int) -> ProgramStructure:
             capacity=row.capacity,
             speakers=tuple(speakers.get(row.id, ())),
             round_id=row.round_id,
+            abstract=row.abstract or "",
+            speaker_ids=tuple(speaker_ids.get(row.id, ())),
         )
         for row in sessions
     ]
