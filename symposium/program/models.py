@@ -142,6 +142,13 @@ class Person(db.Model):
         secondary=session_speaker, back_populates="speakers"
     )
 
+    @property
+    def first_name(self) -> str:
+        """How mail greets them: "Dr. Anna de Vries" -> "Anna" (titles ending in a dot and
+        initials are skipped; the whole name when nothing else is left)."""
+        words = self.name.split()
+        return next((word for word in words if not word.endswith(".")), self.name.strip())
+
 
 class Session(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import nh3
 import sqlalchemy as sa
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
@@ -28,8 +30,13 @@ PLACEHOLDERS = {
     "beheerlink": "manage_link",
     "manage_link": "manage_link",
 }
+BUTTON = (
+    '<a href="{0}" style="display:inline-block;padding:12px 20px;background:#14507a;'
+    'color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold">{1}</a>'
+)
 RAW_HTML = re.compile(r"<\s*/?\s*[a-zA-Z!]")
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False})
+# "breaks": a single line break, as in an address or a list of times, stays one.
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": True})
 
 
 @dataclass
@@ -94,12 +101,14 @@ def _values(registration: Registration) -> dict[str, str]:
 def personalise(draft: MailoutDraft, registration: Registration) -> dict:
     """Subject, text and HTML for one recipient; values are escaped in the HTML."""
     values = _values(registration)
+    with force_locale(registration.locale):
+        button = _("See or change your registration")
 
     def fill(text: str, html: bool) -> str:
         def value(match: re.Match) -> str:
             key = PLACEHOLDERS[match.group(1)]
             if html and key == "manage_link":
-                return str(Markup('<a href="{0}">{0}</a>').format(values[key]))
+                return str(Markup(BUTTON).format(values[key], button))
             return str(escape(values[key])) if html else values[key]
 
         return PLACEHOLDER.sub(value, text)
