@@ -13,6 +13,8 @@ from flask import current_app, has_request_context, request, session, url_for
 from flask_babel import get_locale, get_translations, gettext
 from flask_babel import lazy_gettext as _l
 
+from symposium.text import safe_markdown
+
 _DAY = {"nl": "EEEE d MMMM y", "en": "EEEE d MMMM y"}
 _SHORT_DAY = {"nl": "d MMMM y", "en": "d MMMM y"}
 _TIME = {"nl": "H.mm", "en": "h:mm a"}
@@ -142,6 +144,7 @@ def register_template_helpers(app) -> None:
         day=format_day,
         short_day=format_short_day,
         time=format_time,
+        markdown=safe_markdown,
     )
     app.jinja_env.globals.update(
         time_range=format_time_range,

@@ -81,6 +81,8 @@ RULES: dict[str, Rule] = {
     "program.program": Rule(EVERYONE),
     "program.session": Rule(EVERYONE),
     "program.privacy": Rule(EVERYONE),
+    "program.speakers": Rule(EVERYONE),
+    "program.archive": Rule(EVERYONE),
     "feeds.embed": Rule(EVERYONE),
     "feeds.program_calendar": Rule(EVERYONE),
     "feeds.schedule_json": Rule(EVERYONE),
