@@ -17,7 +17,7 @@ from symposium.text import safe_markdown
 
 _DAY = {"nl": "EEEE d MMMM y", "en": "EEEE d MMMM y"}
 _SHORT_DAY = {"nl": "d MMMM y", "en": "d MMMM y"}
-_TIME = {"nl": "H.mm", "en": "h:mm a"}
+_TIME = {"nl": "H.mm", "en": "HH:mm"}
 
 
 def select_locale() -> str:
@@ -52,15 +52,23 @@ def format_short_day(moment: datetime, timezone: str) -> str:
     return format_datetime(_local(moment, timezone), _SHORT_DAY[language], locale=language)
 
 
+def localized(thing, name: str, language: str | None = None) -> str:
+    """A text of the program in the reader's language: `title_en` for English readers when
+    the organisers wrote one, else the Dutch `title`."""
+    if (language or current_language()) == "en" and (english := getattr(thing, f"{name}_en", "")):
+        return english
+    return getattr(thing, name)
+
+
 def format_time(moment: datetime, timezone: str) -> str:
-    """'13.30' / '1:30 pm'."""
+    """'13.30' / '13:30': 24 hours in both languages."""
     language = current_language()
     text = format_datetime(_local(moment, timezone), _TIME[language], locale=language)
     return text.lower() if language == "en" else text
 
 
 def format_time_range(starts: datetime, ends: datetime, timezone: str) -> str:
-    """'13.30–14.45 uur' / '1:30 pm–2:45 pm'."""
+    """'13.30–14.45 uur' / '13:30–14:45'."""
     text = f"{format_time(starts, timezone)}–{format_time(ends, timezone)}"
     return f"{text} uur" if current_language() == "nl" else text
 
@@ -145,6 +153,7 @@ def register_template_helpers(app) -> None:
         short_day=format_short_day,
         time=format_time,
         markdown=safe_markdown,
+        local=localized,
     )
     app.jinja_env.globals.update(
         time_range=format_time_range,

@@ -50,7 +50,7 @@ def test_the_2019_program_in_english(client, demo_editions):
     page = text(client.get("/2019/?lang=en"))
 
     assert "Monday 25 November 2019" in page
-    assert "1:30 pm–2:45 pm" in page
+    assert "13:30–14:45" in page  # 24 hours in English too
     assert 'lang="en"' in client.get("/2019/").get_data(as_text=True)  # the choice is kept
 
 

@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from symposium.i18n import localized
+
 if TYPE_CHECKING:
     from symposium.program.service import ProgramStructure, SessionItem
 
@@ -82,7 +84,7 @@ def _entries(structure: "ProgramStructure", words: Words) -> list[_Entry]:
     """Every session once, in the order of the day, with the track it belongs to."""
     entries = [_Entry(item, words.plenary) for item in structure.plenaries]
     for round_ in structure.rounds:
-        entries.extend(_Entry(item, round_.name) for item in round_.sessions)
+        entries.extend(_Entry(item, localized(round_, "name")) for item in round_.sessions)
     return sorted(entries, key=lambda e: (e.item.starts_at, e.item.room, e.item.title))
 
 
@@ -163,7 +165,7 @@ def program_calendar(
         event.add("sequence", edition.version)
         event.add("dtstart", _calendar_time(item.starts_at, zone))
         event.add("dtend", _calendar_time(max(item.ends_at, item.starts_at), zone))
-        event.add("summary", item.title)
+        event.add("summary", localized(item, "title"))
         place = edition.location or edition.venue
         event.add("location", ", ".join(part for part in (item.room, place) if part))
         if edition.contact_email:
@@ -251,7 +253,7 @@ def _schedule(
                 "room": room,
                 "slug": _event_slug(edition, item),
                 "url": url,
-                "title": item.title,
+                "title": localized(item, "title"),
                 "subtitle": "",
                 "track": entry.track,
                 "type": "plenary" if item.round_id is None else "workshop",

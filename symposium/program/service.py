@@ -123,6 +123,9 @@ class SessionItem:
     round_id: int | None
     #: the short description, for the sign-up form
     abstract: str = ""
+    #: English texts; empty: the Dutch ones (see i18n.localized)
+    title_en: str = ""
+    abstract_en: str = ""
     #: the speakers' ids, in the order of `speakers`: their entries on the speakers page
     speaker_ids: tuple[int, ...] = ()
 
@@ -134,6 +137,7 @@ class RoundItem:
     starts_at: datetime
     ends_at: datetime
     sessions: tuple[SessionItem, ...]
+    name_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -197,7 +201,7 @@ def versioned(name: str, edition: Edition, variant: object, build: Callable[[], 
 def _load_structure(edition_id: int) -> ProgramStructure:
     """Three queries, whatever the number of sessions: rounds, sessions, speakers."""
     rounds = db.session.execute(
-        sa.select(Round.id, Round.name, Round.starts_at, Round.ends_at)
+        sa.select(Round.id, Round.name, Round.name_en, Round.starts_at, Round.ends_at)
         .where(Round.edition_id == edition_id)
         .order_by(Round.starts_at, Round.id)
     ).all()
@@ -214,6 +218,8 @@ def _load_structure(edition_id: int) -> ProgramStructure:
             Session.round_id,
             Session.summary_status,
             Session.abstract,
+            Session.title_en,
+            Session.abstract_en,
         )
         .where(Session.edition_id == edition_id)
         .order_by(Session.starts_at, Session.title)
@@ -242,6 +248,8 @@ def _load_structure(edition_id: int) -> ProgramStructure:
             speakers=tuple(speakers.get(row.id, ())),
             round_id=row.round_id,
             abstract=row.abstract or "",
+            title_en=row.title_en or "",
+            abstract_en=row.abstract_en or "",
             speaker_ids=tuple(speaker_ids.get(row.id, ())),
         )
         for row in sessions
@@ -252,6 +260,7 @@ def _load_structure(edition_id: int) -> ProgramStructure:
             RoundItem(
                 id=row.id,
                 name=row.name,
+                name_en=row.name_en or "",
                 starts_at=row.starts_at,
                 ends_at=row.ends_at,
                 sessions=tuple(

@@ -75,6 +75,11 @@ class EditionData:
     organiser_name: str = ""
     contact_email: str = ""
     contact_phone: str = ""
+    #: English texts; empty: the Dutch one is shown in English too
+    title_en: str = ""
+    description_en: str = ""
+    venue_en: str = ""
+    venue_details_en: str = ""
 
 
 @dataclass
@@ -86,6 +91,7 @@ class CopyData:
 @dataclass
 class RoundData:
     name: str = ""
+    name_en: str = ""
     day: str = ""
     starts_time: str = ""
     ends_time: str = ""
@@ -96,8 +102,10 @@ class SessionData:
     kind: str = SessionKind.breakout.value
     round_id: str = ""
     title: str = ""
+    title_en: str = ""
     slug: str = ""
     abstract: str = ""
+    abstract_en: str = ""
     room: str = ""
     day: str = ""
     starts_time: str = ""

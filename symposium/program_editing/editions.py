@@ -58,6 +58,14 @@ def _edition_fields(data: EditionData, edition: Edition | None) -> dict:
         ),
         "description": fields.text("description", data.description, 10_000, multiline=True),
         "privacy_text": fields.text("privacy_text", data.privacy_text, 20_000, multiline=True),
+        "title_en": fields.text("title_en", data.title_en, 200),
+        "description_en": fields.text(
+            "description_en", data.description_en, 10_000, multiline=True
+        ),
+        "venue_en": fields.text("venue_en", data.venue_en, 200),
+        "venue_details_en": fields.text(
+            "venue_details_en", data.venue_details_en, 2000, multiline=True
+        ),
         "registration_opens_at": fields.moment(
             "registration_opens", data.registration_opens, timezone
         ),
@@ -88,6 +96,10 @@ def _edition_fields(data: EditionData, edition: Edition | None) -> dict:
 
 #: who to ask and where it is: copied to next year's edition as they are
 CONTACT_AND_PLACE = (
+    "title_en",
+    "description_en",
+    "venue_en",
+    "venue_details_en",
     "venue_address",
     "venue_map_url",
     "organiser_name",
@@ -256,6 +268,7 @@ def copy_edition(edition_id: int, data: CopyData, actor: Actor) -> Edition:
         rounds[round_.id] = Round(
             edition=copy,
             name=round_.name,
+            name_en=round_.name_en,
             starts_at=later(round_.starts_at),
             ends_at=later(round_.ends_at),
         )
@@ -267,8 +280,10 @@ def copy_edition(edition_id: int, data: CopyData, actor: Actor) -> Edition:
                 round=rounds.get(session.round_id),
                 kind=session.kind,
                 title=session.title,
+                title_en=session.title_en,
                 slug=session.slug,
                 abstract=session.abstract,
+                abstract_en=session.abstract_en,
                 room=session.room,
                 starts_at=later(session.starts_at),
                 ends_at=later(session.ends_at),

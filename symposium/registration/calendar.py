@@ -1,8 +1,10 @@
 """The personal program as an iCalendar file."""
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from symposium.i18n import localized
 from symposium.registration.models import Registration
 from symposium.registration.personal import PersonalProgram
 
@@ -18,16 +20,22 @@ def contact_line(edition) -> str:
 
 
 def personal_calendar(registration: Registration, plan: PersonalProgram, url: str) -> str:
-    """Plenaries and held breakouts; UIDs stay the same so calendar apps update, not duplicate."""
+    """Plenaries and held breakouts, in the person's language; UIDs stay the same so
+    calendar apps update, not duplicate."""
+    with force_locale(registration.locale):
+        return _calendar(registration, plan, url, registration.locale)
+
+
+def _calendar(registration: Registration, plan: PersonalProgram, url: str, language: str) -> str:
     edition = registration.edition
     calendar = Calendar()
     calendar.add("prodid", "-//Symposium//symposium//NL")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", edition.title)
+    calendar.add("x-wr-calname", localized(edition, "title", language))
     for session in [*plan.plenaries, *plan.held_sessions]:
         event = Event()
         event.add("uid", f"session-{session.id}-registration-{registration.id}@symposium")
-        event.add("summary", session.title)
+        event.add("summary", localized(session, "title", language))
         event.add("dtstart", session.starts_at)
         event.add("dtend", session.ends_at)
         event.add("dtstamp", registration.created_at)

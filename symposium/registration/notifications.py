@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from flask_babel import gettext as _
 
 from symposium.extensions import db
+from symposium.i18n import localized
 from symposium.mail.outbox import Attachment, Mail, builder, queue_later
 from symposium.program.models import Session
 from symposium.registration.calendar import personal_calendar
@@ -20,27 +21,32 @@ from symposium.registration.seats import Promotion
 # What each kind of message is called; `r` is the registration, `x` the extra references.
 SUBJECTS = {
     "confirmation": lambda r, x: (
-        _("You are on the waiting list for %(title)s", title=r.edition.title)
+        _("You are on the waiting list for %(title)s", title=localized(r.edition, "title"))
         if x["waitlisted"]
-        else _("Your registration for %(title)s", title=r.edition.title)
+        else _("Your registration for %(title)s", title=localized(r.edition, "title"))
     ),
     "choice_changed": lambda r, x: _(
-        "Your program for %(title)s has changed", title=r.edition.title
+        "Your program for %(title)s has changed", title=localized(r.edition, "title")
     ),
     "cancelled": lambda r, x: _(
-        "Your registration for %(title)s is cancelled", title=r.edition.title
+        "Your registration for %(title)s is cancelled", title=localized(r.edition, "title")
     ),
     "waitlist_joined": lambda r, x: _(
-        "You are on the waiting list for %(title)s", title=x["session"].title
+        "You are on the waiting list for %(title)s", title=localized(x["session"], "title")
     ),
-    "promoted": lambda r, x: _("You have a seat in %(title)s", title=x["session"].title),
+    "promoted": lambda r, x: _(
+        "You have a seat in %(title)s", title=localized(x["session"], "title")
+    ),
     "venue_promoted": lambda r, x: _(
-        "A place has come free: you are signed up for %(title)s", title=r.edition.title
+        "A place has come free: you are signed up for %(title)s",
+        title=localized(r.edition, "title"),
     ),
-    "manage_link": lambda r, x: _("Your link for %(title)s", title=r.edition.title),
-    "reminder": lambda r, x: _("See you soon at %(title)s", title=r.edition.title),
-    "program_changed": lambda r, x: _("Change in the program: %(title)s", title=x["session"].title),
-    "allocated": lambda r, x: _("Your seats for %(title)s", title=r.edition.title),
+    "manage_link": lambda r, x: _("Your link for %(title)s", title=localized(r.edition, "title")),
+    "reminder": lambda r, x: _("See you soon at %(title)s", title=localized(r.edition, "title")),
+    "program_changed": lambda r, x: _(
+        "Change in the program: %(title)s", title=localized(x["session"], "title")
+    ),
+    "allocated": lambda r, x: _("Your seats for %(title)s", title=localized(r.edition, "title")),
 }
 #: these carry the personal program as a calendar file
 WITH_CALENDAR = {

@@ -29,6 +29,7 @@ class _ProgramForm(ServiceForm):
         return self.data_class(**values)
 
 
+EN_HINT = _l("In English, for visitors reading English; leave empty to show the Dutch text.")
 _NUMBER = {"inputmode": "numeric", "spellcheck": "false"}
 _CODE = {"spellcheck": "false", "autocapitalize": "none"}
 
@@ -46,6 +47,14 @@ class EditionForm(_ProgramForm):
         render_kw=_CODE,
     )
     description = TextAreaField(_l("Description"), render_kw={"rows": 5})
+    title_en = StringField(_l("Title in English"), description=EN_HINT, render_kw={"lang": "en"})
+    description_en = TextAreaField(
+        _l("Description in English"), description=EN_HINT, render_kw={"rows": 5, "lang": "en"}
+    )
+    venue_en = StringField(_l("Venue in English"), description=EN_HINT, render_kw={"lang": "en"})
+    venue_details_en = TextAreaField(
+        _l("Route in English"), description=EN_HINT, render_kw={"rows": 4, "lang": "en"}
+    )
     starts_on = StringField(_l("Date"), widget=DateInput())
     starts_time = StringField(_l("Start time"), widget=TimeInput())
     ends_time = StringField(_l("End time"), widget=TimeInput())
@@ -133,6 +142,7 @@ class RoundForm(_ProgramForm):
     data_class = program_editing.RoundData
 
     name = StringField(_l("Name"), description=_l("For example Round 1."))
+    name_en = StringField(_l("Name in English"), description=EN_HINT, render_kw={"lang": "en"})
     day = StringField(_l("Date"), widget=DateInput())
     starts_time = StringField(_l("Start time"), widget=TimeInput())
     ends_time = StringField(
@@ -168,6 +178,10 @@ class SessionForm(_ProgramForm):
         render_kw=_CODE,
     )
     abstract = TextAreaField(_l("Abstract"), render_kw={"rows": 6})
+    title_en = StringField(_l("Title in English"), description=EN_HINT, render_kw={"lang": "en"})
+    abstract_en = TextAreaField(
+        _l("Abstract in English"), description=EN_HINT, render_kw={"rows": 6, "lang": "en"}
+    )
     room = StringField(_l("Room"))
     day = StringField(_l("Date"), widget=DateInput())
     starts_time = StringField(

@@ -17,7 +17,7 @@ from flask import Blueprint, Response, current_app, render_template
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from symposium.i18n import current_language
+from symposium.i18n import current_language, localized
 from symposium.program import feeds, service
 from symposium.program.models import Edition
 from symposium.web.common import edition_or_404
@@ -82,8 +82,8 @@ def site_url(endpoint: str, **values) -> str:
 def _feed_edition(edition: Edition, feed_endpoint: str, made_at: datetime) -> feeds.FeedEdition:
     return feeds.FeedEdition(
         slug=edition.slug,
-        title=edition.title,
-        venue=edition.venue,
+        title=localized(edition, "title"),
+        venue=localized(edition, "venue"),
         timezone=edition.timezone,
         starts_at=edition.starts_at,
         ends_at=edition.ends_at,
