@@ -71,7 +71,8 @@ def test_a_past_edition_shows_its_program_with_sign_up_closed(
 def test_a_session_page_of_the_upcoming_edition_leads_to_sign_up(shared_site, words, open_page):
     page = open_page(shared_site)
     page.goto("/")
-    session_card(page, "Kenniscafé: wonen en huisuitzettingen").get_by_role("link").click()
+    title = "Kenniscafé: wonen en huisuitzettingen"
+    session_card(page, title).get_by_role("link", name=title).click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Kenniscafé: wonen en huisuitzettingen"
