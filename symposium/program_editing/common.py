@@ -80,6 +80,8 @@ class EditionData:
     description_en: str = ""
     venue_en: str = ""
     venue_details_en: str = ""
+    #: the token of the date move the organiser confirmed (`DateMove.token`), if any
+    confirm_move: str = ""
 
 
 @dataclass
