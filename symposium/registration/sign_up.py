@@ -97,6 +97,8 @@ def register(
     )
     registration.created_at = now
     registration.cancelled_at = None
+    # New details want a new badge: it is printed with the next sheets.
+    registration.badge_printed_at = None
     db.session.add(registration)
     db.session.flush()
     if has_place and edition.allocation_mode == AllocationMode.ranked:
