@@ -144,7 +144,9 @@ def test_the_form_shows_each_sessions_description_and_speakers_and_the_deadline(
     assert any("Wat werkt bij schulden?" in about for about in abouts)  # a waiting list too
     assert all("Speaker 1" in about for about in abouts)
     closes = edition.registration_closes_at.astimezone(ZoneInfo("Europe/Amsterdam"))
-    deadline = rf"Aanmelden kan tot \w+ {closes.day} \w+ {closes.year} om {closes.hour}.{closes:%M} uur\."
+    deadline = (
+        rf"Aanmelden kan tot \w+ {closes.day} \w+ {closes.year} om {closes.hour}.{closes:%M} uur\."
+    )
     assert re.search(deadline, text(client.get(f"/{edition.slug}/register")))
     assert re.search(deadline, text(client.get(f"/{edition.slug}/")))
 
