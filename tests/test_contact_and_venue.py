@@ -67,10 +67,11 @@ def test_contact_and_venue_show_on_the_pages_and_in_the_mail_and_calendar(
     sqlite_app, org, make_edition, sign_up, smtp_server
 ):
     edition = make_edition(rounds=1)
+    visitor = sqlite_app.test_client()
+    assert "Zo kom je er" not in text(visitor.get(f"/{edition.slug}/"))  # cached meanwhile
     assert edit(org, edition, **CONTACT).status_code == 302
     db.session.rollback()
     edition = db.session.get(Edition, edition.id)
-    visitor = sqlite_app.test_client()
 
     program = text(visitor.get(f"/{edition.slug}/"))
     assert "Zo kom je er" in program
