@@ -2,7 +2,7 @@
 the program's texts and mail-outs in English too
 
 Revision ID: 0017
-Revises: 0011
+Revises: 0018
 Create Date: 2026-12-04 22:30:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0017'
-down_revision = '0011'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 
