@@ -100,6 +100,18 @@ def register_blueprints(app: Flask) -> None:
     init_operations(app)
 
 
+def _contact_edition():
+    """Whom an error page names to ask: the current edition's organisers, if the database
+    answers at all."""
+    from symposium.program.service import current_edition
+
+    try:
+        return current_edition()
+    except Exception:  # an error page must render whatever broke
+        db.session.rollback()
+        return None
+
+
 def register_error_handlers(app: Flask) -> None:
     def page(code: int):
         def handler(error):
@@ -117,7 +129,13 @@ def register_error_handlers(app: Flask) -> None:
                 # A host this site is not (TRUSTED_HOSTS): no page, it would link there.
                 text = _("This site does not answer to that address.")
                 return text, code, {"Content-Type": "text/plain; charset=utf-8"}
-            return render_template(f"errors/{code}.html", error=error), code, headers
+            return (
+                render_template(
+                    f"errors/{code}.html", error=error, contact_edition=_contact_edition()
+                ),
+                code,
+                headers,
+            )
 
         return handler
 

@@ -14,9 +14,11 @@ from flask import current_app, has_request_context, request, session, url_for
 from flask_babel import get_locale, get_translations, gettext
 from flask_babel import lazy_gettext as _l
 
+from symposium.text import safe_markdown
+
 _DAY = {"nl": "EEEE d MMMM y", "en": "EEEE d MMMM y"}
 _SHORT_DAY = {"nl": "d MMMM y", "en": "d MMMM y"}
-_TIME = {"nl": "H.mm", "en": "h:mm a"}
+_TIME = {"nl": "H.mm", "en": "HH:mm"}
 
 
 def select_locale() -> str:
@@ -54,15 +56,23 @@ def format_short_day(moment: datetime, timezone: str) -> str:
     return _formatted(moment, timezone, _SHORT_DAY[language], language)
 
 
+def localized(thing, name: str, language: str | None = None) -> str:
+    """A text of the program in the reader's language: `title_en` for English readers when
+    the organisers wrote one, else the Dutch `title`."""
+    if (language or current_language()) == "en" and (english := getattr(thing, f"{name}_en", "")):
+        return english
+    return getattr(thing, name)
+
+
 def format_time(moment: datetime, timezone: str) -> str:
-    """'13.30' / '1:30 pm'."""
+    """'13.30' / '13:30': 24 hours in both languages."""
     language = current_language()
     text = _formatted(moment, timezone, _TIME[language], language)
     return text.lower() if language == "en" else text
 
 
 def format_time_range(starts: datetime, ends: datetime, timezone: str) -> str:
-    """'13.30–14.45 uur' / '1:30 pm–2:45 pm'."""
+    """'13.30–14.45 uur' / '13:30–14:45'."""
     text = f"{format_time(starts, timezone)}–{format_time(ends, timezone)}"
     return f"{text} uur" if current_language() == "nl" else text
 
@@ -148,6 +158,8 @@ def register_template_helpers(app) -> None:
         day=format_day,
         short_day=format_short_day,
         time=format_time,
+        markdown=safe_markdown,
+        local=localized,
     )
     app.jinja_env.globals.update(
         time_range=format_time_range,

@@ -137,8 +137,23 @@ def test_the_badge_is_in_the_language_asked_for(sqlite_app, edition, sign_up):
     english = pages_of(client.get(badge_url(client, registration, "en")).data)[0]
     dutch = pages_of(client.get(badge_url(client, registration, "nl")).data)[0]
 
-    assert "Check-in" in english and "am" in english
+    assert "Check-in" in english and re.search(r"\d{2}:\d{2}", english)  # 24 hours
+    assert " am" not in english and " pm" not in english
     assert "Inchecken" in dutch and "uur" in dutch
+
+
+def test_an_english_registrants_badge_and_program_texts_are_in_english(
+    sqlite_app, edition, sign_up
+):
+    first = edition.rounds[0].sessions[0]
+    first.title_en = "Working with residents"
+    db.session.commit()
+    registration = sign_up(edition, 1, {first.round_id: first.id}, locale="en")
+
+    badge = pages_of(
+        sqlite_app.test_client().get(f"/r/{manage_token(registration)}/badge.pdf").data
+    )
+    assert "Check-in" in badge[0] and "Workingwithresidents" in squeezed(badge[0])
 
 
 def qr_matrix(url: str) -> list[list[bool]]:

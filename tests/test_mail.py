@@ -81,16 +81,36 @@ def test_changes_cancellations_and_promotions_are_each_mailed(app, make_edition,
         f"Je hebt een plaats in {a.title}",
     ]
     promotion = smtp_server.to("person2@example.org")[-1]
-    assert f"Je plaats in {b.title} is naar de volgende op de wachtlijst gegaan" in body(promotion)
+    assert f"Je hebt je plaats in {b.title} opgegeven" in body(promotion)
+    assert "wachtlijst" not in body(promotion)  # nobody waited for B
     assert [m["Subject"] for m in smtp_server.to("person1@example.org")][-1] == (
         f"Je programma voor {edition.title} is gewijzigd"
     )
 
     service.cancel(holder.id)
     deliver()
-    assert smtp_server.to("person1@example.org")[-1]["Subject"] == (
-        f"Je aanmelding voor {edition.title} is geannuleerd"
-    )
+    cancelled = smtp_server.to("person1@example.org")[-1]
+    assert cancelled["Subject"] == f"Je aanmelding voor {edition.title} is geannuleerd"
+    for part in (body(cancelled), body(cancelled, "html")):
+        assert "wijzig of annuleer" not in part and "opnieuw aanmelden" in part
+
+
+def test_plain_text_parts_keep_one_blank_line_between_paragraphs(app, make_edition, smtp_server):
+    edition = make_edition(rounds=1)
+    edition.venue_details = "Tram 22 naar de Uithof.\n\nParkeren op P+R Science Park."
+    db.session.commit()
+    service.register(edition.id, person(1))
+
+    deliver()
+
+    text = body(smtp_server.messages[0]).replace("\r\n", "\n")
+    paragraphs = text.split("\n\n")
+    assert paragraphs[0] == "Beste Person1,"
+    assert any(p.startswith("Je bent aangemeld voor") for p in paragraphs)
+    assert any(p.startswith("Je programma") for p in paragraphs)
+    assert "Tram 22 naar de Uithof." in paragraphs and "Parkeren op P+R Science Park." in text
+    assert any(p.startswith("Bekijk, wijzig of annuleer") for p in paragraphs)
+    assert "\n\n\n" not in text
 
 
 def test_a_freed_venue_place_is_mailed(app, make_edition, smtp_server):

@@ -221,7 +221,8 @@ def test_a_mailout_is_previewed_then_sent_to_each_person_once(
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Mailout)) == 0
 
-    sent = organiser_client.post(url, data=mailout_form(organiser_client, action="send"))
+    body = "Hallo {first_name},\n\nNeem **je badge** mee.\nJe link: {manage_link}"
+    sent = organiser_client.post(url, data=mailout_form(organiser_client, action="send", body=body))
     progress = text(organiser_client.get(sent.location))
     assert "0 van 3 verstuurd" in progress
 
@@ -233,6 +234,10 @@ def test_a_mailout_is_previewed_then_sent_to_each_person_once(
     ]
     html = mailouts[0].get_body(preferencelist=("html",)).get_content()
     assert "<strong>je badge</strong>" in html and 'href="http://127.0.0.1:5000/r/' in html
+    assert "mee.<br" in html  # a single line break stays one
+    assert ">Je aanmelding bekijken of wijzigen</a>" in html  # the link as a button
+    plain = mailouts[0].get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
+    assert plain.startswith("Hallo Naam") and ",\n\nNeem **je badge** mee.\nJe link: " in plain
 
 
 @pytest.mark.parametrize(

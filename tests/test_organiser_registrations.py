@@ -417,6 +417,34 @@ def test_cancelling_asks_first_then_frees_the_seat_for_the_next_person(
     )
 
 
+def test_a_cancelled_registration_is_reinstated_after_a_question_and_audited(
+    app, org, make_edition, sign_up, smtp_server
+):
+    edition = make_edition(rounds=1)
+    [[a1, _, _]] = workshops(edition)
+    registration = sign_up(edition, 1, {a1.round_id: a1.id})
+    service.cancel(registration.id)
+    url = f"/organiser/registrations/{registration.id}/reinstate"
+    page = text(org.get(f"/organiser/registrations/{registration.id}"))
+    assert "Deze aanmelding herstellen" in page
+
+    assert "De aanmelding van Person1 Tester herstellen?" in text(org.get(url))
+    assert fresh(Registration, registration.id).status == RegistrationStatus.cancelled
+
+    response = post(org, url)
+
+    assert fresh(Registration, registration.id).status == RegistrationStatus.confirmed
+    assert fresh(Edition, edition.id).registered == 1
+    assert live_choices(registration.id) == {}
+    assert audit_actions() == ["registration.reinstate"]
+    assert "De aanmelding is hersteld." in text(org.get(response.location))
+    assert "Deze aanmelding is niet geannuleerd" in text(org.get(url))
+    deliver()
+    subjects = [m["Subject"] for m in smtp_server.to("person1@example.org")]
+    assert subjects[-1] == f"Je aanmelding voor {edition.title}"
+    assert len(subjects) == 3  # confirmation, cancellation, confirmation again
+
+
 def test_the_confirmation_can_be_sent_again_once_per_double_click(
     sqlite_app, org, make_edition, sign_up, smtp_server
 ):

@@ -50,7 +50,7 @@ def test_the_2019_program_in_english(client, demo_editions):
     page = text(client.get("/2019/?lang=en"))
 
     assert "Monday 25 November 2019" in page
-    assert "1:30 pm–2:45 pm" in page
+    assert "13:30–14:45" in page  # 24 hours in English too
     assert 'lang="en"' in client.get("/2019/").get_data(as_text=True)  # the choice is kept
 
 
@@ -215,3 +215,48 @@ def test_a_kept_page_shows_an_organisers_change_at_once(client, demo_editions):
 
     assert changed.status_code == 200
     assert "Symposium Sociaal Werk 2027 (nieuwe titel)" in text(changed)
+
+
+def test_the_speakers_page_shows_bios_as_safe_markdown_and_the_program_links_there(
+    client, make_edition
+):
+    from symposium.program.models import Person
+
+    edition = make_edition(rounds=1)
+    speaker = db.session.scalar(sa.select(Person))
+    speaker.bio = "**Lector** Participatie.\n\n<script>alert(1)</script>"
+    db.session.commit()
+
+    program = client.get(f"/{edition.slug}/").get_data(as_text=True)
+    assert f'href="/{edition.slug}/speakers#speaker-{speaker.id}"' in program
+
+    page = client.get(f"/{edition.slug}/speakers").get_data(as_text=True)
+    entry = page[page.index(f'id="speaker-{speaker.id}"') :]
+    assert "<strong>Lector</strong> Participatie." in entry
+    assert "<script>" not in page and "**" not in entry
+    for title in ("Opening", "Workshop 1.1", "Workshop 1.2"):
+        assert title in entry
+
+
+def test_the_archive_lists_past_editions_with_their_summaries_and_booklet(client, make_edition):
+    from datetime import timedelta
+
+    from symposium.program.models import SummaryStatus
+
+    past = make_edition(rounds=1, starts=datetime(2024, 11, 25, 8, 30, tzinfo=UTC))
+    make_edition(rounds=1)  # still to come: not in the archive
+    summarised = db.session.scalar(
+        sa.select(Session).where(Session.edition_id == past.id, Session.slug == "workshop-1-2")
+    )
+    summarised.summary = "Wat we leerden."
+    summarised.summary_status = SummaryStatus.published
+    db.session.commit()
+    assert past.ends_at < datetime.now(UTC) - timedelta(days=1)
+
+    page = client.get("/archive").get_data(as_text=True)
+
+    assert "Eerdere edities" in text(client.get("/archive"))
+    assert f'href="/{past.slug}/"' in page and past.title in page
+    assert page.count('class="past-edition"') == 1
+    assert f'href="/{past.slug}/sessions/workshop-1-2"' in page
+    assert f'href="/{past.slug}/summaries.pdf"' in page

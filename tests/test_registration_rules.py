@@ -187,6 +187,34 @@ def test_same_address_signs_up_once_whatever_its_case_and_spaces(app, make_editi
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 1
 
 
+def test_someone_who_cancelled_signs_up_again_with_new_choices_and_the_seat_rules(
+    app, make_edition, sign_up
+):
+    edition = make_edition(rounds=1, capacity=1)
+    [[mine, other, _]] = breakouts(edition)
+    me = sign_up(edition, 1, {mine.round_id: mine.id}, organisation="Old Org")
+    service.cancel(me.id)
+    sign_up(edition, 2, {mine.round_id: mine.id})  # my old seat is taken meanwhile
+
+    request = person(1, organisation="New Org", email="PERSON1@example.org")
+    request.choices = {
+        mine.round_id: service.RoundRequest(session_id=other.id, waitlist_session_id=mine.id)
+    }
+    again = service.register(edition.id, request)
+
+    assert again.id == me.id
+    db.session.rollback()
+    registration = db.session.get(Registration, me.id)
+    assert registration.status == RegistrationStatus.confirmed
+    assert registration.organisation == "New Org"
+    assert registration.cancelled_at is None
+    assert states(me.id) == {mine.id: "waitlisted", other.id: "confirmed"}
+    assert seats(mine.id) == (1, 1)
+    assert db.session.get(Edition, edition.id).registered == 2
+    with pytest.raises(service.DuplicateRegistration):
+        sign_up(edition, 1)
+
+
 def test_a_full_venue_puts_people_on_its_waiting_list_and_promotes_them(app, make_edition, sign_up):
     edition = make_edition(venue_capacity=1)
     [[workshop, *_], _] = breakouts(edition)

@@ -3,6 +3,7 @@
 import re
 from datetime import timedelta
 from html import unescape
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -71,6 +72,83 @@ def test_signing_up_shows_the_confirmation_with_the_personal_program(client, mak
     assert "Je bent aangemeld" in page
     assert one.title in page and two.title in page
     assert "http://127.0.0.1:5000/r/" in page  # the manage link itself, at BASE_URL
+
+
+def test_the_personal_program_is_one_list_in_the_order_of_the_day(client, make_edition):
+    from datetime import timedelta
+
+    from symposium.program.models import SessionKind
+
+    edition = make_edition()
+    first_round, second_round = edition.rounds
+    db.session.add(
+        Session(
+            edition=edition,
+            kind=SessionKind.plenary,
+            title="Closing words",
+            slug="closing",
+            starts_at=edition.ends_at - timedelta(hours=1),
+            ends_at=edition.ends_at,
+        )
+    )
+    db.session.commit()
+    one, two = first_round.sessions[0], second_round.sessions[1]
+    response = client.post(
+        f"/{edition.slug}/register",
+        data=form_for(
+            client,
+            edition,
+            **{f"round-{first_round.id}": one.id, f"round-{second_round.id}": two.id},
+        ),
+    )
+
+    page = text(client.get(response.location))
+    program = page[page.index("Je programma") :]
+    order = [program.index(title) for title in ("Opening", one.title, two.title, "Closing words")]
+    assert order == sorted(order)
+
+
+def test_losing_the_race_for_the_last_seat_is_the_headline(client, make_edition, sign_up):
+    edition = make_edition(capacity=1)
+    first_round, second_round = edition.rounds
+    lost, won = first_round.sessions[0], second_round.sessions[0]
+    data = form_for(
+        client, edition, **{f"round-{first_round.id}": lost.id, f"round-{second_round.id}": won.id}
+    )
+    sign_up(edition, 2, {first_round.id: lost.id})  # the last seat goes while Zoë types
+
+    page = text(client.get(client.post(f"/{edition.slug}/register", data=data).location))
+
+    headline = page[page.index("Je bent aangemeld") : page.index("Je persoonlijke link")]
+    assert "Je bent aangemeld, maar nog niet voor elke sessie die je koos" in headline
+    assert f"{first_round.name}: {lost.title} was vol. Je bent nummer 1 op de wachtlijst" in (
+        headline
+    )
+    assert f"{second_round.name}: een plaats in {won.title}." in headline
+
+
+def test_the_form_shows_each_sessions_description_and_speakers_and_the_deadline(
+    client, make_edition, sign_up
+):
+    edition = make_edition(rounds=1, capacity=1, closes_in=timedelta(days=10))
+    [open_session, full_session, _] = edition.rounds[0].sessions
+    open_session.abstract = "Samen met bewoners een buurtplan maken."
+    full_session.abstract = "Wat werkt bij schulden?"
+    db.session.commit()
+    sign_up(edition, 1, {full_session.round_id: full_session.id})
+
+    page = client.get(f"/{edition.slug}/register").get_data(as_text=True)
+
+    abouts = re.findall(r"<details class=\"session-about\">.*?</details>", page, re.S)
+    assert any("Samen met bewoners een buurtplan maken." in about for about in abouts)
+    assert any("Wat werkt bij schulden?" in about for about in abouts)  # a waiting list too
+    assert all("Speaker 1" in about for about in abouts)
+    closes = edition.registration_closes_at.astimezone(ZoneInfo("Europe/Amsterdam"))
+    deadline = (
+        rf"Aanmelden kan tot \w+ {closes.day} \w+ {closes.year} om {closes.hour}.{closes:%M} uur\."
+    )
+    assert re.search(deadline, text(client.get(f"/{edition.slug}/register")))
+    assert re.search(deadline, text(client.get(f"/{edition.slug}/")))
 
 
 def test_the_form_offers_full_sessions_as_waiting_lists(client, make_edition, sign_up):
@@ -221,11 +299,76 @@ def test_cancelling_asks_first_and_then_frees_the_seat(client, make_edition):
         f"{link}/cancel", data={"csrf_token": csrf_token(confirm.get_data(as_text=True))}
     )
 
-    assert "geannuleerd" in text(client.get(response.location))
+    cancelled = text(client.get(response.location))
+    assert "geannuleerd" in cancelled
     db.session.rollback()
     assert db.session.scalar(sa.select(Registration.status)) == RegistrationStatus.cancelled
     assert db.session.get(Session, one.id).taken == 0
     assert db.session.scalar(sa.select(Choice.state)) == ChoiceState.declined
+
+    # Changed their mind: the same address signs up again, with another session.
+    assert "Opnieuw aanmelden" in cancelled
+    two = edition.rounds[0].sessions[1]
+    again = client.post(
+        f"/{edition.slug}/register",
+        data=form_for(client, edition, **{f"round-{one.round_id}": two.id}),
+    )
+    assert again.location == link  # the same registration, and the same link
+    assert "Je bent aangemeld" in text(client.get(again.location))
+    db.session.rollback()
+    assert registration_count() == 1
+    assert db.session.scalar(sa.select(Registration.status)) == RegistrationStatus.confirmed
+    assert db.session.get(Session, two.id).taken == 1
+
+
+def details_form(client, link, **fields):
+    page = client.get(f"{link}/details").get_data(as_text=True)
+    return {"csrf_token": csrf_token(page), **fields}
+
+
+def test_attendees_correct_their_own_details_until_the_badge_is_printed(client, make_edition):
+    from symposium.audit.models import AuditEntry
+
+    edition = make_edition(rounds=1)
+    link = manage_link(client, edition)
+    fixed = {
+        "first_name": "Zoë",
+        "last_name": "Çelik-de Vries",
+        "organisation": "Wijkteam Zuid",
+        "dietary_needs": "Vegan",
+        "access_needs": "",
+    }
+
+    bad = client.post(
+        f"{link}/details", data=details_form(client, link, **{**fixed, "first_name": ""})
+    )
+    assert "Vul je voornaam in." in text(bad)
+    saved = client.post(f"{link}/details", data=details_form(client, link, **fixed))
+
+    page = text(client.get(saved.location))
+    assert "Je gegevens zijn opgeslagen." in page
+    assert "Zoë Çelik-de Vries" in page and "Wijkteam Zuid" in page and "Vegan" in page
+    db.session.rollback()
+    [entry] = db.session.scalars(sa.select(AuditEntry)).all()
+    assert entry.action == "registration.own_details"
+    assert entry.before == {
+        "last_name": "Çelik",
+        "organisation": "Wijkteam Noord",
+        "dietary_needs": "",
+    }
+
+    registration = db.session.scalar(sa.select(Registration))
+    registration.badge_printed_at = registration.created_at
+    db.session.commit()
+    form = text(client.get(f"{link}/details"))
+    assert "Je badge is gedrukt" in form
+    client.post(
+        f"{link}/details",
+        data=details_form(client, link, **{**fixed, "last_name": "X", "dietary_needs": "Halal"}),
+    )
+    db.session.rollback()
+    registration = db.session.scalar(sa.select(Registration))
+    assert (registration.last_name, registration.dietary_needs) == ("Çelik-de Vries", "Halal")
 
 
 @pytest.mark.parametrize("token", ["nonsense", "WzEsImFiYyJd.forged"])

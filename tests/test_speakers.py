@@ -129,7 +129,7 @@ def test_an_invited_speaker_signs_in_from_the_mailed_link(
 ):
     edition = make_edition()
     session = edition.rounds[0].sessions[0]
-    person = Person(name="Ana de Spreker", email="ana@example.org")
+    person = Person(name="Dr. Ana de Spreker", email="ana@example.org")
     session.speakers = [person]
     db.session.commit()
 
@@ -143,11 +143,12 @@ def test_an_invited_speaker_signs_in_from_the_mailed_link(
     assert mail["Subject"] == f"Je sprekerspagina voor {edition.title}"
     assert "Workshop 1.1" in plain(mail) and "7 dagen, één keer" in plain(mail)
     assert "/speaker/sign-in/" in html_part(mail)
+    assert plain(mail).startswith("Beste Ana,")  # by first name, like every other mail
 
     speaker = app.test_client()
     path = link_in(mail)
     page = speaker.get(path)
-    assert page.status_code == 200 and "Welkom, Ana de Spreker" in text(page)
+    assert page.status_code == 200 and "Welkom, Dr. Ana de Spreker" in text(page)
     assert db.session.scalar(sa.select(SignInLink.used_at)) is None  # opening is not using
 
     signed_in = post(speaker, path)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from symposium.documents import layout
 from symposium.extensions import db
-from symposium.i18n import format_day, format_time_range
+from symposium.i18n import format_day, format_time_range, localized
 from symposium.program.models import Edition
 from symposium.registration.listing import BY_NAME
 from symposium.registration.models import Choice, ChoiceState, Registration, RegistrationStatus
@@ -96,7 +96,7 @@ def badge_for(registration: Registration, edition: Edition) -> Badge:
         program.append(
             ProgramLine(
                 time=format_time_range(session.starts_at, session.ends_at, tz),
-                title=_short(session.title, PROGRAM_TITLE_CHARACTERS),
+                title=_short(localized(session, "title"), PROGRAM_TITLE_CHARACTERS),
                 room=session.room,
             )
         )
@@ -116,8 +116,8 @@ def badge_for(registration: Registration, edition: Edition) -> Badge:
         first_name_pt=first.size_pt,
         last_name_pt=last.size_pt,
         organisation_pt=organisation.size_pt,
-        edition_title=edition.title,
-        when_and_where=f"{format_day(edition.starts_at, tz)} · {edition.venue}",
+        edition_title=localized(edition, "title"),
+        when_and_where=f"{format_day(edition.starts_at, tz)} · {localized(edition, 'venue')}",
         program=tuple(program),
         checkin_url=url,
         qr_label=_("Check-in"),

@@ -7,7 +7,7 @@ from flask import render_template
 from flask_babel import force_locale
 from markupsafe import Markup
 
-from symposium.i18n import format_day, format_time_range
+from symposium.i18n import format_day, format_time_range, localized
 from symposium.program.models import Edition
 from symposium.speakers.summaries import published_summaries, render_summary
 
@@ -35,15 +35,15 @@ def booklet(edition: Edition, language: str) -> Booklet:
     tz = edition.timezone
     with force_locale(language):
         return Booklet(
-            edition_title=edition.title,
+            edition_title=localized(edition, "title"),
             day=format_day(edition.starts_at, tz),
-            venue=edition.venue,
+            venue=localized(edition, "venue"),
             summaries=tuple(
                 SummaryPage(
                     anchor=f"session-{session.id}",
-                    title=session.title,
+                    title=localized(session, "title"),
                     speakers=", ".join(person.name for person in session.speakers),
-                    round_name=session.round.name if session.round else "",
+                    round_name=localized(session.round, "name") if session.round else "",
                     when=format_time_range(session.starts_at, session.ends_at, tz),
                     room=session.room,
                     summary_html=render_summary(session.summary),

@@ -11,7 +11,7 @@ from flask_babel import force_locale
 from sqlalchemy.orm import selectinload
 
 from symposium.extensions import db
-from symposium.i18n import format_day, format_time_range
+from symposium.i18n import format_day, format_time_range, localized
 from symposium.program.models import Edition, Session
 from symposium.registration.listing import BY_NAME
 from symposium.registration.models import Choice, ChoiceState, Registration, RegistrationStatus
@@ -84,13 +84,13 @@ def certificate_for(registration: Registration, edition: Edition, counted: set[i
         registration_id=registration.id,
         name=without_emoji(registration.full_name),
         organisation=registration.organisation,
-        edition_title=edition.title,
+        edition_title=localized(edition, "title"),
         day=format_day(edition.starts_at, tz),
-        venue=edition.venue,
+        venue=localized(edition, "venue"),
         text=edition.certificate_text.strip(),
         sessions=tuple(
             AttendedSession(
-                title=session.title,
+                title=localized(session, "title"),
                 when=format_time_range(session.starts_at, session.ends_at, tz),
                 room=session.room,
                 speakers=", ".join(person.name for person in session.speakers),

@@ -55,6 +55,9 @@ class Mailout(db.Model):
     subject: Mapped[str] = mapped_column(sa.String(300))
     #: Markdown with placeholders such as {first_name}
     body: Mapped[str] = mapped_column(sa.Text)
+    #: the English version, for people who signed up in English; empty: Dutch for everyone
+    subject_en: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
+    body_en: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     segment: Mapped[str] = mapped_column(sa.String(30))
     session_id: Mapped[int | None] = mapped_column(sa.ForeignKey("session.id", ondelete="SET NULL"))
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))

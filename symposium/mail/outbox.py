@@ -4,6 +4,7 @@ A message is queued either ready-made (`queue`, for mail-outs) or as references 
 builder turns into a `Mail` when the worker sends it (`queue_later`).
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -33,6 +34,13 @@ class Mail:
     context: dict = field(default_factory=dict)
     attachments: list[Attachment] = field(default_factory=list)
     registration_id: int | None = None
+
+
+def _paragraphs(text: str) -> str:
+    """A plain-text part as people read it: paragraphs apart by one blank line (the
+    templates' includes leave more), no trailing spaces."""
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
 
 
 def render(mail: Mail) -> tuple[str, str, str]:
@@ -170,6 +178,6 @@ def _render_here(mail: Mail) -> tuple[str, str, str]:
     """As `render`, in the language already chosen."""
     subject = str(mail.subject() if callable(mail.subject) else mail.subject)
     context = {"subject": subject, **mail.context}
-    text = render_template(f"mail/{mail.kind}.txt", **context)
+    text = _paragraphs(render_template(f"mail/{mail.kind}.txt", **context))
     html = render_template(f"mail/{mail.kind}.html", **context)
     return subject, text, html

@@ -17,6 +17,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from symposium.i18n import localized
+
 if TYPE_CHECKING:
     from symposium.program.service import ProgramStructure, SessionItem
 
@@ -43,6 +45,10 @@ class FeedEdition:
     feed_url: str
     #: when this version of the feed was made: the calendar events' DTSTAMP
     made_at: datetime
+    #: the venue with its address, the events' LOCATION
+    location: str = ""
+    organiser_name: str = ""
+    contact_email: str = ""
 
 
 @dataclass(frozen=True)
@@ -76,7 +82,7 @@ def _entries(structure: "ProgramStructure", words: Words) -> list[_Entry]:
     """Every session once, in the order of the day, with the track it belongs to."""
     entries = [_Entry(item, words.plenary) for item in structure.plenaries]
     for round_ in structure.rounds:
-        entries.extend(_Entry(item, round_.name) for item in round_.sessions)
+        entries.extend(_Entry(item, localized(round_, "name")) for item in round_.sessions)
     return sorted(entries, key=lambda e: (e.item.starts_at, e.item.room, e.item.title))
 
 
@@ -131,7 +137,12 @@ def program_calendar(
     words: Words,
 ) -> str:
     """The whole program as an iCalendar feed: one event per session."""
-    from icalendar import Calendar, Event  # imported when used: it slows every start-up
+    from icalendar import (
+        Calendar,
+        Event,
+        vCalAddress,
+        vText,
+    )  # imported when used: it slows every start-up
 
     zone = ZoneInfo(edition.timezone)
     host = _host(edition.site)
@@ -159,8 +170,14 @@ def program_calendar(
         event.add("sequence", edition.version)
         event.add("dtstart", _calendar_time(item.starts_at, zone))
         event.add("dtend", _calendar_time(max(item.ends_at, item.starts_at), zone))
-        event.add("summary", item.title)
-        event.add("location", ", ".join(part for part in (item.room, edition.venue) if part))
+        event.add("summary", localized(item, "title"))
+        place = edition.location or edition.venue
+        event.add("location", ", ".join(part for part in (item.room, place) if part))
+        if edition.contact_email:
+            organiser = vCalAddress(f"mailto:{edition.contact_email}")
+            if edition.organiser_name:
+                organiser.params["cn"] = vText(edition.organiser_name)
+            event.add("organizer", organiser)
         event.add(
             "description",
             _description(sessions.abstracts.get(item.id, ""), item.speakers, url, words),
@@ -241,7 +258,7 @@ def _schedule(
                 "room": room,
                 "slug": _event_slug(edition, item),
                 "url": url,
-                "title": item.title,
+                "title": localized(item, "title"),
                 "subtitle": "",
                 "track": entry.track,
                 "type": "plenary" if item.round_id is None else "workshop",

@@ -42,8 +42,21 @@ class Edition(db.Model):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     venue: Mapped[str] = mapped_column(sa.String(200))
-    #: address and route, for the reminder mail
+    #: the route: public transport, parking, the building's accessibility
     venue_details: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    #: street address, one line per line on the envelope; the calendar's LOCATION
+    venue_address: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
+    #: a link to a map service of the organisers' choosing
+    venue_map_url: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
+    #: who organises it, and is responsible for the personal data (the AVG's controller)
+    organiser_name: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    contact_email: Mapped[str] = mapped_column(sa.String(254), default="", server_default="")
+    contact_phone: Mapped[str] = mapped_column(sa.String(40), default="", server_default="")
+    #: the English texts; empty: English visitors read the Dutch one (see i18n.localized)
+    title_en: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    description_en: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    venue_en: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    venue_details_en: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     timezone: Mapped[str] = mapped_column(sa.String(60), default="Europe/Amsterdam")
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -75,6 +88,14 @@ class Edition(db.Model):
     rounds: Mapped[list["Round"]] = relationship(
         back_populates="edition", order_by="Round.starts_at", cascade="all, delete-orphan"
     )
+
+    @property
+    def location(self) -> str:
+        """The venue and its address on one line, as a calendar's LOCATION: "Jaarbeurs,
+        Jaarbeursplein 6, 3521 AL Utrecht"."""
+        lines = [self.venue, *(self.venue_address or "").splitlines()]
+        return ", ".join(line.strip() for line in lines if line.strip())
+
     sessions: Mapped[list["Session"]] = relationship(
         back_populates="edition", order_by="Session.starts_at", cascade="all, delete-orphan"
     )
@@ -112,6 +133,7 @@ class Round(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     edition_id: Mapped[int] = mapped_column(sa.ForeignKey("edition.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(sa.String(100))
+    name_en: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -145,6 +167,13 @@ class Person(db.Model):
         secondary=session_speaker, back_populates="speakers"
     )
 
+    @property
+    def first_name(self) -> str:
+        """How mail greets them: "Dr. Anna de Vries" -> "Anna" (titles ending in a dot and
+        initials are skipped; the whole name when nothing else is left)."""
+        words = self.name.split()
+        return next((word for word in words if not word.endswith(".")), self.name.strip())
+
 
 class Session(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -159,8 +188,10 @@ class Session(db.Model):
         sa.Enum(SessionKind, native_enum=False, length=20), default=SessionKind.breakout
     )
     title: Mapped[str] = mapped_column(sa.String(300))
+    title_en: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
     slug: Mapped[str] = mapped_column(sa.String(120))
     abstract: Mapped[str] = mapped_column(sa.Text, default="")
+    abstract_en: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     room: Mapped[str] = mapped_column(sa.String(120), default="")
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -126,6 +126,13 @@ class SessionItem:
     capacity: int | None
     speakers: tuple[str, ...]
     round_id: int | None
+    #: the short description, for the sign-up form
+    abstract: str = ""
+    #: English texts; empty: the Dutch ones (see i18n.localized)
+    title_en: str = ""
+    abstract_en: str = ""
+    #: the speakers' ids, in the order of `speakers`: their entries on the speakers page
+    speaker_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -135,6 +142,7 @@ class RoundItem:
     starts_at: datetime
     ends_at: datetime
     sessions: tuple[SessionItem, ...]
+    name_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -198,7 +206,7 @@ def versioned(name: str, edition: Edition, variant: object, build: Callable[[], 
 def _load_structure(edition_id: int) -> ProgramStructure:
     """Three queries, whatever the number of sessions: rounds, sessions, speakers."""
     rounds = db.session.execute(
-        sa.select(Round.id, Round.name, Round.starts_at, Round.ends_at)
+        sa.select(Round.id, Round.name, Round.name_en, Round.starts_at, Round.ends_at)
         .where(Round.edition_id == edition_id)
         .order_by(Round.starts_at, Round.id)
     ).all()
@@ -214,18 +222,23 @@ def _load_structure(edition_id: int) -> ProgramStructure:
             Session.capacity,
             Session.round_id,
             Session.summary_status,
+            Session.abstract,
+            Session.title_en,
+            Session.abstract_en,
         )
         .where(Session.edition_id == edition_id)
         .order_by(Session.starts_at, Session.title)
     ).all()
     speakers: dict[int, list[str]] = {}
-    for session_id, name in db.session.execute(
-        sa.select(Session.id, Person.name)
+    speaker_ids: dict[int, list[int]] = {}
+    for session_id, person_id, name in db.session.execute(
+        sa.select(Session.id, Person.id, Person.name)
         .join(Session.speakers)
         .where(Session.edition_id == edition_id)
-        .order_by(Person.name)
+        .order_by(Person.name, Person.id)
     ):
         speakers.setdefault(session_id, []).append(name)
+        speaker_ids.setdefault(session_id, []).append(person_id)
 
     items = [
         SessionItem(
@@ -239,6 +252,10 @@ def _load_structure(edition_id: int) -> ProgramStructure:
             capacity=row.capacity,
             speakers=tuple(speakers.get(row.id, ())),
             round_id=row.round_id,
+            abstract=row.abstract or "",
+            title_en=row.title_en or "",
+            abstract_en=row.abstract_en or "",
+            speaker_ids=tuple(speaker_ids.get(row.id, ())),
         )
         for row in sessions
     ]
@@ -248,6 +265,7 @@ def _load_structure(edition_id: int) -> ProgramStructure:
             RoundItem(
                 id=row.id,
                 name=row.name,
+                name_en=row.name_en or "",
                 starts_at=row.starts_at,
                 ends_at=row.ends_at,
                 sessions=tuple(

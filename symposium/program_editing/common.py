@@ -63,6 +63,8 @@ class EditionData:
     timezone: str = DEFAULT_TIMEZONE
     venue: str = ""
     venue_details: str = ""
+    venue_address: str = ""
+    venue_map_url: str = ""
     venue_capacity: str = ""
     registration_opens: str = ""
     registration_closes: str = ""
@@ -70,6 +72,14 @@ class EditionData:
     description: str = ""
     #: Markdown; empty for the standard privacy statement
     privacy_text: str = ""
+    organiser_name: str = ""
+    contact_email: str = ""
+    contact_phone: str = ""
+    #: English texts; empty: the Dutch one is shown in English too
+    title_en: str = ""
+    description_en: str = ""
+    venue_en: str = ""
+    venue_details_en: str = ""
     #: the token of the date move the organiser confirmed (`DateMove.token`), if any
     confirm_move: str = ""
 
@@ -83,6 +93,7 @@ class CopyData:
 @dataclass
 class RoundData:
     name: str = ""
+    name_en: str = ""
     day: str = ""
     starts_time: str = ""
     ends_time: str = ""
@@ -95,8 +106,10 @@ class SessionData:
     kind: str = SessionKind.breakout.value
     round_id: str = ""
     title: str = ""
+    title_en: str = ""
     slug: str = ""
     abstract: str = ""
+    abstract_en: str = ""
     room: str = ""
     day: str = ""
     starts_time: str = ""

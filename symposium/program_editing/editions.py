@@ -1,8 +1,10 @@
 """Editions: create, change, publish, archive and copy to next year."""
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
@@ -61,11 +63,20 @@ def _edition_fields(data: EditionData, edition: Edition | None) -> dict:
         "venue": fields.text("venue", data.venue, 200, _l("Enter the venue.")),
         "venue_details": fields.text("venue_details", data.venue_details, 2000, multiline=True),
         "venue_capacity": fields.whole_number("venue_capacity", data.venue_capacity),
+        **_contact_and_place(fields, data),
         "certificate_text": fields.text(
             "certificate_text", data.certificate_text, 2000, multiline=True
         ),
         "description": fields.text("description", data.description, 10_000, multiline=True),
         "privacy_text": fields.text("privacy_text", data.privacy_text, 20_000, multiline=True),
+        "title_en": fields.text("title_en", data.title_en, 200),
+        "description_en": fields.text(
+            "description_en", data.description_en, 10_000, multiline=True
+        ),
+        "venue_en": fields.text("venue_en", data.venue_en, 200),
+        "venue_details_en": fields.text(
+            "venue_details_en", data.venue_details_en, 2000, multiline=True
+        ),
         "registration_opens_at": fields.moment(
             "registration_opens", data.registration_opens, timezone
         ),
@@ -91,6 +102,43 @@ def _edition_fields(data: EditionData, edition: Edition | None) -> dict:
             ),
         )
     fields.raise_if_any()
+    return values
+
+
+#: who to ask and where it is: copied to next year's edition as they are
+CONTACT_AND_PLACE = (
+    "title_en",
+    "description_en",
+    "venue_en",
+    "venue_details_en",
+    "venue_address",
+    "venue_map_url",
+    "organiser_name",
+    "contact_email",
+    "contact_phone",
+)
+_PHONE = re.compile(r"^\+?[0-9 ()./-]{6,30}$")
+
+
+def _contact_and_place(fields: _Fields, data: EditionData) -> dict:
+    values = {
+        "venue_address": fields.text("venue_address", data.venue_address, 500, multiline=True),
+        "venue_map_url": fields.text("venue_map_url", data.venue_map_url, 500),
+        "organiser_name": fields.text("organiser_name", data.organiser_name, 200),
+        "contact_email": fields.text("contact_email", data.contact_email, 254),
+        "contact_phone": fields.text("contact_phone", data.contact_phone, 40),
+    }
+    url = values["venue_map_url"]
+    if url and fields.ok("venue_map_url") and not re.match(r"^https?://[^\s/]+\.[^\s]+$", url):
+        fields.add("venue_map_url", _l("Enter a web address like https://www.openstreetmap.org/…"))
+    if values["contact_email"] and fields.ok("contact_email"):
+        try:
+            validate_email(values["contact_email"], check_deliverability=False)
+        except EmailNotValidError:
+            fields.add("contact_email", _l("Enter an e-mail address like name@example.org."))
+    phone = values["contact_phone"]
+    if phone and fields.ok("contact_phone") and not _PHONE.match(phone):
+        fields.add("contact_phone", _l("Enter a phone number like 030 123 45 67."))
     return values
 
 
@@ -261,6 +309,7 @@ def copy_edition(edition_id: int, data: CopyData, actor: Actor) -> Edition:
         ends_at=later(source.ends_at),
         venue=source.venue,
         venue_details=source.venue_details,
+        **{name: getattr(source, name) for name in CONTACT_AND_PLACE},
         timezone=tz,
         registration_opens_at=later(source.registration_opens_at),
         registration_closes_at=later(source.registration_closes_at),
@@ -282,6 +331,7 @@ def copy_edition(edition_id: int, data: CopyData, actor: Actor) -> Edition:
         rounds[round_.id] = Round(
             edition=copy,
             name=round_.name,
+            name_en=round_.name_en,
             starts_at=later(round_.starts_at),
             ends_at=later(round_.ends_at),
         )
@@ -293,8 +343,10 @@ def copy_edition(edition_id: int, data: CopyData, actor: Actor) -> Edition:
                 round=rounds.get(session.round_id),
                 kind=session.kind,
                 title=session.title,
+                title_en=session.title_en,
                 slug=session.slug,
                 abstract=session.abstract,
+                abstract_en=session.abstract_en,
                 room=session.room,
                 starts_at=later(session.starts_at),
                 ends_at=later(session.ends_at),

@@ -35,12 +35,21 @@ def edition_values(edition: Edition) -> EditionData:
         timezone=tz,
         venue=edition.venue,
         venue_details=edition.venue_details or "",
+        venue_address=edition.venue_address or "",
+        venue_map_url=edition.venue_map_url or "",
+        organiser_name=edition.organiser_name or "",
+        contact_email=edition.contact_email or "",
+        contact_phone=edition.contact_phone or "",
         venue_capacity="" if edition.venue_capacity is None else str(edition.venue_capacity),
         registration_opens=_moment_text(edition.registration_opens_at, tz),
         registration_closes=_moment_text(edition.registration_closes_at, tz),
         certificate_text=edition.certificate_text or "",
         description=edition.description or "",
         privacy_text=edition.privacy_text or "",
+        title_en=edition.title_en or "",
+        description_en=edition.description_en or "",
+        venue_en=edition.venue_en or "",
+        venue_details_en=edition.venue_details_en or "",
     )
 
 
@@ -48,6 +57,7 @@ def round_values(round_: Round) -> RoundData:
     tz = round_.edition.timezone
     return RoundData(
         name=round_.name,
+        name_en=round_.name_en or "",
         day=_date_text(round_.starts_at, tz),
         starts_time=_time_text(round_.starts_at, tz),
         ends_time=_time_text(round_.ends_at, tz),
@@ -67,8 +77,10 @@ def session_values(session: Session) -> SessionData:
         kind=session.kind.value,
         round_id=str(session.round_id or ""),
         title=session.title,
+        title_en=session.title_en or "",
         slug=session.slug,
         abstract=session.abstract or "",
+        abstract_en=session.abstract_en or "",
         room=session.room or "",
         day=_date_text(session.starts_at, tz),
         starts_time=_time_text(session.starts_at, tz),

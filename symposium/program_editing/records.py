@@ -40,6 +40,7 @@ def _program_changes(session: Session, before: dict, timezone: str) -> list[tupl
 def _session_record(session: Session) -> dict:
     return {
         "title": session.title,
+        "title_en": session.title_en,
         "slug": session.slug,
         "kind": session.kind,
         "round": session.round.name if session.round else None,
@@ -48,6 +49,7 @@ def _session_record(session: Session) -> dict:
         "ends_at": session.ends_at,
         "capacity": session.capacity,
         "abstract": session.abstract,
+        "abstract_en": session.abstract_en,
         "speakers": [p.name for p in session.speakers],
     }
 
@@ -55,12 +57,21 @@ def _session_record(session: Session) -> dict:
 def _edition_record(edition: Edition) -> dict:
     return {
         "title": edition.title,
+        "title_en": edition.title_en,
+        "description_en": edition.description_en,
+        "venue_en": edition.venue_en,
+        "venue_details_en": edition.venue_details_en,
         "slug": edition.slug,
         "starts_at": edition.starts_at,
         "ends_at": edition.ends_at,
         "timezone": edition.timezone,
         "venue": edition.venue,
         "venue_details": edition.venue_details,
+        "venue_address": edition.venue_address,
+        "venue_map_url": edition.venue_map_url,
+        "organiser_name": edition.organiser_name,
+        "contact_email": edition.contact_email,
+        "contact_phone": edition.contact_phone,
         "venue_capacity": edition.venue_capacity,
         "registration_opens_at": edition.registration_opens_at,
         "registration_closes_at": edition.registration_closes_at,
@@ -72,7 +83,12 @@ def _edition_record(edition: Edition) -> dict:
 
 
 def _round_record(round_: Round) -> dict:
-    return {"name": round_.name, "starts_at": round_.starts_at, "ends_at": round_.ends_at}
+    return {
+        "name": round_.name,
+        "name_en": round_.name_en,
+        "starts_at": round_.starts_at,
+        "ends_at": round_.ends_at,
+    }
 
 
 def _person_record(person_: Person) -> dict:

@@ -26,7 +26,7 @@ def _round_fields(edition: Edition, data: RoundData) -> dict:
     day = fields.day("day", data.day) or _local(edition.starts_at, edition.timezone).date()
     starts = fields.clock("starts_time", data.starts_time, _l("Enter the start time."))
     ends = fields.clock("ends_time", data.ends_time, _l("Enter the end time."))
-    values = {"name": name}
+    values = {"name": name, "name_en": fields.text("name_en", data.name_en, 100)}
     if fields.ok("day") and starts and ends:
         values["starts_at"] = _at(day, starts, edition.timezone)
         values["ends_at"] = _at(day, ends, edition.timezone)

@@ -85,6 +85,8 @@ def _session_fields(edition: Edition, data: SessionData, session: Session | None
         "title": title,
         "slug": slug,
         "abstract": fields.text("abstract", data.abstract, 10_000, multiline=True),
+        "title_en": fields.text("title_en", data.title_en, 300),
+        "abstract_en": fields.text("abstract_en", data.abstract_en, 10_000, multiline=True),
         "room": fields.text("room", data.room, 120),
     }
     if fields.ok("day", "starts_time", "ends_time") and starts and ends:

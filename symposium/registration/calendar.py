@@ -8,6 +8,10 @@ icalendar.
 
 from datetime import UTC, datetime
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from symposium.i18n import localized
 from symposium.registration.models import Registration
 from symposium.registration.personal import PersonalProgram
 
@@ -48,27 +52,52 @@ def _fold(line: str) -> str:
     return "\r\n ".join(parts)
 
 
+def contact_line(edition) -> str:
+    """ "Questions? Ask ...: mail, phone", for a calendar entry's description."""
+    ways = ", ".join(way for way in (edition.contact_email, edition.contact_phone) if way)
+    if not ways:
+        return ""
+    return _("Questions? Ask %(who)s:", who=edition.organiser_name or _("the organisers")) + (
+        f" {ways}"
+    )
+
+
 def personal_calendar(registration: Registration, plan: PersonalProgram, url: str) -> str:
-    """Plenaries and held breakouts; UIDs stay the same so calendar apps update, not duplicate."""
+    """Plenaries and held breakouts, in the person's language; UIDs stay the same so
+    calendar apps update, not duplicate."""
+    with force_locale(registration.locale):
+        return _calendar(registration, plan, url, registration.locale)
+
+
+def _calendar(registration: Registration, plan: PersonalProgram, url: str, language: str) -> str:
     edition = registration.edition
+    contact = contact_line(edition)
+    organiser = ""
+    if edition.contact_email:
+        name = edition.organiser_name.replace('"', "'")
+        organiser = (f'ORGANIZER;CN="{name}":' if name else "ORGANIZER:") + (
+            f"mailto:{edition.contact_email}"
+        )
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
         "PRODID:-//Symposium//symposium//NL",
-        f"X-WR-CALNAME:{_text(edition.title)}",
+        f"X-WR-CALNAME:{_text(localized(edition, 'title', language))}",
     ]
     stamp = _utc(registration.created_at)
     for session in [*plan.plenaries, *plan.held_sessions]:
-        location = ", ".join(part for part in (session.room, edition.venue) if part)
+        location = ", ".join(part for part in (session.room, edition.location) if part)
         lines += [
             "BEGIN:VEVENT",
-            f"SUMMARY:{_text(session.title)}",
+            f"SUMMARY:{_text(localized(session, 'title', language))}",
             f"DTSTART:{_utc(session.starts_at)}",
             f"DTEND:{_utc(session.ends_at)}",
             f"DTSTAMP:{stamp}",
             f"UID:session-{session.id}-registration-{registration.id}@symposium",
             f"LOCATION:{_text(location)}",
             f"URL:{url}",
+            *([organiser] if organiser else []),
+            *([f"DESCRIPTION:{_text(contact)}"] if contact else []),
             "END:VEVENT",
         ]
     lines.append("END:VCALENDAR")

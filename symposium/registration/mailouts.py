@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import nh3
 import sqlalchemy as sa
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
@@ -28,8 +30,13 @@ PLACEHOLDERS = {
     "beheerlink": "manage_link",
     "manage_link": "manage_link",
 }
+BUTTON = (
+    '<a href="{0}" style="display:inline-block;padding:12px 20px;background:#14507a;'
+    'color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold">{1}</a>'
+)
 RAW_HTML = re.compile(r"<\s*/?\s*[a-zA-Z!]")
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False})
+# "breaks": a single line break, as in an address or a list of times, stays one.
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": True})
 
 
 @dataclass
@@ -39,6 +46,15 @@ class MailoutDraft:
     body: str
     segment: str
     session_id: int | None = None
+    #: the English version for people who signed up in English; empty: Dutch for all
+    subject_en: str = ""
+    body_en: str = ""
+
+    def in_language(self, language: str) -> tuple[str, str]:
+        """Subject and body for a reader of `language`."""
+        if language == "en" and self.body_en.strip():
+            return self.subject_en, self.body_en
+        return self.subject, self.body
 
 
 class MailoutError(RuleError):
@@ -48,17 +64,22 @@ class MailoutError(RuleError):
 def check(draft: MailoutDraft) -> dict[str, list]:
     """Every problem with a draft; empty when it can be sent."""
     errors: dict[str, list] = {}
-    if not draft.subject.strip():
-        errors["subject"] = [_l("Enter a subject.")]
-    elif len(draft.subject) > 300:
-        errors["subject"] = [_l("Use at most %(limit)d characters.", limit=300)]
-    if not draft.body.strip():
-        errors["body"] = [_l("Write the message.")]
-    elif len(draft.body) > 50_000:
-        errors["body"] = [_l("Use at most %(limit)d characters.", limit=50_000)]
-    elif RAW_HTML.search(draft.body):
-        errors["body"] = [_l("Write the message in Markdown; HTML and scripts are not allowed.")]
-    for field in ("subject", "body"):
+    english = bool(draft.subject_en.strip() or draft.body_en.strip())
+    for suffix in ("", "_en") if english else ("",):
+        subject, body = getattr(draft, f"subject{suffix}"), getattr(draft, f"body{suffix}")
+        if not subject.strip():
+            errors[f"subject{suffix}"] = [_l("Enter a subject.")]
+        elif len(subject) > 300:
+            errors[f"subject{suffix}"] = [_l("Use at most %(limit)d characters.", limit=300)]
+        if not body.strip():
+            errors[f"body{suffix}"] = [_l("Write the message.")]
+        elif len(body) > 50_000:
+            errors[f"body{suffix}"] = [_l("Use at most %(limit)d characters.", limit=50_000)]
+        elif RAW_HTML.search(body):
+            errors[f"body{suffix}"] = [
+                _l("Write the message in Markdown; HTML and scripts are not allowed.")
+            ]
+    for field in ("subject", "body", "subject_en", "body_en"):
         unknown = sorted(
             {name for name in PLACEHOLDER.findall(getattr(draft, field))} - set(PLACEHOLDERS)
         )
@@ -94,20 +115,23 @@ def _values(registration: Registration) -> dict[str, str]:
 def personalise(draft: MailoutDraft, registration: Registration) -> dict:
     """Subject, text and HTML for one recipient; values are escaped in the HTML."""
     values = _values(registration)
+    with force_locale(registration.locale):
+        button = _("See or change your registration")
 
     def fill(text: str, html: bool) -> str:
         def value(match: re.Match) -> str:
             key = PLACEHOLDERS[match.group(1)]
             if html and key == "manage_link":
-                return str(Markup('<a href="{0}">{0}</a>').format(values[key]))
+                return str(Markup(BUTTON).format(values[key], button))
             return str(escape(values[key])) if html else values[key]
 
         return PLACEHOLDER.sub(value, text)
 
-    html = nh3.clean(_markdown.render(draft.body))
+    subject, body = draft.in_language(registration.locale)
+    html = nh3.clean(_markdown.render(body))
     return {
-        "subject": fill(draft.subject, html=False),
-        "body_text": fill(draft.body, html=False),
+        "subject": fill(subject, html=False),
+        "body_text": fill(body, html=False),
         "body_html": Markup(fill(html, html=True)),  # nh3-cleaned, values escaped  # nosec B704
     }
 
@@ -123,6 +147,8 @@ def send(draft: MailoutDraft, sender_id: int | None) -> Mailout:
         edition_id=draft.edition_id,
         subject=draft.subject,
         body=draft.body,
+        subject_en=draft.subject_en,
+        body_en=draft.body_en,
         segment=draft.segment,
         session_id=draft.session_id,
         created_by_id=sender_id,

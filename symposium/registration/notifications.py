@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from symposium.extensions import db
+from symposium.i18n import localized
 from symposium.mail.outbox import Attachment, Mail, builder, preloader, queue_later
 from symposium.program.models import Edition, Session
 from symposium.registration.calendar import personal_calendar
@@ -22,30 +23,33 @@ from symposium.registration.seats import Promotion
 # What each kind of message is called; `r` is the registration, `x` the extra references.
 SUBJECTS = {
     "confirmation": lambda r, x: (
-        _("You are on the waiting list for %(title)s", title=r.edition.title)
+        _("You are on the waiting list for %(title)s", title=localized(r.edition, "title"))
         if x["waitlisted"]
-        else _("Your registration for %(title)s", title=r.edition.title)
+        else _("Your registration for %(title)s", title=localized(r.edition, "title"))
     ),
     "choice_changed": lambda r, x: _(
-        "Your program for %(title)s has changed", title=r.edition.title
+        "Your program for %(title)s has changed", title=localized(r.edition, "title")
     ),
     "cancelled": lambda r, x: _(
-        "Your registration for %(title)s is cancelled", title=r.edition.title
+        "Your registration for %(title)s is cancelled", title=localized(r.edition, "title")
     ),
     "waitlist_joined": lambda r, x: _(
-        "You are on the waiting list for %(title)s", title=x["session"].title
+        "You are on the waiting list for %(title)s", title=localized(x["session"], "title")
     ),
-    "promoted": lambda r, x: _("You have a seat in %(title)s", title=x["session"].title),
+    "promoted": lambda r, x: _(
+        "You have a seat in %(title)s", title=localized(x["session"], "title")
+    ),
     "venue_promoted": lambda r, x: _(
-        "A place has come free: you are signed up for %(title)s", title=r.edition.title
+        "A place has come free: you are signed up for %(title)s",
+        title=localized(r.edition, "title"),
     ),
-    "manage_link": lambda r, x: _("Your link for %(title)s", title=r.edition.title),
-    "reminder": lambda r, x: _("See you soon at %(title)s", title=r.edition.title),
+    "manage_link": lambda r, x: _("Your link for %(title)s", title=localized(r.edition, "title")),
+    "reminder": lambda r, x: _("See you soon at %(title)s", title=localized(r.edition, "title")),
     "program_changed": lambda r, x: _(
         "Change in the program: %(title)s",
-        title=x["session"].title if x["session"] else r.edition.title,
+        title=localized(x["session"] or r.edition, "title"),
     ),
-    "allocated": lambda r, x: _("Your seats for %(title)s", title=r.edition.title),
+    "allocated": lambda r, x: _("Your seats for %(title)s", title=localized(r.edition, "title")),
 }
 #: these carry the personal program as a calendar file
 WITH_CALENDAR = {
@@ -146,11 +150,18 @@ def _quarter_hour(now: datetime) -> str:
     return now.strftime("%Y%m%d%H") + str(now.minute // 15)
 
 
-def confirmation(registration: Registration, again_at: datetime | None = None) -> None:
-    """The sign-up confirmation; `again_at` sends it once more, at most once a quarter hour."""
+def confirmation(
+    registration: Registration,
+    again_at: datetime | None = None,
+    rejoined_at: datetime | None = None,
+) -> None:
+    """The sign-up confirmation; `again_at` sends it once more, at most once a quarter hour;
+    `rejoined_at` confirms a cancelled registration taken up again."""
     key = f"confirmation:{registration.id}"
     if again_at is not None:
         key += f":again:{_quarter_hour(again_at)}"
+    if rejoined_at is not None:
+        key += f":rejoined:{rejoined_at.isoformat()}"
     waitlisted = registration.status == RegistrationStatus.waitlisted
     _queue("confirmation", key, registration, waitlisted=waitlisted)
 
@@ -160,7 +171,9 @@ def choice_changed(registration: Registration, key: str) -> None:
 
 
 def cancelled(registration: Registration) -> None:
-    _queue("cancelled", f"cancelled:{registration.id}", registration)
+    # A registration taken up again may be cancelled again: one mail per cancellation.
+    when = registration.cancelled_at.isoformat() if registration.cancelled_at else ""
+    _queue("cancelled", f"cancelled:{registration.id}:{when}", registration)
 
 
 def waitlist_joined(choice: Choice) -> None:

@@ -57,6 +57,7 @@ from symposium.registration.organiser_changes import (
     round_entries,
     update_details,
 )
+from symposium.registration.sign_up import reinstate
 from symposium.registration.tables import (
     Table,
     registrations_table,
@@ -105,6 +106,7 @@ __all__ = [
     "recent_check_ins",
     "registration_page",
     "registrations_table",
+    "reinstate",
     "resend_confirmation",
     "round_entries",
     "rounds_with_sessions",

@@ -71,37 +71,45 @@ def register(
         )
 
     email_key = normalise_email(request.email)
-    exists = db.session.scalar(
+    earlier = db.session.scalar(
         sa.select(Registration.id).where(
             Registration.edition_id == edition.id, Registration.email_key == email_key
         )
     )
-    if exists:
-        raise DuplicateRegistration()
+    if earlier is not None:
+        # Someone who cancelled may come back: their registration is taken up again,
+        # at the back of every line, with what they ask for now.
+        registration = _locked(earlier)
+        db.session.refresh(registration)
+        if registration.status != RegistrationStatus.cancelled:
+            raise DuplicateRegistration()
+    else:
+        # known to have no choices: appending to them reads nothing
+        registration = Registration(edition_id=edition.id, email_key=email_key, choices=[])
 
     place_last = edition.venue_capacity is None
     has_place = place_last or seats.claim_venue_place(edition.id)
-    registration = Registration(
-        edition_id=edition.id,
-        first_name=request.first_name.strip(),
-        last_name=request.last_name.strip(),
-        email=request.email.strip(),
-        email_key=email_key,
-        organisation=request.organisation.strip(),
-        role=request.role,
-        dietary_needs=request.dietary_needs.strip(),
-        access_needs=request.access_needs.strip(),
-        newsletter=bool(request.newsletter),
-        answers=_stored_answers(request.answers),
-        consent_at=now,
-        locale=request.locale if request.locale in ("nl", "en") else "nl",
-        status=RegistrationStatus.confirmed if has_place else RegistrationStatus.waitlisted,
-        created_at=now,
-        choices=[],  # known to be empty: appending to it reads nothing
+    registration.first_name = request.first_name.strip()
+    registration.last_name = request.last_name.strip()
+    registration.email = request.email.strip()
+    registration.organisation = request.organisation.strip()
+    registration.role = request.role
+    registration.dietary_needs = request.dietary_needs.strip()
+    registration.access_needs = request.access_needs.strip()
+    registration.newsletter = bool(request.newsletter)
+    registration.answers = _stored_answers(request.answers)
+    registration.consent_at = now
+    registration.locale = request.locale if request.locale in ("nl", "en") else "nl"
+    registration.status = (
+        RegistrationStatus.confirmed if has_place else RegistrationStatus.waitlisted
     )
+    registration.created_at = now
+    registration.cancelled_at = None
+    # New details want a new badge: it is printed with the next sheets.
+    registration.badge_printed_at = None
     db.session.add(registration)
     db.session.flush()
-    notifications.confirmation(registration)
+    notifications.confirmation(registration, rejoined_at=now if earlier is not None else None)
     if has_place and edition.allocation_mode == AllocationMode.ranked:
         for round_id in sorted(request.choices):
             rankings.store_ranking(registration, round_id, request.choices[round_id].ranking)
@@ -118,6 +126,34 @@ def register(
         raise TryAgain()  # a venue limit was set meanwhile, and reached
     seats.forget_counters()
     keep_after_commit(registration, edition, *registration.choices)  # what the answer shows
+    return registration
+
+
+@use_case
+def reinstate(registration_id: int, actor: Actor, now: datetime | None = None) -> Registration:
+    """Take a cancelled registration up again, by an organiser: a place at the venue if one
+    is free (else the back of its waiting list), no sessions yet; the person is mailed."""
+
+    registration = _locked(registration_id)
+    if registration.status != RegistrationStatus.cancelled:
+        raise NotAllowed(_l("This registration is not cancelled."))
+    if registration.erased_at is not None:
+        raise NotAllowed(_l("This person's data has been erased: they can sign up again."))
+    now = now or _now()
+    has_place = seats.claim_venue_place(registration.edition_id)
+    registration.status = (
+        RegistrationStatus.confirmed if has_place else RegistrationStatus.waitlisted
+    )
+    registration.cancelled_at = None
+    registration.created_at = now
+    audit.record(
+        actor,
+        "registration.reinstate",
+        registration,
+        before={"status": RegistrationStatus.cancelled},
+        after={"status": registration.status},
+    )
+    notifications.confirmation(registration, rejoined_at=now)
     return registration
 
 

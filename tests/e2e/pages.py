@@ -53,6 +53,13 @@ class Words:
     privacy_statement: str
     confirmation_subject: str
     program_changed_subject: str
+    sign_up_until: str
+    change_your_details: str
+    save_your_details: str
+    details_saved: str
+    sign_up_again: str
+    speakers: str
+    earlier_editions: str
 
     def seats(self, count: int) -> str:
         """'nog 4 plaatsen', 'nog 1 plaats' / '4 seats left', '1 seat left'."""
@@ -78,6 +85,13 @@ WORDS = {
         change_session_for="Deelsessie wijzigen voor {round}",
         save_change="Wijziging opslaan",
         change_saved="Je wijziging is opgeslagen.",
+        sign_up_until="Aanmelden kan tot ",
+        change_your_details="Je gegevens wijzigen",
+        save_your_details="Gegevens opslaan",
+        details_saved="Je gegevens zijn opgeslagen.",
+        sign_up_again="Opnieuw aanmelden",
+        speakers="Sprekers",
+        earlier_editions="Eerdere edities",
         cancel_registration="Aanmelding annuleren",
         download_badge="Download je badge",
         are_you_sure="Weet je zeker dat je wilt annuleren?",
@@ -123,6 +137,13 @@ WORDS = {
         change_session_for="Change session for {round}",
         save_change="Save change",
         change_saved="Your change has been saved.",
+        sign_up_until="You can sign up until ",
+        change_your_details="Change your details",
+        save_your_details="Save your details",
+        details_saved="Your details have been saved.",
+        sign_up_again="Sign up again",
+        speakers="Speakers",
+        earlier_editions="Earlier editions",
         cancel_registration="Cancel registration",
         download_badge="Download your badge",
         are_you_sure="Are you sure you want to cancel?",

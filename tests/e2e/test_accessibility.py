@@ -93,6 +93,12 @@ def cancelled_page(page: Page, site, words, request) -> None:
     expect(page.get_by_text(words.cancelled, exact=True)).to_be_visible()
 
 
+def own_details_page(page: Page, site, words, request) -> None:
+    page.goto(request.getfixturevalue("attendee_link"))
+    page.get_by_role("link", name=words.change_your_details).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(words.change_your_details)
+
+
 def not_found(page: Page, site, words, request) -> None:
     response = page.goto("/no-such-edition/sessions/nothing")
     assert response.status == 404
@@ -112,6 +118,9 @@ PAGES = {
     "cancelled": cancelled_page,
     "privacy": at("/privacy"),
     "not-found": not_found,
+    "speakers-2019": at("/2019/speakers"),
+    "archive": at("/archive"),
+    "own-details": own_details_page,
 }
 
 

@@ -12,11 +12,11 @@ pytestmark = pytest.mark.e2e
 #: the 2019 edition, as people write its day and times in each language
 DAY_2019 = {
     "nl": "maandag 25 november 2019 · 9.30–17.00 uur · Utrecht",
-    "en": "Monday 25 November 2019 · 9:30 am–5:00 pm · Utrecht",
+    "en": "Monday 25 November 2019 · 09:30–17:00 · Utrecht",
 }
 ROUND_1_2019 = {
     "nl": "maandag 25 november 2019, 13.30–14.45 uur (Ronde 1)",
-    "en": "Monday 25 November 2019, 1:30 pm–2:45 pm (Ronde 1)",
+    "en": "Monday 25 November 2019, 13:30–14:45 (Ronde 1)",
 }
 CLOSED = {
     "nl": "De aanmelding voor dit symposium is gesloten.",
@@ -48,14 +48,31 @@ def test_a_past_edition_shows_its_program_with_sign_up_closed(
     expect(facts).to_contain_text(
         "Guido Walraven (Hogeschool Inholland, lector Dynamiek van de Stad)"
     )
-    expect(facts).to_contain_text(words.seats(40))
+    expect(facts).not_to_contain_text(words.seats(40))  # a past edition has no seats left
     expect(page.get_by_role("link", name=words.sign_up, exact=True)).to_have_count(0)
+
+    # Who is Guido Walraven? The speakers page, with his sessions.
+    facts.get_by_role("link", name="Guido Walraven").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(words.speakers)
+    speaker = page.get_by_role("region", name="Guido Walraven")
+    expect(speaker).to_contain_text("Hogeschool Inholland")
+    expect(
+        speaker.get_by_role("link", name="De politiserende kracht van sociaal professionals")
+    ).to_be_visible()
+
+    # and the edition among the earlier ones
+    page.get_by_role("contentinfo").get_by_role("link", name=words.earlier_editions).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(words.earlier_editions)
+    expect(
+        page.get_by_role("link", name="De waarde van werken in het sociaal domein")
+    ).to_be_visible()
 
 
 def test_a_session_page_of_the_upcoming_edition_leads_to_sign_up(shared_site, words, open_page):
     page = open_page(shared_site)
     page.goto("/")
-    session_card(page, "Kenniscafé: wonen en huisuitzettingen").get_by_role("link").click()
+    title = "Kenniscafé: wonen en huisuitzettingen"
+    session_card(page, title).get_by_role("link", name=title).click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Kenniscafé: wonen en huisuitzettingen"

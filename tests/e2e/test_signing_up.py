@@ -26,6 +26,7 @@ def test_an_attendee_signs_up_changes_a_session_downloads_the_badge_and_cancels(
     expect(page.locator("html")).to_have_attribute("lang", language)
     expect(page.get_by_role("heading", level=1)).to_have_text(UPCOMING_TITLE)
     expect(session_card(page, "Schulden en bestaanszekerheid")).to_contain_text(words.seats(40))
+    expect(page.get_by_text(re.compile(rf"^{words.sign_up_until}"))).to_be_visible()
     page.get_by_role("link", name=words.sign_up, exact=True).click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text(words.sign_up)
@@ -62,6 +63,13 @@ def test_an_attendee_signs_up_changes_a_session_downloads_the_badge_and_cancels(
     expect(plan.held_in("Ronde 2")).not_to_contain_text("Digitale ongelijkheid")
     expect(plan.held_in("Ronde 1")).to_contain_text("Schulden en bestaanszekerheid")
 
+    # A typo in the organisation, corrected before the badge is printed.
+    page.get_by_role("link", name=words.change_your_details).click()
+    page.get_by_label(words.organisation, exact=True).fill("Gemeente Utrecht, Wijkteam Oost")
+    page.get_by_role("button", name=words.save_your_details).click()
+    expect(page.get_by_role("status")).to_have_text(words.details_saved)
+    expect(page.get_by_text("Gemeente Utrecht, Wijkteam Oost", exact=True)).to_be_visible()
+
     with page.expect_download() as download:
         page.get_by_role("link", name=words.download_badge).click()
     badge = PdfReader(download.value.path()).pages[0].extract_text()
@@ -72,6 +80,17 @@ def test_an_attendee_signs_up_changes_a_session_downloads_the_badge_and_cancels(
     expect(page.get_by_text(words.cancelled, exact=True)).to_be_visible()
     expect(plan.held_in("Ronde 1")).to_have_count(0)
     expect(page.get_by_role("link", name=words.cancel_registration)).to_have_count(0)
+
+    # Changed their mind: the same address signs up again, with other choices.
+    page.get_by_role("link", name=words.sign_up_again).click()
+    form.fill_in_details(first_name, last_name, f"attendee.{language}@example.org")
+    form.choose("Ronde 1", "Eenzaamheid onder jongeren")
+    form.choose("Ronde 2", words.no_session)
+    form.agree_to_privacy_statement()
+    form.submit()
+    expect(page.get_by_role("heading", level=1)).to_have_text(words.you_are_signed_up)
+    expect(plan.held_in("Ronde 1")).to_contain_text("Eenzaamheid onder jongeren")
+    plan.cancel_registration()  # and the seat counts below are as before
 
     page.goto(f"/{site.upcoming_edition}/")
     for title, seats in [

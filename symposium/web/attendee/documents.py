@@ -1,6 +1,6 @@
 """Attendees' and visitors' PDFs: one's badge and certificate, and the summaries booklet."""
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 
 from symposium.documents import booklet as booklet_docs
@@ -29,13 +29,18 @@ def _registration_or_404(token: str) -> Registration:
     return registration
 
 
+def _language_of(registration) -> str:
+    """The language asked for in the address; else the one they signed up in, as their mail."""
+    return current_language() if "lang" in request.args else registration.locale
+
+
 @bp.route("/r/<token>/badge.pdf")
 def badge(token: str):
     """One's own badge: name, organisation, personal program and check-in code."""
     registration = _registration_or_404(token)
     if registration.status != RegistrationStatus.confirmed:
         abort(404)
-    language = current_language()
+    language = _language_of(registration)
     return pdf_response(service.badge(registration, language), _("badge") + ".pdf")
 
 
@@ -45,7 +50,7 @@ def certificate(token: str):
     registration = _registration_or_404(token)
     if not certificates.available(registration):
         abort(404)
-    language = current_language()
+    language = _language_of(registration)
     return pdf_response(service.certificate(registration, language), _("certificate") + ".pdf")
 
 

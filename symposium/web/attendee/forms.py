@@ -9,6 +9,7 @@ from wtforms.validators import Email, InputRequired, Length
 
 from symposium.program.models import Edition
 from symposium.registration.models import ROLES, Question, QuestionKind
+from symposium.registration.own_details import OWN_FIELDS, OwnDetails
 from symposium.registration.rankings import MAX_RANKS, is_ranked, preferences_state
 from symposium.registration.requests import RegistrationRequest, RoundRequest
 from symposium.web.common import ServiceForm
@@ -149,6 +150,29 @@ def read_ranking(round_, formdata: MultiDict) -> tuple[tuple[int, ...], list]:
 
 def _as_id(value: str) -> int:
     return int(value) if value.isascii() and value.isdecimal() and len(value) < 10 else -1
+
+
+class OwnDetailsForm(ServiceForm):
+    """An attendee's own corrections; the service checks them as the sign-up form's."""
+
+    first_name = StringField(_l("First name"))
+    last_name = StringField(_l("Last name"))
+    organisation = StringField(_l("Organisation"))
+    dietary_needs = TextAreaField(
+        _l("Dietary needs"), description=_l("For lunch, for example vegetarian or gluten-free.")
+    )
+    access_needs = TextAreaField(
+        _l("Access needs"),
+        description=_l("For example a wheelchair-accessible room or a sign language interpreter."),
+    )
+
+    def to_details(self) -> OwnDetails:
+        return OwnDetails(
+            **{
+                name: value if isinstance(value := self[name].data, str) else ""
+                for name in OWN_FIELDS
+            }
+        )
 
 
 class ManageLinkForm(FlaskForm):

@@ -20,6 +20,7 @@ from symposium.allocation import service as allocation
 from symposium.documents import certificates
 from symposium.i18n import current_language
 from symposium.program import service as program_service
+from symposium.registration import own_details as details
 from symposium.registration import service
 from symposium.registration.calendar import personal_calendar
 from symposium.registration.models import Registration, RegistrationStatus
@@ -34,6 +35,7 @@ from symposium.speakers import service as speakers
 from symposium.web.attendee.forms import (
     NO_SESSION,
     ManageLinkForm,
+    OwnDetailsForm,
     RegistrationForm,
     rank_fields,
     read_ranking,
@@ -131,6 +133,8 @@ def manage(token: str):
         statuses=RegistrationStatus,
         materials=speakers.materials_for_attendee(registration),
         certificate_available=certificates.available(registration),
+        details_editable=details.can_edit(registration),
+        badge_printed=details.badge_printed(registration),
         preferences=allocation.preferences_state(edition),
         rank_fields=rank_fields,
         no_session=NO_SESSION,
@@ -236,6 +240,37 @@ def cancel(token: str):
         edition=registration.edition,
         registration=registration,
         token=token,
+    )
+
+
+@bp.route("/r/<token>/details", methods=["GET", "POST"])
+def own_details(token: str):
+    """Correct one's own name, organisation, dietary and access needs."""
+    registration = registration_or_404(token)
+    if not details.can_edit(registration):
+        return redirect(url_for(".manage", token=token))
+    form = OwnDetailsForm(obj=details.own_details_of(registration))
+    errors: dict[str, list] = {}
+    if form.validate_on_submit():
+        try:
+            details.update_own_details(registration.id, form.to_details())
+        except service.InvalidRegistration as error:
+            errors = error.errors
+            form.attach(errors)
+        except service.RegistrationError as error:
+            flash(error.message, "error")
+            return redirect(url_for(".manage", token=token))
+        else:
+            flash(_("Your details have been saved."), "success")
+            return redirect(url_for(".manage", token=token, _anchor="details"))
+    return render_template(
+        "registration/own_details.html",
+        edition=registration.edition,
+        registration=registration,
+        token=token,
+        form=form,
+        errors=errors,
+        badge_printed=details.badge_printed(registration),
     )
 
 

@@ -25,6 +25,15 @@ class MailoutForm(ServiceForm):
         ),
         render_kw={"rows": 12},
     )
+    subject_en = StringField(_l("Subject in English"), render_kw={"lang": "en"})
+    body_en = TextAreaField(
+        _l("Message in English"),
+        description=_l(
+            "For the people who signed up in English. Leave both empty to send the Dutch "
+            "message to everyone."
+        ),
+        render_kw={"rows": 12, "lang": "en"},
+    )
     segment = SelectField(
         _l("Send to"),
         choices=[SelectChoice(key, label) for key, label in SEGMENT_LABELS.items()],

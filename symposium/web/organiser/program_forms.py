@@ -6,7 +6,7 @@ from dataclasses import fields
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.widgets import DateInput, DateTimeLocalInput, EmailInput, TimeInput
+from wtforms.widgets import DateInput, DateTimeLocalInput, EmailInput, TimeInput, URLInput
 
 from symposium import program_editing
 from symposium.program.models import SessionKind
@@ -29,6 +29,7 @@ class _ProgramForm(ServiceForm):
         return self.data_class(**values)
 
 
+EN_HINT = _l("In English, for visitors reading English; leave empty to show the Dutch text.")
 _NUMBER = {"inputmode": "numeric", "spellcheck": "false"}
 _CODE = {"spellcheck": "false", "autocapitalize": "none"}
 
@@ -46,6 +47,14 @@ class EditionForm(_ProgramForm):
         render_kw=_CODE,
     )
     description = TextAreaField(_l("Description"), render_kw={"rows": 5})
+    title_en = StringField(_l("Title in English"), description=EN_HINT, render_kw={"lang": "en"})
+    description_en = TextAreaField(
+        _l("Description in English"), description=EN_HINT, render_kw={"rows": 5, "lang": "en"}
+    )
+    venue_en = StringField(_l("Venue in English"), description=EN_HINT, render_kw={"lang": "en"})
+    venue_details_en = TextAreaField(
+        _l("Route in English"), description=EN_HINT, render_kw={"rows": 4, "lang": "en"}
+    )
     starts_on = StringField(_l("Date"), widget=DateInput())
     starts_time = StringField(_l("Start time"), widget=TimeInput())
     ends_time = StringField(_l("End time"), widget=TimeInput())
@@ -60,10 +69,24 @@ class EditionForm(_ProgramForm):
         render_kw=_CODE,
     )
     venue = StringField(_l("Venue"), description=_l("Shown on the program, e.g. Utrecht."))
+    venue_address = TextAreaField(
+        _l("Address"),
+        description=_l("Street, number, postcode and town: on the program, in mail and calendars."),
+        render_kw={"rows": 3, "autocomplete": "off"},
+    )
     venue_details = TextAreaField(
-        _l("Venue details"),
-        description=_l("Address and route, for the reminder mail."),
+        _l("Route"),
+        description=_l(
+            "Public transport, parking and how accessible the building is: on the program "
+            "and in the confirmation and reminder."
+        ),
         render_kw={"rows": 4},
+    )
+    venue_map_url = StringField(
+        _l("Map link"),
+        description=_l("A link to the venue on a map service of your choice."),
+        widget=URLInput(),
+        render_kw=_CODE,
     )
     venue_capacity = StringField(
         _l("Venue capacity"),
@@ -85,6 +108,15 @@ class EditionForm(_ProgramForm):
         description=_l("For example the accreditation number and the hours."),
         render_kw={"rows": 3},
     )
+    organiser_name = StringField(
+        _l("Organised by"),
+        description=_l(
+            "The organisation responsible for the symposium and the personal data; named in "
+            "the footer, the mail and the privacy statement."
+        ),
+    )
+    contact_email = StringField(_l("Contact e-mail address"), widget=EmailInput(), render_kw=_CODE)
+    contact_phone = StringField(_l("Contact phone number"), render_kw={"type": "tel"})
     privacy_text = TextAreaField(
         _l("Privacy statement"),
         description=_l(
@@ -112,6 +144,7 @@ class RoundForm(_ProgramForm):
     data_class = program_editing.RoundData
 
     name = StringField(_l("Name"), description=_l("For example Round 1."))
+    name_en = StringField(_l("Name in English"), description=EN_HINT, render_kw={"lang": "en"})
     day = StringField(_l("Date"), widget=DateInput())
     starts_time = StringField(_l("Start time"), widget=TimeInput())
     ends_time = StringField(
@@ -149,6 +182,10 @@ class SessionForm(_ProgramForm):
         render_kw=_CODE,
     )
     abstract = TextAreaField(_l("Abstract"), render_kw={"rows": 6})
+    title_en = StringField(_l("Title in English"), description=EN_HINT, render_kw={"lang": "en"})
+    abstract_en = TextAreaField(
+        _l("Abstract in English"), description=EN_HINT, render_kw={"rows": 6, "lang": "en"}
+    )
     room = StringField(
         _l("Room"),
         description=_l("Choose one of the edition's rooms, or type a new one to add it."),

@@ -309,6 +309,26 @@ def cancel(registration_id: int):
     )
 
 
+@bp.route("/registrations/<int:registration_id>/reinstate", methods=["GET", "POST"])
+def reinstate(registration_id: int):
+    """Ask once more, then take a cancelled registration up again and mail the person."""
+    registration = _registration_or_404(registration_id)
+    if request.method == "POST":
+        try:
+            organisers.reinstate(registration.id, current_actor())
+        except registrations.RegistrationError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("The registration has been reinstated."), "success")
+        return redirect(url_for(".registration", registration_id=registration.id))
+    return render_template(
+        "organiser/registrations/reinstate.html",
+        edition=registration.edition,
+        registration=registration,
+        cancelled=registration.status == RegistrationStatus.cancelled,
+    )
+
+
 @bp.post("/registrations/<int:registration_id>/resend")
 def resend(registration_id: int):
     """Send the confirmation once more, with the current program and link."""

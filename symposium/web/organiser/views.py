@@ -105,6 +105,8 @@ def new_mailout(slug: str):
             edition_id=edition.id,
             subject=form.subject.data or "",
             body=form.body.data or "",
+            subject_en=form.subject_en.data or "",
+            body_en=form.body_en.data or "",
             segment=form.segment.data or "",
             session_id=form.selected_session(),
         )

@@ -16,7 +16,7 @@ from flask import Blueprint, Response, current_app, render_template
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from symposium.i18n import current_language
+from symposium.i18n import current_language, localized
 from symposium.program import feeds, service
 from symposium.program.models import Edition
 from symposium.urls import external_url
@@ -78,8 +78,8 @@ def site_url(endpoint: str, **values) -> str:
 def _feed_edition(edition: Edition, feed_endpoint: str, made_at: datetime) -> feeds.FeedEdition:
     return feeds.FeedEdition(
         slug=edition.slug,
-        title=edition.title,
-        venue=edition.venue,
+        title=localized(edition, "title"),
+        venue=localized(edition, "venue"),
         timezone=edition.timezone,
         starts_at=edition.starts_at,
         ends_at=edition.ends_at,
@@ -88,6 +88,9 @@ def _feed_edition(edition: Edition, feed_endpoint: str, made_at: datetime) -> fe
         program_url=site_url("program.program", slug=edition.slug),
         feed_url=site_url(feed_endpoint, slug=edition.slug),
         made_at=made_at,
+        location=edition.location,
+        organiser_name=edition.organiser_name,
+        contact_email=edition.contact_email,
     )
 
 

@@ -18,7 +18,7 @@ from markupsafe import Markup, escape
 
 from symposium import privacy as personal_data
 from symposium.i18n import current_language, describe_seats
-from symposium.program import service
+from symposium.program import people, service
 from symposium.program.models import SummaryStatus
 from symposium.speakers import service as speakers
 from symposium.speakers.models import Visibility
@@ -120,6 +120,21 @@ def program(slug: str):
         tag(*key),
         private=True,
     )
+
+
+@bp.route("/<slug>/speakers", endpoint="speakers")
+def speakers_page(slug: str):
+    """Everyone who speaks at the edition: photo, bio and their sessions."""
+    edition = edition_or_404(slug)
+    return render_template(
+        "program/speakers.html", edition=edition, speakers=people.speakers_of(edition)
+    )
+
+
+@bp.route("/archive")
+def archive():
+    """Editions that have been, with their programs, summaries and booklet."""
+    return render_template("program/archive.html", past=people.past_editions())
 
 
 @bp.route("/<slug>/sessions/<session_slug>")
