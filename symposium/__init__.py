@@ -25,8 +25,15 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     register_blueprints(app)
     register_error_handlers(app)
     init_security(app)
+    init_body_limits(app)
     register_commands(app)
     return app
+
+
+def init_body_limits(app: Flask) -> None:
+    from symposium.web.body_limits import init_body_limits as init
+
+    init(app)
 
 
 def register_extensions(app: Flask) -> None:

@@ -49,6 +49,10 @@ DEFAULTS: dict[str, Any] = {
     "PURGE_AFTER_MONTHS": None,
     #: where `flask mail-catcher` keeps what it receives
     "MAIL_CATCHER_DIR": None,
+    #: the largest body a form or JSON request may send, in kilobytes (uploads excepted)
+    "MAX_BODY_KB": 64,
+    #: the same for the few forms with long texts (summaries, mail-outs, edition texts)
+    "MAX_LONG_TEXT_KB": 1024,
     #: the largest slides or hand-out a speaker can upload, in megabytes
     "MAX_UPLOAD_MB": 25,
     #: where uploaded materials and photos are kept; "materials" in the instance folder if None
