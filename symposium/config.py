@@ -49,6 +49,9 @@ DEFAULTS: dict[str, Any] = {
     "PURGE_AFTER_MONTHS": None,
     #: where `flask mail-catcher` keeps what it receives
     "MAIL_CATCHER_DIR": None,
+    #: opening a badge's QR link checks the person in at once, without the button, when
+    #: the link was opened from a page of this site (Sec-Fetch-Site: same-origin)
+    "CHECK_IN_ON_SCAN": False,
     #: the largest body a form or JSON request may send, in kilobytes (uploads excepted)
     "MAX_BODY_KB": 64,
     #: the same for the few forms with long texts (summaries, mail-outs, edition texts)

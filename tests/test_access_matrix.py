@@ -143,6 +143,7 @@ RULES: dict[str, Rule] = {
     "organiser_checkin.check_in": Rule(ORGANISERS),
     "organiser_checkin.undo_check_in": Rule(ORGANISERS),
     "organiser_checkin.check_in_by_code": Rule(ORGANISERS),
+    "organiser_checkin.check_in_badge": Rule(ORGANISERS),
     "organiser_checkin.attendance_index": Rule(ORGANISERS),
     "organiser_checkin.session_attendance": Rule(ORGANISERS),
     "organiser_checkin.mark_attended": Rule(ORGANISERS),
