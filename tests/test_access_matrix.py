@@ -344,8 +344,11 @@ def test_each_route_answers_each_visitor_as_the_rules_say(
         with visitor.client().open(url, method=method, **options) as response:
             status, to_sign_in = response.status_code, _is_sign_in(response)
             where = response.headers.get("Location", "")
+            kept = response.headers.get("Cache-Control", "")
         if persona in rule.who:
             fine = 200 <= status < 400 and (rule.ends_at_sign_in or not to_sign_in)
+            if status == 200 and rule.who != EVERYONE and "no-store" not in kept:
+                fine, where = False, f"Cache-Control: {kept!r}, not no-store"
         else:
             fine = status in (403, 404) or to_sign_in
         if not fine:
