@@ -237,6 +237,8 @@ def test_a_mailout_is_previewed_then_sent_to_each_person_once(
         ({"body": "Klik <script>alert(1)</script>"}, "HTML en scripts zijn niet toegestaan"),
         ({"segment": "checked_in"}, "Niemand zit in deze groep"),
         ({"subject": ""}, "Vul een onderwerp in"),
+        ({"subject": "Hallo\r\nBcc: iedereen@example.org"}, "Houd het onderwerp op één regel"),
+        ({"body": "Hallo\x00"}, "Haal de stuurtekens uit het bericht"),
     ],
 )
 def test_a_mailout_with_a_problem_says_so_and_sends_nothing(

@@ -17,6 +17,7 @@ from symposium.mail.outbox import Mail, queue
 from symposium.registration.models import Registration
 from symposium.registration.personal import manage_url
 from symposium.registration.reading import SEGMENTS, segment
+from symposium.text import has_control_characters
 from symposium.validation import RuleError
 
 PLACEHOLDER = re.compile(r"\{([^{}\s]*)\}")
@@ -52,10 +53,15 @@ def check(draft: MailoutDraft) -> dict[str, list]:
         errors["subject"] = [_l("Enter a subject.")]
     elif len(draft.subject) > 300:
         errors["subject"] = [_l("Use at most %(limit)d characters.", limit=300)]
+    elif has_control_characters(draft.subject):
+        # A line break in a subject would start a header of its own: no mail library sends it.
+        errors["subject"] = [_l("Keep the subject on one line, without control characters.")]
     if not draft.body.strip():
         errors["body"] = [_l("Write the message.")]
     elif len(draft.body) > 50_000:
         errors["body"] = [_l("Use at most %(limit)d characters.", limit=50_000)]
+    elif has_control_characters(draft.body, multiline=True):
+        errors["body"] = [_l("Remove the control characters from the message.")]
     elif RAW_HTML.search(draft.body):
         errors["body"] = [_l("Write the message in Markdown; HTML and scripts are not allowed.")]
     for field in ("subject", "body"):
