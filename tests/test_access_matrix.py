@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 from flask_wtf.csrf import generate_csrf
 
+from symposium.accounts.models import User
 from symposium.documents import service as documents
 from symposium.documents.models import DocumentKind
 from symposium.extensions import db
@@ -247,6 +248,13 @@ def world_values(edition, cast, registration, organiser) -> dict[str, Any]:
     }
 
 
+def current_session_id(user_id: int) -> str:
+    """What a fresh sign-in would keep in the session: signing out on one route ends the
+    account's sessions, so the next route gets a new one."""
+    db.session.rollback()
+    return db.session.get(User, user_id).get_id()
+
+
 @dataclass
 class Visitor:
     app: flask.Flask
@@ -259,7 +267,7 @@ class Visitor:
         client = self.app.test_client()
         with client.session_transaction() as session:
             if self.user_id is not None:
-                session["_user_id"] = str(self.user_id)
+                session["_user_id"] = current_session_id(self.user_id)
                 session["_fresh"] = True
             session["csrf_token"] = self.csrf[0]
         return client

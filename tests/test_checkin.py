@@ -202,7 +202,7 @@ def test_a_badge_opened_by_anyone_else_checks_in_nobody_and_shows_nothing(
         db.session.add(speaker)
         db.session.commit()
         with client.session_transaction() as session:
-            session["_user_id"] = str(speaker.id)
+            session["_user_id"] = speaker.get_id()
             session["_fresh"] = True
 
     response = client.get(f"/organiser/check-in/{checkin_code(registration)}")

@@ -140,7 +140,7 @@ def test_every_organiser_route_is_for_organisers_only(
     elif who == "speaker":
         with client.session_transaction() as session:
             speaker = db.session.scalar(sa.select(User).where(User.role == Role.speaker))
-            session["_user_id"] = str(speaker.id)
+            session["_user_id"] = speaker.get_id()
             session["_fresh"] = True
     question = questions.add(
         edition.id, questions.QuestionDraft(label="Lunch?", kind="yes_no"), Actor(None, "o@x.org")

@@ -83,7 +83,7 @@ def cast(app_under_test, make_edition) -> Cast:
 def as_user(client, user: User):
     """A client signed in as `user`, as Flask-Login keeps it."""
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
     return client
 

@@ -34,7 +34,15 @@ class User(UserMixin, db.Model):
     #: the language of the mail a speaker gets: "nl" or "en"
     locale: Mapped[str] = mapped_column(sa.String(5), default="nl", server_default="nl")
 
+    #: counts up when the account's sessions must end (signing out, switched off, a new
+    #: password); a session remembers the count it began with and ends when it differs
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+
     person: Mapped[Person | None] = relationship()
+
+    def get_id(self) -> str:
+        """What the session cookie keeps: the account and its session generation."""
+        return f"{self.id}.{self.session_generation}"
 
     @property
     def is_active(self) -> bool:

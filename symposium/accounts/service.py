@@ -87,6 +87,8 @@ def set_active(user_id: int, active: bool, actor: Actor) -> None:
         return
     if user.id == actor.id and not active:
         raise AccountError("form", _l("You cannot switch off your own account."))
+    if not active:
+        _end_sessions(user)
     audit.record(
         actor,
         "account.active",
@@ -111,8 +113,27 @@ def authenticate(email: str, password: str) -> User | None:
     return None
 
 
-def load_user(user_id: str) -> User | None:
-    if not user_id.isdecimal():
+def _end_sessions(user: User) -> None:
+    """Every session of this account ends at its next request, on any device."""
+    user.session_generation = User.session_generation + 1
+
+
+@use_case
+def end_sessions(user_id: int) -> None:
+    """Signing out: a copy of the session cookie made before opens nothing any more."""
+    user = db.session.get(User, user_id)
+    if user is not None:
+        _end_sessions(user)
+
+
+def load_user(session_id: str) -> User | None:
+    """The account a session belongs to, while the session's generation is still current."""
+    user_id, _, generation = session_id.partition(".")
+    if not (user_id.isascii() and user_id.isdecimal() and generation.isascii()):
+        return None
+    if not generation.isdecimal() or len(user_id) > 12 or len(generation) > 12:
         return None
     user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+    if user is None or not user.active or user.session_generation != int(generation):
+        return None
+    return user

@@ -49,6 +49,8 @@ def sign_in():
 def sign_out():
     """Sign out."""
     speaker = current_user.is_authenticated and not current_user.is_organiser
+    if current_user.is_authenticated:
+        service.end_sessions(current_user.id)
     logout_user()
     session.clear()
     flash(_("You are signed out."), "success")
