@@ -98,6 +98,9 @@ RULES: dict[str, Rule] = {
     # -- signing in and out
     "accounts.sign_in": Rule(EVERYONE),
     "accounts.sign_out": Rule(EVERYONE, ends_at_sign_in=True),
+    "accounts.forgot_password": Rule(EVERYONE),
+    "accounts.reset_password": Rule(EVERYONE),
+    "accounts.change_password": Rule(ORGANISERS),
     "speakers.sign_in": Rule(EVERYONE),
     "speakers.follow_link": Rule(EVERYONE, values={"token": "sign_in_link"}),
     # -- behind an attendee's manage link

@@ -50,3 +50,113 @@ def test_switching_an_account_off_ends_its_sessions_for_good(sqlite_app, organis
 
     assert client.get("/organiser/").status_code == 302
     assert thief.get("/organiser/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    "weak", ["Password123!", "symposium2027", "welkom123456", "Zomer2026!!!", "123456789012"]
+)
+def test_common_passwords_are_refused(sqlite_app, weak):
+    with pytest.raises(accounts.AccountError) as refused:
+        accounts.create_organiser("new@example.org", "New", weak)
+
+    assert refused.value.field == "password"
+
+
+def change(client, current, new, again=None):
+    return client.post(
+        "/organiser/password",
+        data={
+            "csrf_token": csrf_for(client),
+            "current_password": current,
+            "password": new,
+            "password_again": new if again is None else again,
+        },
+    )
+
+
+NEW_PASSWORD = "een-nieuwe-zin-over-thee-7"
+
+
+def test_changing_the_password_keeps_this_session_and_ends_the_others(app, organiser, make_edition):
+    client = app.test_client()
+    sign_in(client)
+    thief = copy_of(client, app)
+
+    wrong = change(client, "not it at all", NEW_PASSWORD)
+    weak = change(client, PASSWORD, "Password123!")
+    changed = change(client, PASSWORD, NEW_PASSWORD)
+
+    assert "Het huidige wachtwoord klopt niet" in wrong.get_data(as_text=True)
+    assert "te makkelijk te raden" in weak.get_data(as_text=True)
+    assert changed.status_code == 302
+    assert client.get("/organiser/").status_code == 200
+    assert thief.get("/organiser/").status_code == 302
+    assert accounts.authenticate("org@example.org", NEW_PASSWORD) is not None
+    assert accounts.authenticate("org@example.org", PASSWORD) is None
+    assert "account.password_change" in audit_actions()
+
+
+def audit_actions() -> list[str]:
+    import sqlalchemy as sa
+
+    from symposium.audit.models import AuditEntry
+    from symposium.extensions import db
+
+    db.session.rollback()
+    return list(db.session.scalars(sa.select(AuditEntry.action)))
+
+
+def ask_for_reset(client, email):
+    return client.post("/sign-in/forgot", data={"csrf_token": csrf_for(client), "email": email})
+
+
+def test_a_mailed_link_resets_the_password_once_and_ends_every_session(app, organiser, smtp_server):
+    import re
+
+    from symposium.mail import delivery
+
+    signed_in = app.test_client()
+    sign_in(signed_in)
+    client = app.test_client()
+
+    asked = ask_for_reset(client, "Org@Example.org")
+    ask_for_reset(client, "nobody@example.org")
+    delivery.deliver_due()
+
+    assert asked.status_code == 302
+    [mail] = smtp_server.messages
+    assert mail["To"] == "org@example.org"
+    link = re.search(
+        r"http://127\.0\.0\.1:5000(/sign-in/reset/\S+)", mail.get_body(("plain",)).get_content()
+    )
+    path = link.group(1)
+    assert "Kies een nieuw wachtwoord" in client.get(path).get_data(as_text=True)
+    done = client.post(
+        path,
+        data={
+            "csrf_token": csrf_for(client),
+            "password": NEW_PASSWORD,
+            "password_again": NEW_PASSWORD,
+        },
+    )
+    assert done.status_code == 302
+    assert accounts.authenticate("org@example.org", NEW_PASSWORD) is not None
+    assert signed_in.get("/organiser/").status_code == 302
+    assert "Deze link is verlopen of al gebruikt" in client.get(path).get_data(as_text=True)
+    assert "account.password_reset" in audit_actions()
+
+
+def test_a_reset_link_expires_after_an_hour(sqlite_app, organiser, smtp_server, monkeypatch):
+    import re
+
+    from symposium.accounts import passwords
+    from symposium.mail import delivery
+
+    client = sqlite_app.test_client()
+    ask_for_reset(client, "org@example.org")
+    delivery.deliver_due()
+    [mail] = smtp_server.messages
+    path = re.search(r"(/sign-in/reset/\S+)", mail.get_body(("plain",)).get_content()).group(1)
+    monkeypatch.setattr(passwords, "RESET_LIFETIME", passwords.timedelta(seconds=-1))
+
+    assert "Deze link is verlopen" in client.get(path).get_data(as_text=True)

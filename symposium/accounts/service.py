@@ -1,5 +1,10 @@
 """Accounts: creating organisers with a strong password, and checking a sign-in."""
 
+import gzip
+import re
+from functools import cache
+from pathlib import Path
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -15,16 +20,6 @@ from symposium.validation import RuleError
 MIN_PASSWORD_LENGTH = 12
 #: a hash to check against when the address is unknown, so both cases take as long
 _UNKNOWN_USER_HASH = generate_password_hash("not a real password")
-COMMON_PASSWORDS = {
-    "password1234",
-    "welkom123456",
-    "wachtwoord123",
-    "qwertyuiop12",
-    "123456789012",
-    "symposium2024",
-    "symposium2025",
-    "symposium2026",
-}
 
 
 class AccountError(RuleError):
@@ -33,12 +28,37 @@ class AccountError(RuleError):
         self.field = field
 
 
+MAX_PASSWORD_LENGTH = 500
+#: digits and signs around a word: "Password123!" is "password" to whoever guesses
+_AFFIXES = re.compile(r"^[\W\d_]+|[\W\d_]+$")
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """The 30,000 most common passwords and some Dutch and site words, shipped as data."""
+    path = Path(__file__).with_name("common_passwords.txt.gz")
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        return frozenset(
+            line.strip() for line in lines if line.strip() and not line.startswith("#")
+        )
+
+
+def is_common(password: str) -> bool:
+    """A common password, or one with only digits and signs added to a common word."""
+    lowered = password.lower()
+    word = _AFFIXES.sub("", lowered)
+    common = common_passwords()
+    return lowered in common or word in common or not word or len(set(password)) < 5
+
+
 def password_problem(password: str, email: str = ""):
     """Why a password is too weak, or None."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return _l("Use at least %(min)d characters.", min=MIN_PASSWORD_LENGTH)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return _l("Use at most %(limit)d characters.", limit=MAX_PASSWORD_LENGTH)
     lowered = password.lower()
-    if lowered in COMMON_PASSWORDS or len(set(password)) < 5:
+    if is_common(password):
         return _l("This password is too easy to guess.")
     local_part = email.split("@")[0].lower()
     if local_part and len(local_part) >= 4 and local_part in lowered:
@@ -88,7 +108,7 @@ def set_active(user_id: int, active: bool, actor: Actor) -> None:
     if user.id == actor.id and not active:
         raise AccountError("form", _l("You cannot switch off your own account."))
     if not active:
-        _end_sessions(user)
+        end_sessions_of(user)
     audit.record(
         actor,
         "account.active",
@@ -113,7 +133,7 @@ def authenticate(email: str, password: str) -> User | None:
     return None
 
 
-def _end_sessions(user: User) -> None:
+def end_sessions_of(user: User) -> None:
     """Every session of this account ends at its next request, on any device."""
     user.session_generation = User.session_generation + 1
 
@@ -123,7 +143,7 @@ def end_sessions(user_id: int) -> None:
     """Signing out: a copy of the session cookie made before opens nothing any more."""
     user = db.session.get(User, user_id)
     if user is not None:
-        _end_sessions(user)
+        end_sessions_of(user)
 
 
 def load_user(session_id: str) -> User | None:

@@ -4,10 +4,17 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from symposium.accounts import service
+from symposium.accounts import passwords, service
+from symposium.i18n import current_language
 from symposium.extensions import limiter
 from symposium.text import has_control_characters
-from symposium.web.accounts.forms import SignInForm
+from symposium.web.accounts.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    NewPasswordForm,
+    SignInForm,
+)
+from symposium.web.access import organiser_required
 
 bp = Blueprint("accounts", __name__)
 
@@ -55,3 +62,66 @@ def sign_out():
     session.clear()
     flash(_("You are signed out."), "success")
     return redirect(url_for("speakers.sign_in" if speaker else ".sign_in"))
+
+
+@bp.route("/sign-in/forgot", methods=["GET", "POST"])
+@limiter.limit("10 per minute; 50 per hour", methods=["POST"])
+def forgot_password():
+    """Ask for a link to choose a new password: the same answer for every address."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        passwords.request_reset(form.email.data, current_language())
+        flash(
+            _(
+                "If this is an organiser's address, a link to choose a new password is on "
+                "its way. It works for an hour."
+            ),
+            "success",
+        )
+        return redirect(url_for(".sign_in"))
+    return render_template("accounts/forgot.html", form=form, errors=form.errors)
+
+
+@bp.route("/sign-in/reset/<token>", methods=["GET", "POST"])
+@limiter.limit("20 per minute", methods=["POST"])
+def reset_password(token: str):
+    """Choose a new password through the mailed link; every session of the account ends."""
+    form = NewPasswordForm()
+    errors: dict = {}
+    if not passwords.reset_link_works(token):
+        errors = {"form": [passwords.RESET_EXPIRED]}
+        return render_template("accounts/reset.html", form=None, errors=errors)
+    if form.validate_on_submit():
+        try:
+            passwords.reset_password(token, form.password.data)
+        except service.AccountError as error:
+            errors = error.errors
+            form.attach(errors)
+        else:
+            logout_user()
+            session.clear()
+            flash(_("Your password is changed. Sign in with the new one."), "success")
+            return redirect(url_for(".sign_in"))
+    return render_template("accounts/reset.html", form=form, errors=errors or form.errors)
+
+
+@bp.route("/organiser/password", methods=["GET", "POST"])
+@organiser_required
+def change_password():
+    """Change one's own password; one's other sessions end, this one goes on."""
+    form = ChangePasswordForm()
+    errors: dict = {}
+    if form.validate_on_submit():
+        try:
+            user = passwords.change_password(
+                current_user.id, form.current_password.data, form.password.data
+            )
+        except service.AccountError as error:
+            errors = error.errors
+            form.attach(errors)
+        else:
+            login_user(user)  # this session, with the account's new generation
+            session.permanent = True
+            flash(_("Your password is changed. Other sessions are signed out."), "success")
+            return redirect(url_for("organiser.index"))
+    return render_template("accounts/password.html", form=form, errors=errors or form.errors)
