@@ -101,6 +101,10 @@ RULES: dict[str, Rule] = {
     "accounts.forgot_password": Rule(EVERYONE),
     "accounts.reset_password": Rule(EVERYONE),
     "accounts.change_password": Rule(ORGANISERS),
+    "accounts.sign_in_code": Rule(EVERYONE, ends_at_sign_in=True),
+    "accounts.two_factor": Rule(ORGANISERS),
+    "accounts.two_factor_required": Rule(ORGANISERS),
+    "accounts.two_factor_qr": Rule(ORGANISERS),
     "speakers.sign_in": Rule(EVERYONE),
     "speakers.follow_link": Rule(EVERYONE, values={"token": "sign_in_link"}),
     # -- behind an attendee's manage link

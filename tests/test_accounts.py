@@ -1,5 +1,7 @@
 """Organiser accounts that hold: sessions end on the server, strong passwords, resets."""
 
+from datetime import datetime
+
 import pytest
 
 from symposium.accounts import service as accounts
@@ -160,3 +162,65 @@ def test_a_reset_link_expires_after_an_hour(sqlite_app, organiser, smtp_server, 
     monkeypatch.setattr(passwords, "RESET_LIFETIME", passwords.timedelta(seconds=-1))
 
     assert "Deze link is verlopen" in client.get(path).get_data(as_text=True)
+
+
+def code_for(secret: str, steps_ahead: int = 0) -> str:
+    import pyotp
+
+    totp = pyotp.TOTP(secret)
+    return totp.generate_otp(totp.timecode(datetime.now()) + steps_ahead)
+
+
+def test_a_second_factor_is_asked_after_the_password_once_it_is_on(sqlite_app, organiser):
+    client = sqlite_app.test_client()
+    sign_in(client)
+    thief = copy_of(client, sqlite_app)
+    page = client.get("/organiser/two-factor").get_data(as_text=True)
+    assert 'src="/organiser/two-factor/qr.svg"' in page
+    assert client.get("/organiser/two-factor/qr.svg").mimetype == "image/svg+xml"
+    with client.session_transaction() as session:
+        secret = session["totp_pending"]
+
+    wrong = client.post(
+        "/organiser/two-factor",
+        data={"csrf_token": csrf_for(client), "action": "on", "code": "000000"},
+    )
+    on = client.post(
+        "/organiser/two-factor",
+        data={"csrf_token": csrf_for(client), "action": "on", "code": code_for(secret)},
+    )
+
+    assert "Deze code klopt niet" in wrong.get_data(as_text=True)
+    assert on.status_code == 302
+    assert client.get("/organiser/").status_code == 200
+    assert thief.get("/organiser/").status_code == 302
+    browser = sqlite_app.test_client()
+    assert sign_in(browser).location.startswith("/sign-in/code")
+    assert browser.get("/organiser/").status_code == 302  # the password alone opens nothing
+    used = code_for(secret, 1)
+    answer = browser.post("/sign-in/code", data={"csrf_token": csrf_for(browser), "code": used})
+    assert answer.status_code == 302 and browser.get("/organiser/").status_code == 200
+    again = sqlite_app.test_client()
+    sign_in(again)
+    replay = again.post("/sign-in/code", data={"csrf_token": csrf_for(again), "code": used})
+    assert "Deze code klopt niet" in replay.get_data(as_text=True)  # a code works once
+    assert {"account.two_factor_on"} <= set(audit_actions())
+
+
+def test_a_second_factor_required_for_all_sends_others_to_set_one_up(sqlite_app, organiser):
+    from symposium.accounts import two_factor
+
+    other = accounts.create_organiser("two@example.org", "Tom", PASSWORD)
+    secret = two_factor.new_secret()
+    with pytest.raises(accounts.AccountError):
+        two_factor.require_for_all(organiser.id, True)  # not without one's own
+    two_factor.turn_on(organiser.id, secret, code_for(secret))
+    two_factor.require_for_all(organiser.id, True)
+    client = sqlite_app.test_client()
+    sign_in(client, other.email)
+
+    answer = client.get("/organiser/")
+
+    assert answer.status_code == 302 and answer.location == "/organiser/two-factor"
+    assert client.get("/organiser/two-factor").status_code == 200
+    assert "account.two_factor_required" in audit_actions()

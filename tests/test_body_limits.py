@@ -67,7 +67,7 @@ def test_a_form_over_64_kb_is_refused(sqlite_app, make_edition, path):
 def test_only_the_upload_forms_take_large_bodies(sqlite_app):
     """The lists name real routes: a renamed view would silently fall back to 64 KB."""
     endpoints = {rule.endpoint for rule in sqlite_app.url_map.iter_rules()}
-    assert UPLOAD_ENDPOINTS <= endpoints
-    assert LONG_TEXT_ENDPOINTS <= endpoints
+    assert endpoints >= UPLOAD_ENDPOINTS
+    assert endpoints >= LONG_TEXT_ENDPOINTS
     assert sqlite_app.config["MAX_BODY_KB"] == 64
     assert sqlite_app.config["MAX_CONTENT_LENGTH"] > 24 * 1024 * 1024

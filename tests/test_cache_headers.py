@@ -13,8 +13,8 @@ def test_public_pages_say_their_language_depends_on_the_request(sqlite_app, make
 def test_the_public_program_may_be_kept_but_not_with_a_signed_in_organiser(
     sqlite_app, make_edition
 ):
-    from tests.test_organiser import PASSWORD, sign_in
     from symposium.accounts import service as accounts
+    from tests.test_organiser import PASSWORD, sign_in
 
     edition = make_edition()
     anonymous = sqlite_app.test_client().get(f"/{edition.slug}/")

@@ -129,9 +129,7 @@ def test_a_registration_of_another_edition_is_not_found_at_this_door(
 # -- badges' QR codes --------------------------------------------------------------------
 
 
-def test_a_badge_shows_its_person_and_checks_in_once_by_the_button(
-    app, org, make_edition, sign_up
-):
+def test_a_badge_shows_its_person_and_checks_in_once_by_the_button(app, org, make_edition, sign_up):
     edition = make_edition(rounds=2)
     [[a1, *_], [b1, *_]] = workshops(edition)
     registration = sign_up(

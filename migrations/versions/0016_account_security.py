@@ -1,4 +1,5 @@
-"""account security: session generations that end sessions on the server
+"""account security: session generations that end sessions on the server; a second
+factor (TOTP) per organiser and site settings (a second factor required for all)
 
 Revision ID: 0016
 Revises: 0011
@@ -19,8 +20,18 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.add_column(sa.Column('session_generation', sa.Integer(), server_default='0', nullable=False))
+        batch_op.add_column(sa.Column('totp_secret', sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column('totp_last_step', sa.Integer(), server_default='0', nullable=False))
+    op.create_table('site_setting',
+    sa.Column('name', sa.String(length=50), nullable=False),
+    sa.Column('value', sa.String(length=200), nullable=False),
+    sa.PrimaryKeyConstraint('name', name=op.f('pk_site_setting'))
+    )
 
 
 def downgrade():
+    op.drop_table('site_setting')
     with op.batch_alter_table('user', schema=None) as batch_op:
+        batch_op.drop_column('totp_last_step')
+        batch_op.drop_column('totp_secret')
         batch_op.drop_column('session_generation')

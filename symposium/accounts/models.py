@@ -38,6 +38,11 @@ class User(UserMixin, db.Model):
     #: password); a session remembers the count it began with and ends when it differs
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
+    #: base32 TOTP secret of an organiser who turned on the second factor; None: off
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    #: the last time step a code was accepted for: a code works once
+    totp_last_step: Mapped[int] = mapped_column(default=0, server_default="0")
+
     person: Mapped[Person | None] = relationship()
 
     def get_id(self) -> str:
@@ -51,3 +56,10 @@ class User(UserMixin, db.Model):
     @property
     def is_organiser(self) -> bool:
         return self.role == Role.organiser
+
+
+class SiteSetting(db.Model):
+    """A setting organisers change in the app, e.g. "two_factor_required" = "1"."""
+
+    name: Mapped[str] = mapped_column(sa.String(50), primary_key=True)
+    value: Mapped[str] = mapped_column(sa.String(200), default="")

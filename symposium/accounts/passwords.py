@@ -61,8 +61,10 @@ def _set_password(user: User, password: str, actor: Actor, action: str) -> None:
 def change_password(user_id: int, current: str, new: str) -> User:
     """The owner's new password; every other session of the account ends."""
     user = db.session.get(User, user_id)
-    if user is None or not user.password_hash or not check_password_hash(
-        user.password_hash, current
+    if (
+        user is None
+        or not user.password_hash
+        or not check_password_hash(user.password_hash, current)
     ):
         raise AccountError("current_password", _l("The current password is not right."))
     _set_password(user, new, Actor(user.id, user.email), "account.password_change")

@@ -4,9 +4,10 @@ A spreadsheet runs a cell that starts with `=`, `+`, `-` or `@` as a formula, an
 attendee chooses what their name or organisation starts with. A CSV file may be opened
 with the other delimiter (`,` in English, `;` in Dutch) or by a program that splits lines
 inside quotes, so in CSV every field is quoted and an apostrophe goes wherever a formula
-could start: at the start, and after either delimiter or a line break. In XLSX every text is written as a text cell, and a risky one also
-carries Excel's own "quote prefix" (what typing an apostrophe first does), so the cell
-shows exactly what the person typed and is never run.
+could start: at the start, and after either delimiter or a line break. In XLSX every text
+is written as a text cell, and a risky one also carries Excel's own "quote prefix" (what
+typing an apostrophe first does), so the cell shows exactly what the person typed and is
+never run.
 """
 
 import csv
@@ -48,9 +49,7 @@ def write_csv(table: Table, delimiter: str = ",") -> bytes:
     """CSV with a byte-order mark, so that Excel reads it as UTF-8; every field quoted, so
     that the other delimiter inside a field stays inside it."""
     buffer = io.StringIO()
-    writer = csv.writer(
-        buffer, delimiter=delimiter, lineterminator="\r\n", quoting=csv.QUOTE_ALL
-    )
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     writer.writerow([neutralise(title) for title in table.header])
     writer.writerows([neutralise(value) for value in row] for row in table.rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

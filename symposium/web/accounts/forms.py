@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
+from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length
 
 from symposium.web.common import ServiceForm
@@ -40,4 +40,12 @@ class ChangePasswordForm(NewPasswordForm):
     current_password = PasswordField(
         _l("Current password"),
         validators=[InputRequired(_l("Enter your current password.")), Length(max=500)],
+    )
+
+
+class CodeForm(ServiceForm):
+    code = StringField(
+        _l("Code from your app"),
+        description=_l("The six digits your authenticator app shows for Symposium."),
+        validators=[InputRequired(_l("Enter the code.")), Length(max=20)],
     )
