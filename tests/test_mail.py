@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from icalendar import Calendar
 
 from symposium.extensions import db
-from symposium.mail import delivery
+from symposium.mail import delivery, lookups
 from symposium.mail.models import MessageStatus, OutboxMessage
 from symposium.registration import service
 from tests.conftest import person
@@ -15,6 +15,7 @@ from tests.conftest import person
 
 def deliver():
     db.session.rollback()
+    lookups.resolve_due()  # the worker's step before delivering
     return delivery.deliver_due(batch_size=500)
 
 

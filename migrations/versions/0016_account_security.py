@@ -1,5 +1,6 @@
 """account security: session generations that end sessions on the server; a second
-factor (TOTP) per organiser and site settings (a second factor required for all)
+factor (TOTP) per organiser and site settings (a second factor required for all); requests
+for a mailed link, resolved by the worker
 
 Revision ID: 0016
 Revises: 0011
@@ -8,6 +9,8 @@ Create Date: 2026-12-04 22:30:00.000000
 """
 from alembic import op
 import sqlalchemy as sa
+
+import symposium.program.models  # noqa: F401  (column types used by autogenerate)
 
 
 # revision identifiers, used by Alembic.
@@ -22,6 +25,16 @@ def upgrade():
         batch_op.add_column(sa.Column('session_generation', sa.Integer(), server_default='0', nullable=False))
         batch_op.add_column(sa.Column('totp_secret', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('totp_last_step', sa.Integer(), server_default='0', nullable=False))
+    op.create_table('link_request',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('locale', sa.String(length=5), nullable=False),
+    sa.Column('edition_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', symposium.program.models.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['edition_id'], ['edition.id'], name=op.f('fk_link_request_edition_id_edition'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_link_request'))
+    )
     op.create_table('site_setting',
     sa.Column('name', sa.String(length=50), nullable=False),
     sa.Column('value', sa.String(length=200), nullable=False),
@@ -31,6 +44,7 @@ def upgrade():
 
 def downgrade():
     op.drop_table('site_setting')
+    op.drop_table('link_request')
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.drop_column('totp_last_step')
         batch_op.drop_column('totp_secret')
