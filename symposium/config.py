@@ -21,6 +21,11 @@ DEFAULTS: dict[str, Any] = {
     #: "redis://127.0.0.1:6379" when several web processes must share the counts
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
+    #: sign-ups from one network address, per hour: for one edition, and choosing one
+    #: session; beyond them the sign-up is refused with 429 (a team behind one address can
+    #: still sign up; a script cannot take a workshop's seats)
+    "SIGN_UP_CAP_PER_EDITION": "60 per hour",
+    "SIGN_UP_CAP_PER_SESSION": "15 per hour",
     "PROGRAM_CACHE": True,
     "PRODUCTION": False,
     #: the site's public address: links in mail sent by the worker, and in the program feeds

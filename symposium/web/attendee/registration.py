@@ -29,7 +29,7 @@ from symposium.registration.personal import (
     manage_url,
     personal_program,
 )
-from symposium.security import link_limit, sign_up_limit
+from symposium.security import count_sign_up, link_limit, sign_up_capped, sign_up_limit
 from symposium.speakers import service as speakers
 from symposium.web.attendee.forms import (
     NO_SESSION,
@@ -38,7 +38,7 @@ from symposium.web.attendee.forms import (
     rank_fields,
     read_ranking,
 )
-from symposium.web.common import edition_or_404
+from symposium.web.common import CAPPED, chosen_sessions, edition_or_404
 from symposium.web.http_cache import conditional, tag
 
 bp = Blueprint("registration", __name__)
@@ -62,12 +62,16 @@ def register(slug: str):
     form = RegistrationForm()
     questions = service.edition_questions(edition.id)
     errors: dict[str, list] = {}
+    status = 200
     if form.validate_on_submit():
         choices, errors = form.round_requests(edition, request.form)
         wanted = form.to_request(choices, current_language())
         wanted.answers = form.answers(questions, request.form)
         if errors:
             errors = service.validate(edition, wanted) | errors
+        elif sign_up_capped(edition.id, chosen_sessions(wanted)):
+            errors = {"form": [CAPPED]}
+            status = 429
         else:
             try:
                 registration = service.register(edition.id, wanted)
@@ -79,6 +83,7 @@ def register(slug: str):
             except service.RegistrationClosed as error:
                 errors = {"form": [error.message]}
             else:
+                count_sign_up(edition.id, chosen_sessions(wanted))
                 flash(_("You are signed up."), "registered")
                 return redirect(url_for(".manage", token=manage_token(registration)))
         form.attach(errors)
@@ -95,7 +100,7 @@ def register(slug: str):
         questions=questions,
         preferences=allocation.preferences_state(edition),
         rank_fields=rank_fields,
-    )
+    ), status
 
 
 @bp.route("/<slug>/link", methods=["GET", "POST"])
