@@ -109,6 +109,7 @@ RULES: dict[str, Rule] = {
     "speakers.follow_link": Rule(EVERYONE, values={"token": "sign_in_link"}),
     # -- behind an attendee's manage link
     "registration.manage": Rule(HOLDER),
+    "registration.confirm_email": Rule(HOLDER),
     "registration.calendar": Rule(HOLDER),
     "registration.personal_data": Rule(HOLDER),
     "registration.change_choice": Rule(HOLDER, form={"session": "session_b_id"}),

@@ -1,6 +1,6 @@
 """account security: session generations that end sessions on the server; a second
 factor (TOTP) per organiser and site settings (a second factor required for all); requests
-for a mailed link, resolved by the worker
+for a mailed link, resolved by the worker; seats held until the e-mail address is confirmed
 
 Revision ID: 0016
 Revises: 0011
@@ -25,6 +25,11 @@ def upgrade():
         batch_op.add_column(sa.Column('session_generation', sa.Integer(), server_default='0', nullable=False))
         batch_op.add_column(sa.Column('totp_secret', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('totp_last_step', sa.Integer(), server_default='0', nullable=False))
+    with op.batch_alter_table('edition', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('confirm_email', sa.Boolean(), server_default=sa.false(), nullable=False))
+        batch_op.add_column(sa.Column('confirm_hours', sa.Integer(), server_default='2', nullable=False))
+    with op.batch_alter_table('registration', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('email_confirmed_at', symposium.program.models.UTCDateTime(timezone=True), nullable=True))
     op.create_table('link_request',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=40), nullable=False),
@@ -45,6 +50,11 @@ def upgrade():
 def downgrade():
     op.drop_table('site_setting')
     op.drop_table('link_request')
+    with op.batch_alter_table('registration', schema=None) as batch_op:
+        batch_op.drop_column('email_confirmed_at')
+    with op.batch_alter_table('edition', schema=None) as batch_op:
+        batch_op.drop_column('confirm_hours')
+        batch_op.drop_column('confirm_email')
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.drop_column('totp_last_step')
         batch_op.drop_column('totp_secret')

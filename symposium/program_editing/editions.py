@@ -212,6 +212,8 @@ def copy_edition(edition_id: int, data: CopyData, actor: Actor) -> Edition:
         certificate_text=source.certificate_text,
         description=source.description,
         privacy_text=source.privacy_text,
+        confirm_email=source.confirm_email,
+        confirm_hours=source.confirm_hours,
     )
     db.session.add(copy)
     rounds = {}

@@ -119,7 +119,9 @@ def create_registration(slug: str):
         return jsonify(error=str(error.message)), 403
     count_sign_up(edition.id, chosen_sessions(wanted))
     answer = {
-        "status": registration.status.value,
+        "status": "pending_confirmation"
+        if registration.awaiting_confirmation
+        else registration.status.value,
         "choices": [
             {"round_id": c.round_id, "session_id": c.session_id, "state": c.state.value}
             for c in registration.choices

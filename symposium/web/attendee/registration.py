@@ -20,7 +20,7 @@ from symposium.allocation import service as allocation
 from symposium.documents import certificates
 from symposium.i18n import current_language
 from symposium.program import service as program_service
-from symposium.registration import service
+from symposium.registration import holds, service
 from symposium.registration.calendar import personal_calendar
 from symposium.registration.models import Registration, RegistrationStatus
 from symposium.registration.personal import (
@@ -140,6 +140,17 @@ def manage(token: str):
         rank_fields=rank_fields,
         no_session=NO_SESSION,
     )
+
+
+@bp.route("/r/<token>/confirm")
+def confirm_email(token: str):
+    """The link in the confirmation mail: the address is real, the held seats are kept."""
+    registration = registration_or_404(token)
+    if holds.confirm_email(registration.id):
+        flash(
+            _("Thank you: your e-mail address is confirmed and your seats are yours."), "registered"
+        )
+    return redirect(url_for(".manage", token=token))
 
 
 @bp.route("/r/<token>/calendar.ics")
