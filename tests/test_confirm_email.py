@@ -93,3 +93,23 @@ def test_editions_without_the_setting_confirm_nothing(app, make_edition, sign_up
 
     assert not registration(signed.email).awaiting_confirmation
     assert holds.release_unconfirmed(datetime.now(UTC) + timedelta(days=1)) == 0
+
+
+def test_organisers_switch_the_setting_and_earlier_sign_ups_keep_their_seats(
+    sqlite_app, make_edition, sign_up
+):
+    from symposium.audit.service import Actor
+    from symposium.program_editing import edition_values, update_edition
+
+    edition = make_edition(confirm_email=False)
+    earlier = sign_up(edition, 1)
+    data = edition_values(edition)
+    assert data.confirm_email == "no"
+    data.confirm_email, data.confirm_hours = "yes", "6"
+
+    update_edition(edition.id, data, Actor(None, "org@example.org"))
+
+    assert registration(earlier.email).awaiting_confirmation is False
+    later = sign_up(edition, 2)
+    assert registration(later.email).awaiting_confirmation is True
+    assert registration(later.email).edition.confirm_hours == 6

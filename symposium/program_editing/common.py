@@ -70,6 +70,10 @@ class EditionData:
     description: str = ""
     #: Markdown; empty for the standard privacy statement
     privacy_text: str = ""
+    #: "yes": a sign-up holds its seats until the mailed link is opened; "no"
+    confirm_email: str = "yes"
+    #: how many hours a hold lasts
+    confirm_hours: str = "2"
 
 
 @dataclass

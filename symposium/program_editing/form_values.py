@@ -41,6 +41,8 @@ def edition_values(edition: Edition) -> EditionData:
         certificate_text=edition.certificate_text or "",
         description=edition.description or "",
         privacy_text=edition.privacy_text or "",
+        confirm_email="yes" if edition.confirm_email else "no",
+        confirm_hours=str(edition.confirm_hours),
     )
 
 

@@ -85,6 +85,19 @@ class EditionForm(_ProgramForm):
         description=_l("For example the accreditation number and the hours."),
         render_kw={"rows": 3},
     )
+    confirm_email = SelectField(
+        _l("Confirm the e-mail address"),
+        choices=[
+            ("yes", _l("Yes: a sign-up holds its seats until the link we mail is opened")),
+            ("no", _l("No: a sign-up takes its seats at once")),
+        ],
+        description=_l("Seats held by real addresses: one person cannot fill the sessions."),
+    )
+    confirm_hours = StringField(
+        _l("Hours to confirm"),
+        description=_l("Seats not confirmed in this time go to the waiting list."),
+        render_kw=_NUMBER,
+    )
     privacy_text = TextAreaField(
         _l("Privacy statement"),
         description=_l(
