@@ -77,6 +77,8 @@ def create_organiser(email: str, name: str, password: str, actor: Actor | None =
     email = email.strip().lower()
     if "@" not in email or len(email) > 254 or has_control_characters(email):
         raise AccountError("email", _l("Enter an e-mail address like name@example.org."))
+    if len(name) > 200:
+        raise AccountError("name", _l("Use at most %(limit)d characters.", limit=200))
     if has_control_characters(name):
         raise AccountError("name", _l("Remove the control characters from this field."))
     problem = password_problem(password, email)

@@ -88,10 +88,13 @@ class EditionForm(_ProgramForm):
     confirm_email = SelectField(
         _l("Confirm the e-mail address"),
         choices=[
-            ("yes", _l("Yes: a sign-up holds its seats until the link we mail is opened")),
-            ("no", _l("No: a sign-up takes its seats at once")),
+            SelectChoice(
+                "yes", _l("Yes: a sign-up holds its seats until the link we mail is opened")
+            ),
+            SelectChoice("no", _l("No: a sign-up takes its seats at once")),
         ],
         description=_l("Seats held by real addresses: one person cannot fill the sessions."),
+        validate_choice=False,  # the rules keep the current value for anything else
     )
     confirm_hours = StringField(
         _l("Hours to confirm"),
