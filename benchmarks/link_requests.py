@@ -6,21 +6,18 @@ proven by tests/test_link_requests.py (same queries, same row), not by these num
 """
 
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import flask_migrate
+import sqlalchemy as sa
 
-import flask_migrate  # noqa: E402
-import sqlalchemy as sa  # noqa: E402
-
-from symposium import create_app, demo  # noqa: E402
-from symposium.accounts.models import Role, User  # noqa: E402
-from symposium.extensions import db  # noqa: E402
-from symposium.program.models import Person  # noqa: E402
-from symposium.registration.models import Registration  # noqa: E402
+from symposium import create_app, demo
+from symposium.accounts.models import Role, User
+from symposium.extensions import db
+from symposium.program.models import Person
+from symposium.registration.models import Registration
 
 TRIES = 50
 
