@@ -119,7 +119,7 @@ def register(app: Flask) -> None:
     @click.argument("edition")
     def purge_command(edition: str):
         """Remove the personal data of an edition that has ended; counts, the program,
-        session summaries and materials stay."""
+        session summaries and materials stay. The audit log keeps who ran it and the counts."""
         from symposium import privacy
         from symposium.program.service import edition_by_slug
 
@@ -127,7 +127,9 @@ def register(app: Flask) -> None:
         if found is None:
             raise click.ClickException(f"No edition {edition!r}.")
         try:
-            report = privacy.purge_edition(found.id)
+            report = privacy.purge_edition(
+                found.id, privacy.command_line_actor(), privacy.RAN_BY_COMMAND_LINE
+            )
         except privacy.PurgeRefused as error:
             raise click.ClickException(str(error.message)) from error
         done = ", ".join(f"{name} {count}" for name, count in report.counts.items())

@@ -7,8 +7,10 @@ pages do not queue behind each other.
 """
 
 import functools
+import logging
+import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import ParamSpec, TypeVar
@@ -19,6 +21,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from symposium.extensions import db
 
+log = logging.getLogger(__name__)
 _writing: ContextVar[bool] = ContextVar("writing", default=False)
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -71,11 +74,30 @@ def configure_engine(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Deleted and overwritten rows are zeroed in the file, not just marked free: erased
+        # personal data must not stay readable (most builds have it on; some do not).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")
     def on_begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _writing.get() else "BEGIN")
+
+
+def truncate_write_ahead_log(engine: Engine) -> bool:
+    """SQLite: copy the write-ahead log into the database file and cut the log to nothing,
+    so that the row versions it held (erased names, say) are gone from the disk too. Call
+    it after the commit, outside any transaction of one's own: it runs on a connection of
+    its own and waits (the busy timeout) for readers still on older versions. True when the
+    log is empty; on PostgreSQL there is no such file of ours (see the README)."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return True
+    with closing(sqlite3.connect(database, timeout=30, isolation_level=None)) as connection:
+        busy, _frames, _copied = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    if busy:
+        log.warning("the write-ahead log of %s could not be emptied: still in use", database)
+    return not busy
 
 
 def _is_retryable(error: DBAPIError) -> bool:

@@ -2,7 +2,7 @@
 
 import re
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from html import unescape
 from zoneinfo import ZoneInfo
 
@@ -111,34 +111,33 @@ def test_an_edition_is_made_as_a_draft_then_published_and_archived(app, client):
     assert audit_actions() == ["edition.create", "edition.publish", "edition.archive"]
 
 
-def test_copying_an_edition_moves_every_date_a_year_on_in_local_time(
+def test_copying_an_edition_moves_every_date_to_the_same_weekday_a_year_on(
     app, client, make_edition, sign_up
 ):
-    # Saturday 30 March 2024, 10.00 in winter time; 30 March 2025 is the first day of
-    # summer time, so the same wall-clock time is an hour earlier in UTC.
-    source = make_edition(starts=datetime(2024, 3, 30, 9, 0, tzinfo=UTC), slug="2024")
+    # Monday 11 October 2027, 10.00 summer time: the copy is on Monday 9 October 2028,
+    # 52 weeks on (a year later would be a Wednesday), at the same wall-clock times.
+    source = make_edition(starts=datetime(2027, 10, 11, 8, 0, tzinfo=UTC), slug="2027")
     first = source.rounds[0].sessions[0]
     for number in range(3):
         sign_up(source, number, {first.round_id: first.id})
 
-    form = client.get("/organiser/2024/copy").get_data(as_text=True)
-    assert 'value="2025"' in form
-    response = post(client, "/organiser/2024/copy", title="Symposium 2025", slug="2025")
+    form = client.get("/organiser/2027/copy")
+    assert 'value="2028"' in form.get_data(as_text=True)
+    assert "van maandag 11 oktober 2027 naar maandag 9 oktober 2028" in text(form)
+    response = post(client, "/organiser/2027/copy", title="Symposium 2028", slug="2028")
 
     assert response.status_code == 302
     db.session.rollback()
-    copy = db.session.scalar(sa.select(Edition).where(Edition.slug == "2025"))
+    copy = db.session.scalar(sa.select(Edition).where(Edition.slug == "2028"))
     source = db.session.get(Edition, source.id)
     assert copy.status == EditionStatus.draft and copy.registered == 0
-    assert local(copy.starts_at) == datetime(2025, 3, 30, 10, 0)
-    assert copy.starts_at == datetime(2025, 3, 30, 8, 0, tzinfo=UTC)
+    assert local(copy.starts_at) == datetime(2028, 10, 9, 10, 0)
+    assert local(copy.starts_at).weekday() == local(source.starts_at).weekday() == 0
+    weeks = timedelta(weeks=52)
     assert [(r.name, local(r.starts_at), local(r.ends_at)) for r in copy.rounds] == [
-        (r.name, local(r.starts_at).replace(year=2025), local(r.ends_at).replace(year=2025))
-        for r in source.rounds
+        (r.name, local(r.starts_at) + weeks, local(r.ends_at) + weeks) for r in source.rounds
     ]
-    assert local(copy.registration_closes_at) == local(source.registration_closes_at).replace(
-        year=local(source.registration_closes_at).year + 1
-    )
+    assert local(copy.registration_closes_at) == local(source.registration_closes_at) + weeks
 
     def described(edition):
         return sorted(
@@ -151,7 +150,8 @@ def test_copying_an_edition_moves_every_date_a_year_on_in_local_time(
                 s.capacity,
                 s.round.name if s.round else None,
                 tuple(p.name for p in s.speakers),
-                local(s.starts_at).replace(year=2000),
+                local(s.starts_at).time(),
+                local(s.starts_at).weekday(),
             )
             for s in edition.sessions
         )
@@ -161,7 +161,9 @@ def test_copying_an_edition_moves_every_date_a_year_on_in_local_time(
     assert (
         db.session.scalar(sa.select(sa.func.count()).where(Registration.edition_id == copy.id)) == 0
     )
-    assert "zondag 30 maart 2025" in text(client.get("/organiser/2025/program"))
+    program = text(client.get("/organiser/2028/program"))
+    assert "maandag 9 oktober 2028" in program
+    assert "2 rondes en 7 sessies, 52 weken later" in program  # what it moved, once
     assert audit_actions()[-1] == "edition.copy"
 
 

@@ -35,27 +35,24 @@ def record(
     after: dict | None = None,
     label: str = "",
     edition_id: int | None = None,
-) -> None:
+) -> AuditEntry:
     """Add an entry in the current transaction; unchanged fields are left out."""
     before = {k: _plain(v) for k, v in (before or {}).items()}
     after = {k: _plain(v) for k, v in (after or {}).items()}
     changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
-    db.session.add(
-        AuditEntry(
-            actor_id=actor.id,
-            actor_email=actor.email,
-            edition_id=edition_id
-            if edition_id is not None
-            else getattr(target, "edition_id", None),
-            action=action,
-            target_type=type(target).__name__.lower(),
-            target_id=getattr(target, "id", None),
-            target_label=label
-            or str(getattr(target, "title", "") or getattr(target, "full_name", "")),
-            before={k: v for k, v in before.items() if k in changed},
-            after={k: v for k, v in after.items() if k in changed},
-        )
+    entry = AuditEntry(
+        actor_id=actor.id,
+        actor_email=actor.email,
+        edition_id=edition_id if edition_id is not None else getattr(target, "edition_id", None),
+        action=action,
+        target_type=type(target).__name__.lower(),
+        target_id=getattr(target, "id", None),
+        target_label=label or str(getattr(target, "title", "") or getattr(target, "full_name", "")),
+        before={k: v for k, v in before.items() if k in changed},
+        after={k: v for k, v in after.items() if k in changed},
     )
+    db.session.add(entry)
+    return entry
 
 
 def entries(edition_id: int | None = None, limit: int = 200) -> list[AuditEntry]:

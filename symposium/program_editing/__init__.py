@@ -11,7 +11,8 @@ Seats belong to `registration.service`: a session's capacity changes through its
 there is one rulebook for seats and waiting lists.
 
 The package gathers `common` (limits, refusals, typed texts, web addresses),
-`form_values`, `reading`, `records`, `editions`, `rounds`, `sessions` and `persons`.
+`form_values`, `reading`, `records`, `dates` (moving a program in time), `editions`,
+`rounds`, `sessions` and `persons`.
 """
 
 from symposium.program_editing.common import (
@@ -30,11 +31,18 @@ from symposium.program_editing.common import (
     SessionData,
     slugify,
 )
+from symposium.program_editing.dates import (
+    DateMove,
+    DateMoveUnconfirmed,
+    mailed_text,
+    move_text,
+)
 from symposium.program_editing.editions import (
+    EditionSaved,
     copy_edition,
+    copy_move,
     copy_suggestion,
     create_edition,
-    one_year_later,
     set_status,
     update_edition,
 )
@@ -73,10 +81,13 @@ __all__ = [
     "RESERVED_EDITION_SLUGS",
     "SESSION_SLUG_LENGTH",
     "CopyData",
+    "DateMove",
+    "DateMoveUnconfirmed",
     "DeleteData",
     "DeletePreview",
     "DeleteResult",
     "EditionData",
+    "EditionSaved",
     "InvalidProgram",
     "Overview",
     "PersonData",
@@ -85,6 +96,7 @@ __all__ = [
     "RoundOverview",
     "SessionData",
     "copy_edition",
+    "copy_move",
     "copy_suggestion",
     "create_edition",
     "create_person",
@@ -94,9 +106,10 @@ __all__ = [
     "delete_round",
     "delete_session",
     "edition_values",
+    "mailed_text",
+    "move_text",
     "new_round_values",
     "new_session_values",
-    "one_year_later",
     "overview",
     "people",
     "person",

@@ -74,6 +74,8 @@ class EditionData:
     confirm_email: str = "yes"
     #: how many hours a hold lasts
     confirm_hours: str = "2"
+    #: the token of the date move the organiser confirmed (`DateMove.token`), if any
+    confirm_move: str = ""
 
 
 @dataclass

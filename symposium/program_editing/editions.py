@@ -1,5 +1,6 @@
 """Editions: create, change, publish, archive and copy to next year."""
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -11,6 +12,7 @@ from symposium.audit.service import Actor
 from symposium.database import refuse_conflicts, use_case
 from symposium.extensions import db
 from symposium.program.models import Edition, EditionStatus, Round, Session
+from symposium.program.versions import version_after_changes
 from symposium.program_editing.common import (
     DEFAULT_TIMEZONE,
     EDITION_SLUG_LENGTH,
@@ -21,6 +23,15 @@ from symposium.program_editing.common import (
     _edition_slug,
     _Fields,
     _local,
+)
+from symposium.program_editing.dates import (
+    DateMove,
+    DateMoveUnconfirmed,
+    days_to_next_year,
+    move_program,
+    plan_move,
+    shift_days,
+    signed_up,
 )
 from symposium.program_editing.records import _edition_record, _slug_taken
 from symposium.registration import notifications, seats
@@ -115,14 +126,28 @@ def create_edition(data: EditionData, actor: Actor) -> Edition:
     return edition
 
 
+@dataclass
+class EditionSaved:
+    edition: Edition
+    #: the program moved along to the edition's new day
+    moved: DateMove | None = None
+
+
 @refuse_conflicts(_edition_slug_taken)
 @use_case
-def update_edition(edition_id: int, data: EditionData, actor: Actor) -> Edition:
-    """Change an edition's details; a larger venue lets people in from its waiting list."""
+def update_edition(edition_id: int, data: EditionData, actor: Actor) -> EditionSaved:
+    """Change an edition's details; a larger venue lets people in from its waiting list.
+
+    A new date moves every round and session by as many days, at the same times of day.
+    When people are signed up that waits for a confirmation (`data.confirm_move` holding
+    the move's token), and then each of them gets the program-change mail."""
 
     edition = db.session.get(Edition, edition_id)
     db.session.refresh(edition)
     values = _edition_fields(data, edition)
+    move = plan_move(edition, values["starts_at"], values["timezone"])
+    if move is not None and move.people and data.confirm_move != move.token:
+        raise DateMoveUnconfirmed(move)
     before = _edition_record(edition)
     if values["confirm_email"] and not edition.confirm_email:
         # Who signed up before the setting cannot be asked afterwards: their seats stay.
@@ -135,12 +160,39 @@ def update_edition(edition_id: int, data: EditionData, actor: Actor) -> Edition:
         setattr(edition, name, value)
     after = _edition_record(edition)
     if before == after:
-        return edition
+        return EditionSaved(edition)
     audit.record(actor, "edition.update", edition, before, after, edition_id=edition.id)
+    if move is not None:
+        _move_along(edition, move, actor)
     # More room at the venue (or no limit) lets in the people waiting for a place.
     while (promoted := seats.promote_from_venue_waitlist(edition.id)) is not None:
         notifications.venue_promoted(promoted)
-    return edition
+    return EditionSaved(edition, move)
+
+
+def _move_along(edition: Edition, move: DateMove, actor: Actor) -> None:
+    """The program follows the edition to its new day; the people signed up are told."""
+    move_program(edition, move.days)
+    version = version_after_changes(edition)
+    people = db.session.scalars(signed_up(edition.id)).all()
+    for registration in people:
+        notifications.edition_moved(
+            registration, move.starts_before, move.starts_after, str(version)
+        )
+    audit.record(
+        actor,
+        "edition.move",
+        edition,
+        before={"starts_at": move.starts_before},
+        after={
+            "starts_at": move.starts_after,
+            "days": move.days,
+            "rounds": move.rounds,
+            "sessions": move.sessions,
+            "mailed": len(people),
+        },
+        edition_id=edition.id,
+    )
 
 
 _STATUS_MOVES = {
@@ -174,14 +226,19 @@ def set_status(edition_id: int, status: EditionStatus, actor: Actor) -> Edition:
     return edition
 
 
-def one_year_later(moment: datetime, timezone: str) -> datetime:
-    """The same wall-clock time a year on in the edition's time zone (29 February: the 28th)."""
-    local = _local(moment, timezone)
-    try:
-        shifted = local.replace(year=local.year + 1)
-    except ValueError:
-        shifted = local.replace(year=local.year + 1, day=28)
-    return shifted.astimezone(UTC)
+def copy_move(edition: Edition) -> DateMove:
+    """Where a copy lands: whole weeks on, on the same weekday nearest one year later."""
+    tz = edition.timezone
+    days = days_to_next_year(_local(edition.starts_at, tz).date())
+    return DateMove(
+        starts_before=edition.starts_at,
+        starts_after=shift_days(edition.starts_at, days, tz),
+        timezone=tz,
+        days=days,
+        rounds=len(edition.rounds),
+        sessions=len(edition.sessions),
+        people=0,
+    )
 
 
 def copy_suggestion(edition: Edition) -> CopyData:
@@ -198,7 +255,8 @@ def copy_suggestion(edition: Edition) -> CopyData:
 @use_case
 def copy_edition(edition_id: int, data: CopyData, actor: Actor) -> Edition:
     """Next year's edition as a draft: the same rounds, rooms, sessions, capacities and
-    speakers, every date a year on, no registrations."""
+    speakers, every date moved by whole weeks to the same weekday (`copy_move`), no
+    registrations."""
 
     source = db.session.get(Edition, edition_id)
     fields = _Fields()
@@ -211,9 +269,10 @@ def copy_edition(edition_id: int, data: CopyData, actor: Actor) -> Edition:
     fields.raise_if_any()
 
     tz = source.timezone
+    move = copy_move(source)
 
     def later(moment: datetime | None) -> datetime | None:
-        return one_year_later(moment, tz) if moment else None
+        return shift_days(moment, move.days, tz) if moment else None
 
     copy = Edition(
         slug=slug,
@@ -268,7 +327,7 @@ def copy_edition(edition_id: int, data: CopyData, actor: Actor) -> Edition:
         actor,
         "edition.copy",
         copy,
-        after={"copied_from": source.slug, **_edition_record(copy)},
+        after={"copied_from": source.slug, "days": move.days, **_edition_record(copy)},
         edition_id=copy.id,
     )
     return copy

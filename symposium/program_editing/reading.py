@@ -1,12 +1,13 @@
 """Reading the program the way organisers see it, before they change it."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from symposium.extensions import db
 from symposium.program.models import Edition, Person, Round, Session, SessionKind
+from symposium.program_editing.dates import outside_the_edition
 from symposium.registration.models import Choice, ChoiceState, Registration, RegistrationStatus
 
 # -- reading the program, for organisers -----------------------------------------------
@@ -23,6 +24,9 @@ class Overview:
     edition: Edition
     plenaries: list[Session]
     rounds: list[RoundOverview]
+    #: ids of the sessions and rounds that fall outside the edition's day(s), to flag
+    outside_sessions: set[int] = field(default_factory=set)
+    outside_rounds: set[int] = field(default_factory=set)
 
 
 def overview(edition: Edition) -> Overview:
@@ -48,7 +52,14 @@ def overview(edition: Edition) -> Overview:
             )
             for r in rounds
         ],
+        outside_sessions=_outside(edition, sessions),
+        outside_rounds=_outside(edition, rounds),
     )
+
+
+def _outside(edition: Edition, items) -> set[int]:
+    flags = outside_the_edition(edition, [(item.starts_at, item.ends_at) for item in items])
+    return {item.id for item, outside in zip(items, flags, strict=True) if outside}
 
 
 def round_of(edition: Edition, round_id: int) -> Round | None:

@@ -40,7 +40,10 @@ SUBJECTS = {
     ),
     "manage_link": lambda r, x: _("Your link for %(title)s", title=r.edition.title),
     "reminder": lambda r, x: _("See you soon at %(title)s", title=r.edition.title),
-    "program_changed": lambda r, x: _("Change in the program: %(title)s", title=x["session"].title),
+    "program_changed": lambda r, x: _(
+        "Change in the program: %(title)s",
+        title=x["session"].title if x["session"] else r.edition.title,
+    ),
     "allocated": lambda r, x: _("Your seats for %(title)s", title=r.edition.title),
 }
 #: these carry the personal program as a calendar file
@@ -76,6 +79,8 @@ def _build(kind: str, refs: dict) -> Mail | None:
         if refs.get("released_id")
         else None,
         "changes": refs.get("changes", []),
+        #: the whole program moved to another day: [start before, start after]
+        "moved": [datetime.fromisoformat(moment) for moment in refs.get("moved", [])],
         #: the sign-up landed on the venue's waiting list (whatever happened since)
         "waitlisted": refs.get("waitlisted", False),
     }
@@ -193,3 +198,14 @@ def program_changed(registration: Registration, session: Session, changes: list,
 def allocated(registration: Registration, key: str) -> None:
     """The seats the ranked allocation gave, as the personal program; `key` names the run."""
     _queue("allocated", f"allocated:{registration.id}:{key}", registration)
+
+
+def edition_moved(registration: Registration, before: datetime, after: datetime, key: str):
+    """The symposium moved to another day, its whole program along: one program-change
+    mail per person (`key` names the program version the move made)."""
+    _queue(
+        "program_changed",
+        f"program-change:edition-{registration.edition_id}:{key}:{registration.id}",
+        registration,
+        moved=[before.isoformat(), after.isoformat()],
+    )

@@ -4,7 +4,7 @@ only carry what people typed there and back, with the messages beside their fiel
 from dataclasses import fields
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import DateInput, DateTimeLocalInput, EmailInput, TimeInput
 
@@ -109,6 +109,8 @@ class EditionForm(_ProgramForm):
         ),
         render_kw={"rows": 8},
     )
+    #: the date move the organiser confirmed, sent back by the confirmation step
+    confirm_move = HiddenField()
 
 
 class CopyForm(_ProgramForm):

@@ -68,17 +68,32 @@ def edit_edition(slug: str):
     current = edition_or_404(slug, include_drafts=True)
     form = _form(EditionForm, program_editing.edition_values(current))
     errors: dict = {}
+    move = None
     if form.validate_on_submit():
         try:
             saved = program_editing.update_edition(current.id, form.to_data(), current_actor())
+        except program_editing.DateMoveUnconfirmed as asked:
+            move = asked.move  # the confirmation step: the same form, sent once more
+            form.confirm_move.data = move.token
         except program_editing.InvalidProgram as error:
             errors = error.errors
             form.attach(errors)
         else:
             flash(_("The edition is saved."), "success")
-            return redirect(url_for(".edition", slug=saved.slug))
+            if saved.moved is not None:
+                moved = _("The program moved along.") + " "
+                moved += program_editing.move_text(saved.moved)
+                if saved.moved.people:
+                    moved += " " + program_editing.mailed_text(saved.moved)
+                flash(moved, "success")
+            return redirect(url_for(".edition", slug=saved.edition.slug))
     return render_template(
-        "organiser/program/edition_form.html", form=form, errors=errors, edition=current
+        "organiser/program/edition_form.html",
+        form=form,
+        errors=errors,
+        edition=current,
+        move=move,
+        move_text=program_editing.move_text(move) if move else "",
     )
 
 
@@ -111,6 +126,7 @@ def copy_edition(slug: str):
     source = edition_or_404(slug, include_drafts=True)
     form = _form(CopyForm, program_editing.copy_suggestion(source))
     errors: dict = {}
+    moved = program_editing.move_text(program_editing.copy_move(source))
     if form.validate_on_submit():
         try:
             copy = program_editing.copy_edition(source.id, form.to_data(), current_actor())
@@ -119,8 +135,15 @@ def copy_edition(slug: str):
             form.attach(errors)
         else:
             flash(_("The new edition is saved as a draft. Check its dates and texts."), "success")
+            flash(_("Every date moved to the same weekday.") + " " + moved, "success")
             return redirect(url_for(".edition", slug=copy.slug))
-    return render_template("organiser/program/copy.html", form=form, errors=errors, edition=source)
+    return render_template(
+        "organiser/program/copy.html",
+        form=form,
+        errors=errors,
+        edition=source,
+        move_text=moved,
+    )
 
 
 # -- rounds ----------------------------------------------------------------------------

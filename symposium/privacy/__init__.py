@@ -8,6 +8,7 @@ that no longer point to anyone.
 """
 
 import calendar
+import getpass
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,11 +19,15 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from symposium.accounts.models import User
+from symposium.audit import service as audit
 from symposium.audit.models import AccessEntry, AuditEntry
-from symposium.database import use_case
+from symposium.audit.service import Actor
+from symposium.database import truncate_write_ahead_log, use_case
 from symposium.documents import service as documents
 from symposium.extensions import db
 from symposium.mail.models import LinkRequest, MessageStatus, OutboxMessage
+from symposium.privacy.own_copy import entries_about
+from symposium.privacy.own_copy import personal_data as personal_data
 from symposium.program.models import Edition, Person, Session, session_speaker
 from symposium.registration import service as registrations
 from symposium.registration.models import Choice, Registration, new_manage_secret
@@ -35,10 +40,6 @@ log = logging.getLogger(__name__)
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
 
 
 def has_ended(edition: Edition, now: datetime | None = None) -> bool:
@@ -80,96 +81,6 @@ def months_before(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month + 1, day=day)
 
 
-# -- a person's own copy -------------------------------------------------------------------
-
-
-def _plain_answer(value: object) -> object:
-    return value if isinstance(value, str | bool | list) else str(value)
-
-
-def personal_data(registration: Registration, now: datetime | None = None) -> dict:
-    """Everything kept about one person, as JSON-ready data: the registration, answers,
-    choices with their states and times, check-in and attendance, the mail sent to them, and
-    what organisers changed and looked at."""
-    edition = registration.edition
-    labels = {str(q.id): q.label for q in registrations.edition_questions(edition.id)}
-    choice_ids = [choice.id for choice in registration.choices]
-    messages = db.session.scalars(
-        sa.select(OutboxMessage)
-        .where(OutboxMessage.registration_id == registration.id)
-        .order_by(OutboxMessage.id)
-    ).all()
-    changes = db.session.scalars(
-        sa.select(AuditEntry).where(_about(AuditEntry, [registration.id], choice_ids))
-    ).all()
-    looked_at = db.session.scalars(
-        sa.select(AccessEntry).where(_about(AccessEntry, [registration.id], choice_ids))
-    ).all()
-    return {
-        "exported_at": _iso(now or _now()),
-        "edition": {
-            "slug": edition.slug,
-            "title": edition.title,
-            "starts_at": _iso(edition.starts_at),
-            "ends_at": _iso(edition.ends_at),
-            "venue": edition.venue,
-        },
-        "registration": {
-            "first_name": registration.first_name,
-            "last_name": registration.last_name,
-            "email": registration.email,
-            "organisation": registration.organisation,
-            "role": registration.role,
-            "dietary_needs": registration.dietary_needs,
-            "access_needs": registration.access_needs,
-            "newsletter": registration.newsletter,
-            "language": registration.locale,
-            "status": registration.status.value,
-            "consent_at": _iso(registration.consent_at),
-            "created_at": _iso(registration.created_at),
-            "cancelled_at": _iso(registration.cancelled_at),
-            "checked_in_at": _iso(registration.checked_in_at),
-        },
-        "answers": [
-            {"question": labels.get(key, key), "answer": _plain_answer(value)}
-            for key, value in (registration.answers or {}).items()
-        ],
-        "choices": [
-            {
-                "round": choice.round.name,
-                "session": choice.session.title,
-                "state": choice.state.value,
-                "rank": choice.rank,
-                "created_at": _iso(choice.created_at),
-                "waitlisted_at": _iso(choice.waitlisted_at),
-                "decided_at": _iso(choice.decided_at),
-                "attended_at": _iso(choice.attended_at),
-            }
-            for choice in registration.choices
-        ],
-        "mail": [
-            {
-                "kind": message.kind,
-                "to": message.recipient,
-                "status": message.status.value,
-                "queued_at": _iso(message.created_at),
-                "sent_at": _iso(message.sent_at),
-                # None for mail still waiting: it is written when it is sent
-                "subject": message.subject,
-                "text": message.text_body,
-            }
-            for message in messages
-        ],
-        "changes_by_organisers": [
-            {"at": _iso(e.at), "action": e.action, "before": e.before, "after": e.after}
-            for e in changes
-        ],
-        "seen_by_organisers": [
-            {"at": _iso(e.at), "action": e.action, "details": e.details} for e in looked_at
-        ],
-    }
-
-
 # -- the steps that remove personal data -----------------------------------------------
 
 #: keys in audit values that hold what a person typed about themselves
@@ -188,14 +99,6 @@ PERSONAL_KEYS = frozenset(
 )
 #: the mail speakers get, addressed to their account (no registration to link it by)
 SPEAKER_MAIL_KINDS = ("speaker_invitation", "speaker_sign_in")
-
-
-def _about(model, registration_ids, choice_ids):
-    """Entries whose target is one of these registrations or one of their choices."""
-    return sa.or_(
-        sa.and_(model.target_type == "registration", model.target_id.in_(registration_ids)),
-        sa.and_(model.target_type == "choice", model.target_id.in_(choice_ids)),
-    )
 
 
 def _without_personal(values: dict | None) -> dict:
@@ -267,14 +170,14 @@ def scrub_audit(who: sa.Select, now: datetime) -> int:
     choice_ids = sa.select(Choice.id).where(Choice.registration_id.in_(who))
     changed = 0
     for entry in db.session.scalars(
-        sa.select(AuditEntry).where(_about(AuditEntry, who, choice_ids))
+        sa.select(AuditEntry).where(entries_about(AuditEntry, who, choice_ids))
     ):
         before, after = _without_personal(entry.before), _without_personal(entry.after)
         if entry.target_label or before != entry.before or after != entry.after:
             entry.target_label, entry.before, entry.after = "", before, after
             changed += 1
     for entry in db.session.scalars(
-        sa.select(AccessEntry).where(_about(AccessEntry, who, choice_ids))
+        sa.select(AccessEntry).where(entries_about(AccessEntry, who, choice_ids))
     ):
         details = _without_personal(entry.details)
         if entry.target_label or details != entry.details:
@@ -374,12 +277,23 @@ FILE_STEPS: list[Callable[[Edition], int]] = []
 # -- erasure at the person's request ---------------------------------------------------
 
 
-@use_case
+def _gone_from_disk() -> None:
+    """After the commit: what the database file keeps beside the rows goes too (SQLite's
+    write-ahead log holds the old versions of every changed page until it is emptied)."""
+    db.session.rollback()  # no read of our own holding on to an older version
+    truncate_write_ahead_log(db.engine)
+
+
 def erase(registration_id: int, now: datetime | None = None) -> None:
     """Erase one person's data. Before the symposium has ended their registration is
     cancelled first, exactly as they could themselves (seats to the waiting lists, who are
     mailed); afterwards nothing is cancelled, so the attendance figures stay true."""
-    now = now or _now()
+    _erase_rows(registration_id, now or _now())
+    _gone_from_disk()
+
+
+@use_case
+def _erase_rows(registration_id: int, now: datetime) -> None:
     registration = db.session.get(Registration, registration_id)
     if registration is None or registration.erased_at is not None:
         return
@@ -409,6 +323,23 @@ class PurgeRefused(RuleError):
     """Purging refused; `message` says why."""
 
 
+#: How a purge was started, as the audit log keeps it beside who ran it.
+RAN_BY_ORGANISER, RAN_BY_COMMAND_LINE, RAN_BY_RETENTION = "organiser", "command_line", "retention"
+
+
+def command_line_actor() -> Actor:
+    """Who runs `flask purge`: the system user, as far as the machine knows."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no name for this user id, as in some containers
+        user = "?"
+    return Actor(None, f"{user} (flask purge)")
+
+
+def retention_actor(months: int) -> Actor:
+    return Actor(None, f"SYMPOSIUM_PURGE_AFTER_MONTHS={months}")
+
+
 @dataclass
 class PurgeReport:
     slug: str
@@ -416,22 +347,41 @@ class PurgeReport:
     counts: dict[str, int] = field(default_factory=dict)
     #: True when the edition had been purged before (the steps ran again, changing nothing new)
     again: bool = False
+    #: the audit log's entry about this purge
+    entry_id: int | None = None
 
 
-def purge_edition(edition_id: int, now: datetime | None = None) -> PurgeReport:
+def purge_edition(
+    edition_id: int,
+    actor: Actor,
+    ran_by: str = RAN_BY_ORGANISER,
+    now: datetime | None = None,
+) -> PurgeReport:
     """Remove the personal data of an edition that has ended; counts, the program, session
-    summaries and materials stay. Safe to run again."""
+    summaries and materials stay. The audit log says who ran it (an organiser, someone at
+    the command line, or the worker by the retention setting), when, and the counts. Safe
+    to run again."""
     now = now or _now()
-    report = _purge_rows(edition_id, now)
-    edition = db.session.get(Edition, edition_id)
-    for step in FILE_STEPS:
-        report.counts[step.__name__] = step(edition)
+    report = _purge_rows(edition_id, actor, ran_by, now)
+    if FILE_STEPS:
+        edition = db.session.get(Edition, edition_id)
+        files = {step.__name__: step(edition) for step in FILE_STEPS}
+        report.counts.update(files)
+        _add_to_entry(report.entry_id, files)
+    _gone_from_disk()
     return report
 
 
 @use_case
-def _purge_rows(edition_id: int, now: datetime) -> PurgeReport:
-    """The rows' part of purging, in one transaction; the files follow once it is committed."""
+def _add_to_entry(entry_id: int, counts: dict[str, int]) -> None:
+    entry = db.session.get(AuditEntry, entry_id)
+    entry.after = {**entry.after, **counts}
+
+
+@use_case
+def _purge_rows(edition_id: int, actor: Actor, ran_by: str, now: datetime) -> PurgeReport:
+    """The rows' part of purging and its audit entry, in one transaction; the files follow
+    once it is committed."""
     edition = db.session.get(Edition, edition_id, with_for_update=True)
     if not has_ended(edition, now):
         raise PurgeRefused(
@@ -447,6 +397,15 @@ def _purge_rows(edition_id: int, now: datetime) -> PurgeReport:
     for step in EDITION_STEPS:
         report.counts[step.__name__] = step(edition, now)
     edition.purged_at = edition.purged_at or now
+    entry = audit.record(
+        actor,
+        "edition.purge",
+        edition,
+        after={"ran_by": ran_by, **report.counts, "again": report.again},
+        edition_id=edition.id,
+    )
+    db.session.flush()
+    report.entry_id = entry.id
     return report
 
 
@@ -463,7 +422,9 @@ def purge_due(now: datetime, months: int) -> list[PurgeReport]:
     reports = []
     for edition_id in due:
         try:
-            reports.append(purge_edition(edition_id, now))
+            reports.append(
+                purge_edition(edition_id, retention_actor(months), RAN_BY_RETENTION, now)
+            )
         except Exception:
             db.session.rollback()
             log.exception("could not purge the personal data of edition %s", edition_id)
