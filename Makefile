@@ -5,12 +5,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app symposium
 INSTALLED := $(VENV)/.installed
+#: what `make run` needs; `make install` (and so check, test) adds the test and audit tools
+RUN_INSTALLED := $(VENV)/.installed-run
 CATALOGUES := $(wildcard translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGUES:.po=.mo)
 
-.PHONY: install run check test screenshots lint format messages benchmark soak clean fonts
+.PHONY: install install-run run serve check test screenshots lint format messages benchmark soak clean fonts
 
 install: $(INSTALLED) $(COMPILED) fonts
+install-run: $(RUN_INSTALLED) $(COMPILED) fonts
 
 # Badges must print names in Latin, Greek, Cyrillic, Arabic and Chinese script: WeasyPrint
 # embeds Noto Sans (with Noto Sans Arabic) and WenQuanYi Micro Hei from these packages.
@@ -23,19 +26,40 @@ fonts:
 	  { apt-get update -q >/dev/null && apt-get install -y -q $(FONT_PACKAGES) >/dev/null; }; \
 	else echo "For badges in every script: sudo apt-get install $(FONT_PACKAGES)"; fi
 
-$(INSTALLED): pyproject.toml
+$(RUN_INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[run]'
+	touch $@
+
+$(INSTALLED): pyproject.toml $(RUN_INSTALLED)
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(INSTALLED)
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(RUN_INSTALLED)
 	$(BIN)/pybabel compile --statistics -i $< -o $@
 
-run: install
+# `make run PORT=8080 MAIL_PORT=2525`: the site on PORT, the mail catcher on MAIL_PORT, and
+# links in mail pointing at the site (SYMPOSIUM_BASE_URL, unless you set it yourself).
+# Ctrl-C stops all three and ends quietly.
+PORT ?= 5000
+MAIL_PORT ?= 1025
+SYMPOSIUM_BASE_URL ?= http://127.0.0.1:$(PORT)
+SERVE = trap true INT; $(BIN)/honcho -f Procfile.dev start -p $(PORT); status=$$?; \
+	[ $$status -eq 0 ] || [ $$status -eq 130 ] || exit $$status
+run serve: export PORT := $(PORT)
+run serve: export MAIL_PORT := $(MAIL_PORT)
+run serve: export SYMPOSIUM_BASE_URL := $(SYMPOSIUM_BASE_URL)
+run serve: export SYMPOSIUM_MAIL_PORT := $(MAIL_PORT)
+
+run: install-run
 	$(FLASK) db upgrade
 	$(FLASK) demo
-	$(BIN)/honcho -f Procfile.dev start
+	@$(SERVE)
+
+# The three processes of `make run` alone: no install, no migration, no demo.
+serve:
+	@$(SERVE)
 
 # Tests run in parallel, a process per CPU (`make test JOBS=4` to choose); each test has
 # its own ports, folders and databases. `make check` is the inner loop: lint and every test

@@ -4,8 +4,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import SecurityError
 
 from symposium.config import configure
 from symposium.extensions import babel, csrf, db, limiter, login, mailer, migrate
@@ -47,6 +49,7 @@ def register_extensions(app: Flask) -> None:
     from symposium.accounts.service import load_user
     from symposium.database import configure_engine
     from symposium.i18n import register_template_helpers, select_locale
+    from symposium.urls import external_url
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
@@ -65,6 +68,7 @@ def register_extensions(app: Flask) -> None:
     with app.app_context():
         configure_engine(db.engine)
     register_template_helpers(app)
+    app.jinja_env.globals["external_url"] = external_url
 
 
 def register_blueprints(app: Flask) -> None:
@@ -73,6 +77,7 @@ def register_blueprints(app: Flask) -> None:
     from symposium.web.api.registration import bp as registration_api
     from symposium.web.attendee.documents import bp as documents
     from symposium.web.attendee.registration import bp as registration
+    from symposium.web.operations import init_operations
     from symposium.web.organiser.account_views import bp as organiser_accounts
     from symposium.web.organiser.allocation_views import bp as organiser_allocation
     from symposium.web.organiser.checkin_views import bp as organiser_checkin
@@ -106,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(program_api)
     app.register_blueprint(registration_api)
     csrf.exempt(registration_api)
+    init_operations(app)
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -121,6 +127,10 @@ def register_error_handlers(app: Flask) -> None:
             ]
             if request.path.startswith("/api/"):
                 return jsonify(error=getattr(error, "name", "Error")), code, headers
+            if isinstance(error, SecurityError):
+                # A host this site is not (TRUSTED_HOSTS): no page, it would link there.
+                text = _("This site does not answer to that address.")
+                return text, code, {"Content-Type": "text/plain; charset=utf-8"}
             return render_template(f"errors/{code}.html", error=error), code, headers
 
         return handler

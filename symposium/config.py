@@ -1,8 +1,11 @@
 """Settings: defaults here, overridden by SYMPOSIUM_* environment variables."""
 
+import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -18,14 +21,39 @@ DEFAULTS: dict[str, Any] = {
     #: organiser sessions end after a working day
     "PERMANENT_SESSION_LIFETIME": 8 * 60 * 60,
     "RATELIMIT_ENABLED": True,
-    #: "redis://127.0.0.1:6379" when several web processes must share the counts
+    #: where the rate limits count; SYMPOSIUM_REDIS_URL when set, else this process only
     "RATELIMIT_STORAGE_URI": "memory://",
+    #: Redis shared by every web process and host ("redis://127.0.0.1:6379/0"): the rate
+    #: limits count there. Required in production with more than one web process.
+    "REDIS_URL": None,
+    #: how many web processes serve the site on this host (gunicorn reads WEB_CONCURRENCY
+    #: too); more than one in production needs REDIS_URL
+    "WEB_WORKERS": None,
+    #: trust X-Forwarded-For and X-Forwarded-Proto from this many proxies in front (nginx: 1)
+    "TRUSTED_PROXIES": 0,
+    #: PostgreSQL ends a statement that runs longer than this many seconds (0: never)
+    "STATEMENT_TIMEOUT_SECONDS": 30,
+    #: where materials, photos and made documents are kept: None for the local folders
+    #: below, or "s3://bucket/prefix" for S3-compatible object storage shared by every host
+    "STORAGE_URL": None,
+    #: S3 endpoint for storage other than Amazon's ("http://127.0.0.1:9000"), its region
+    #: and keys (None: boto3's usual sources, such as AWS_ACCESS_KEY_ID)
+    "S3_ENDPOINT_URL": None,
+    "S3_REGION": "us-east-1",
+    "S3_ACCESS_KEY_ID": None,
+    "S3_SECRET_ACCESS_KEY": None,  # no key here; SYMPOSIUM_S3_SECRET_ACCESS_KEY sets it  # nosec B105
+    #: GET /metrics: "organisers" (signed-in organisers only), "open" (anyone who can
+    #: reach it; keep it off the internet in the proxy), or "off"
+    "METRICS": "organisers",
     "RATELIMIT_HEADERS_ENABLED": True,
     #: sign-ups from one network address, per hour: for one edition, and choosing one
     #: session; beyond them the sign-up is refused with 429 (a team behind one address can
     #: still sign up; a script cannot take a workshop's seats)
     "SIGN_UP_CAP_PER_EDITION": "60 per hour",
     "SIGN_UP_CAP_PER_SESSION": "15 per hour",
+    #: Redis gone: count in this process until it is back, rather than answer 500
+    "RATELIMIT_SWALLOW_ERRORS": True,
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
     "PROGRAM_CACHE": True,
     "PRODUCTION": False,
     #: the site's public address: links in mail sent by the worker, and in the program feeds
@@ -89,10 +117,56 @@ def configure(app: Flask, overrides: dict[str, Any] | None) -> None:
         # Room beyond the file itself for the form's other fields and the multipart framing.
         upload_bytes = int(float(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024)
         app.config["MAX_CONTENT_LENGTH"] = upload_bytes + 256 * 1024
+    if app.config["REDIS_URL"] and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+    if app.config.get("TRUSTED_HOSTS") is None:
+        app.config["TRUSTED_HOSTS"] = trusted_hosts(
+            app.config["BASE_URL"], app.config["PRODUCTION"]
+        )
+    _engine_options(app)
+    refuse_unshared_state(app.config)
     if str(app.config["BASE_URL"]).startswith("https://"):
         app.config["SESSION_COOKIE_SECURE"] = True
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _development_secret_key(app)
+
+
+def trusted_hosts(base_url: str, production: bool) -> list[str]:
+    """The host of BASE_URL; in development also this machine's own names."""
+    host = urlsplit(base_url).hostname or "localhost"
+    return [host] if production else [host, "localhost", "127.0.0.1", "::1"]
+
+
+def _engine_options(app: Flask) -> None:
+    """A pooled connection is tested before use (a restarted database or a dropped
+    connection costs a reconnect, not a 500); PostgreSQL ends runaway statements."""
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    options.setdefault("pool_pre_ping", True)
+    url = str(app.config["SQLALCHEMY_DATABASE_URI"])
+    timeout = int(float(app.config["STATEMENT_TIMEOUT_SECONDS"] or 0) * 1000)
+    if url.startswith("postgresql") and timeout:
+        connect_args = dict(options.get("connect_args") or {})
+        connect_args.setdefault("options", f"-c statement_timeout={timeout}")
+        options["connect_args"] = connect_args
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def web_workers(config: Mapping[str, Any]) -> int:
+    """How many web processes this host runs: WEB_WORKERS, else gunicorn's WEB_CONCURRENCY."""
+    return int(config.get("WEB_WORKERS") or os.environ.get("WEB_CONCURRENCY") or 1)
+
+
+def refuse_unshared_state(config: Mapping[str, Any]) -> None:
+    """In production, several web processes counting rate limits each in their own memory
+    would let through the limit times the number of processes: refuse to start."""
+    storage = str(config["RATELIMIT_STORAGE_URI"])
+    if config["PRODUCTION"] and storage.startswith("memory://") and web_workers(config) > 1:
+        raise RuntimeError(
+            f"{web_workers(config)} web processes would each count the rate limits on their "
+            "own (storage memory://), letting through that many times the limit. Set "
+            "SYMPOSIUM_REDIS_URL (e.g. redis://127.0.0.1:6379/0), or run one web process "
+            "(WEB_CONCURRENCY=1)."
+        )
 
 
 def _development_secret_key(app: Flask) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -106,18 +106,44 @@ def _is_retryable(error: DBAPIError) -> bool:
     return code in {"40001", "40P01"}
 
 
-def in_transaction(use_case: Callable[[], T], attempts: int = 5) -> T:
-    """Run one use case as one writing transaction, committed once, retried on deadlock."""
-    for attempt in range(attempts):
+def _end_reads() -> None:
+    """End what the request read before (on a connection that may have been dropped since:
+    the next attempt takes a fresh one)."""
+    try:
         db.session.rollback()
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        db.session.rollback()
+
+
+_NOTHING: Any = object()
+
+
+def in_transaction(use_case: Callable[[], T], attempts: int = 5) -> T:
+    """Run one use case as one writing transaction, committed once, run again on a deadlock,
+    a serialisation failure or a connection that broke (a database restarted, a backend
+    terminated): nothing of that attempt was kept, so running it again is safe. When the
+    connection broke during the commit itself, PostgreSQL is asked whether that transaction
+    committed (txid_status): if it did, the use case is done; if not, it runs again."""
+    for attempt in range(attempts):
+        _end_reads()
+        xid, done = None, _NOTHING
         try:
             with writing():
-                result = use_case()
+                xid = _transaction_id()
+                done = use_case()
                 db.session.commit()
-            return result
+            db.session.info["committed"] = True
+            return done
         except DBAPIError as error:
-            db.session.rollback()
-            if not _is_retryable(error) or attempt == attempts - 1:
+            _end_reads()
+            lost_at_commit = error.connection_invalidated and done is not _NOTHING
+            if lost_at_commit and xid is not None and _committed(xid):
+                db.session.info["committed"] = True
+                return done
+            again = _is_retryable(error) or error.connection_invalidated
+            if not again or attempt == attempts - 1:
                 raise
         except BaseException:
             db.session.rollback()
@@ -125,9 +151,37 @@ def in_transaction(use_case: Callable[[], T], attempts: int = 5) -> T:
     raise AssertionError("unreachable")
 
 
+def lost_connection(error: BaseException) -> bool:
+    """The database connection broke (restart, terminated backend, network)."""
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
+
+
+def start_counting_commits() -> None:
+    db.session.info["committed"] = False
+
+
+def committed_anything() -> bool:
+    """Whether a use case committed since `start_counting_commits`."""
+    return bool(db.session.info.get("committed"))
+
+
+def _transaction_id() -> int | None:
+    """PostgreSQL: this transaction's id, to ask after a lost commit whether it committed."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return None
+    return db.session.execute(sa.text("SELECT txid_current()")).scalar_one()
+
+
+def _committed(xid: int) -> bool:
+    """Did transaction `xid` commit? Asked on a fresh connection."""
+    with db.engine.connect() as connection:
+        status = connection.execute(sa.text("SELECT txid_status(:xid)"), {"xid": xid}).scalar()
+    return status == "committed"
+
+
 def use_case(function: Callable[P, T]) -> Callable[P, T]:
-    """The function runs as one writing transaction, committed once, retried on deadlock
-    (so its body must be safe to run again)."""
+    """The function runs as one writing transaction, committed once, retried on deadlock or
+    a lost connection (so its body must be safe to run again)."""
 
     @functools.wraps(function)
     def run(*args: P.args, **kwargs: P.kwargs) -> T:

@@ -102,7 +102,9 @@ def mail_subject(message) -> str:
     if message.subject:
         return message.subject
     about = MAIL_KIND_LABELS.get(message.kind, message.kind)
-    return f"{about} ({gettext('written when sent')})"
+    # Outside the f-string, where pybabel finds it (it does not look into f-strings).
+    later = gettext("written when sent")
+    return f"{about} ({later})"
 
 
 def state_label(state) -> str:

@@ -1,19 +1,29 @@
-"""Links that work outside a request too: in mail, PDFs and the worker."""
+"""Links that leave the site (mail, PDFs, feeds, QR codes, the API): one source, BASE_URL.
+
+Never the request's Host: a mail-out posted with `Host: evil.example` must not send
+everyone a link to evil.example. Flask's TRUSTED_HOSTS (set from BASE_URL in
+config.py) refuses requests for other hosts as well.
+"""
 
 from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
+from werkzeug.routing import MapAdapter
+
+
+def _public_adapter() -> MapAdapter:
+    """Made once per app and BASE_URL (a test may change the setting)."""
+    address = current_app.config["BASE_URL"]
+    made = current_app.extensions.get("symposium.public_urls")
+    if made is None or made[0] != address:
+        base = urlsplit(address)
+        adapter = current_app.url_map.bind(
+            base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http"
+        )
+        made = current_app.extensions["symposium.public_urls"] = (address, adapter)
+    return made[1]
 
 
 def external_url(endpoint: str, **values) -> str:
-    """An absolute URL for mail: the visitor's host in a request, else SYMPOSIUM_BASE_URL."""
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    adapter = current_app.extensions.get("symposium.mail_urls")
-    if adapter is None:
-        base = urlsplit(current_app.config["BASE_URL"])
-        adapter = current_app.url_map.bind(
-            base.netloc, script_name=base.path or "/", url_scheme=base.scheme
-        )
-        current_app.extensions["symposium.mail_urls"] = adapter
-    return adapter.build(endpoint, values, force_external=True)
+    """An absolute URL at the site's public address (SYMPOSIUM_BASE_URL), in a request or not."""
+    return _public_adapter().build(endpoint, values, force_external=True)

@@ -15,6 +15,7 @@ from symposium.documents.models import DocumentKind
 from symposium.extensions import db
 from symposium.mail import delivery
 from symposium.mail.models import Mailout, MessageStatus, OutboxMessage
+from symposium.program.models import Room
 from symposium.registration import questions, service
 from symposium.registration.personal import checkin_code
 from tests.conftest import person
@@ -103,7 +104,11 @@ def example_values(
     round_ = edition.rounds[0]
     session = round_.sessions[0]
     choice = registration.choices[0]
+    room = Room(edition_id=edition.id, name="Zaal 9", capacity=30)
+    db.session.add(room)
+    db.session.commit()
     return {
+        "room_id": room.id,
         "slug": edition.slug,
         "edition_id": edition.id,
         "round_id": round_.id,
@@ -227,7 +232,7 @@ def test_a_mailout_is_previewed_then_sent_to_each_person_once(
         f"Praktische informatie voor Naam{n}" for n in range(3)
     ]
     html = mailouts[0].get_body(preferencelist=("html",)).get_content()
-    assert "<strong>je badge</strong>" in html and 'href="http://localhost/r/' in html
+    assert "<strong>je badge</strong>" in html and 'href="http://127.0.0.1:5000/r/' in html
 
 
 @pytest.mark.parametrize(

@@ -392,7 +392,7 @@ def test_purge_leaves_nothing_personal_in_any_table_or_file_and_keeps_the_counts
     db.session.commit()
     account = speakers.invite(once.id, "nl", ACTOR)
     speakers.invite(returning.id, "nl", ACTOR)
-    speakers.publish_summary(full.id, send=True, actor=ACTOR)
+    speakers.publish_summary(full.id, send=True, actor=ACTOR, early=True)
     slides = speakers.add_material(
         full.id,
         speakers.MaterialData("slides", "public"),

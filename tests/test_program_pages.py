@@ -80,7 +80,7 @@ def test_a_session_has_its_own_page(client, demo_editions):
 
     assert "De politiserende kracht van sociaal professionals" in page
     assert "Guido Walraven (Hogeschool Inholland, lector Dynamiek van de Stad)" in page
-    assert "Zaal 1" in page and "nog 40 plaatsen" in page
+    assert "Zaal 1" in page and "plaatsen" not in page  # 2019 is over: no seats left
     assert client.get("/2019/sessions/nope").status_code == 404
 
 

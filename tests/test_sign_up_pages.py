@@ -70,7 +70,7 @@ def test_signing_up_shows_the_confirmation_with_the_personal_program(client, mak
     page = text(client.get(response.location))
     assert "Je bent aangemeld" in page
     assert one.title in page and two.title in page
-    assert "http://localhost/r/" in page  # the manage link itself
+    assert "http://127.0.0.1:5000/r/" in page  # the manage link itself, at BASE_URL
 
 
 def test_the_form_offers_full_sessions_as_waiting_lists(client, make_edition, sign_up):

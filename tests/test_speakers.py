@@ -135,7 +135,7 @@ def test_an_invited_speaker_signs_in_from_the_mailed_link(
     db.session.commit()
 
     response = post(organiser_client, f"/organiser/people/{person.id}/invite", locale="nl")
-    assert "De uitnodiging aan ana@example.org staat in de outbox." in text(
+    assert "De uitnodiging aan ana@example.org staat in het postvak uit." in text(
         organiser_client.get(response.location)
     )
 
@@ -560,7 +560,13 @@ def test_publishing_mails_each_attendee_once_with_the_session_and_its_materials(
     service.save_summary(session.id, "## Afspraken\n\nWe gaan door.", submit=True, by=cast.me)
     base = f"/organiser/{cast.edition.slug}/sessions/{session.id}/summary"
 
-    response = post(organiser_client, f"{base}/publish", send="y")
+    # The session is still to come: publishing asks to confirm that first.
+    refused = post(organiser_client, f"{base}/publish", send="y")
+    assert "Deze sessie heeft nog niet plaatsgevonden." in text(
+        organiser_client.get(refused.location)
+    )
+    assert fresh(Session, session.id).summary_status == SummaryStatus.submitted
+    response = post(organiser_client, f"{base}/publish", send="y", early="y")
     assert "2 deelnemers krijgen het per mail." in text(organiser_client.get(response.location))
     again = post(organiser_client, f"{base}/send")
     assert "al naar de deelnemers gestuurd" in text(organiser_client.get(again.location))
@@ -589,7 +595,7 @@ def test_a_summary_withdrawn_before_its_mail_went_out_sends_nothing(
     session = cast.mine
     sign_up(cast.edition, 1, {session.round_id: session.id})
     service.save_summary(session.id, "Tekst", submit=True, by=cast.me)
-    service.publish_summary(session.id, send=True, actor=ACTOR)
+    service.publish_summary(session.id, send=True, actor=ACTOR, early=True)
     service.return_summary(session.id, "Toch nog niet.", ACTOR)
 
     assert delivered(smtp_server, "summary:") == []
@@ -627,7 +633,7 @@ def test_a_summary_full_of_script_is_made_harmless(app, cast, organiser, organis
 
     preview = post(client, url, summary=SCRIPTS, action="preview").get_data(as_text=True)
     post(client, url, summary=SCRIPTS, action="submit")
-    service.publish_summary(cast.mine.id, send=False, actor=ACTOR)
+    service.publish_summary(cast.mine.id, send=False, actor=ACTOR, early=True)
     page = app.test_client().get(f"/{cast.edition.slug}/sessions/{cast.mine.slug}")
     published = page.get_data(as_text=True)
 
@@ -668,7 +674,7 @@ def test_a_summary_that_cannot_be_kept_says_why_and_keeps_the_old_text(
 def test_published_summaries_are_listed_for_the_booklet(app, cast):
     service.save_summary(cast.theirs.id, "Bo", submit=True, by=cast.them)
     service.save_summary(cast.mine.id, "Ana", submit=True, by=cast.me)
-    service.publish_summary(cast.mine.id, send=False, actor=ACTOR)
+    service.publish_summary(cast.mine.id, send=False, actor=ACTOR, early=True)
 
     assert [s.summary for s in service.published_summaries(cast.edition)] == ["Ana"]
 
@@ -809,10 +815,17 @@ def test_from_invitation_to_an_attendee_downloading_the_slides(
     assert words["handed_in"] in text(speaker.get(handed_in.location))
 
     # The organiser publishes it and mails it to the attendees.
+    (handed_in_mail,) = delivered(smtp_server, "summary_submitted:")
+    assert handed_in_mail["To"] == "org@example.org"
+    assert handed_in_mail["Subject"] == "Verslag ingeleverd: Workshop 1.1"  # her language
+    assert f"/organiser/{edition.slug}/sessions/{session.id}/summary" in plain(handed_in_mail)
+
+    # The organiser publishes it before the session, confirming that, and mails it.
     published = post(
         organiser_client,
         f"/organiser/{edition.slug}/sessions/{session.id}/summary/publish",
         send="y",
+        early="y",
     )
     assert words["published"] in text(organiser_client.get(published.location))
     (mail,) = delivered(smtp_server, "summary:")
@@ -867,3 +880,19 @@ def assert_a_well_formed_pdf(pdf: bytes) -> None:
     length = int(re.search(rb"/Length (\d+)", pdf).group(1))
     stream = pdf.split(b"stream\n", 1)[1]
     assert stream[length:].startswith(b"\nendstream")
+
+
+def test_a_summary_sent_back_reaches_its_writers_by_mail_with_the_remark(
+    app, cast, organiser, smtp_server
+):
+    session = cast.mine
+    service.save_summary(session.id, "Kort.", submit=True, by=cast.me)
+
+    service.return_summary(session.id, "Graag de afspraken erbij.\nEn de namen.", ACTOR)
+
+    (mail,) = delivered(smtp_server, "summary_returned:")
+    assert mail["To"] == "ana@example.org" and "Workshop 1.1" in mail["Subject"]
+    assert "Beste Ana de Spreker" in plain(mail)
+    assert "Graag de afspraken erbij.\r\nEn de namen." in plain(mail)
+    assert f"/speaker/sessions/{session.id}/summary" in plain(mail)
+    assert delivered(smtp_server, "summary_submitted:")[0]["To"] == "org@example.org"

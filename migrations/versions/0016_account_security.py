@@ -3,7 +3,7 @@ factor (TOTP) per organiser and site settings (a second factor required for all)
 for a mailed link, resolved by the worker; seats held until the e-mail address is confirmed
 
 Revision ID: 0016
-Revises: 0011
+Revises: 0018
 Create Date: 2026-12-04 22:30:00.000000
 
 """
@@ -15,7 +15,7 @@ import symposium.program.models  # noqa: F401  (column types used by autogenerat
 
 # revision identifiers, used by Alembic.
 revision = '0016'
-down_revision = '0011'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 

@@ -19,6 +19,7 @@ from symposium.program.models import Edition
 from symposium.registration.listing import BY_NAME
 from symposium.registration.models import Choice, ChoiceState, Registration, RegistrationStatus
 from symposium.registration.personal import checkin_code
+from symposium.text import without_emoji
 from symposium.urls import external_url
 
 #: the text area of a badge: 105 mm less 8 mm padding either side
@@ -99,14 +100,18 @@ def badge_for(registration: Registration, edition: Edition) -> Badge:
             )
         )
     url = external_url("organiser_checkin.check_in_by_code", code=checkin_code(registration))
-    first = layout.fit_text(registration.first_name, NAME_WIDTH_MM, 36, 14, max_lines=2)
-    last = layout.fit_text(registration.last_name, NAME_WIDTH_MM, 20, 11, max_lines=2)
-    organisation = layout.fit_text(registration.organisation, NAME_WIDTH_MM, 12, 7, max_lines=3)
+    # The badge fonts have no emoji: print the name without them rather than with a box.
+    first_name = without_emoji(registration.first_name)
+    last_name = without_emoji(registration.last_name)
+    organisation_name = without_emoji(registration.organisation)
+    first = layout.fit_text(first_name, NAME_WIDTH_MM, 36, 14, max_lines=2)
+    last = layout.fit_text(last_name, NAME_WIDTH_MM, 20, 11, max_lines=2)
+    organisation = layout.fit_text(organisation_name, NAME_WIDTH_MM, 12, 7, max_lines=3)
     return Badge(
         registration_id=registration.id,
-        first_name=registration.first_name,
-        last_name=registration.last_name,
-        organisation=registration.organisation,
+        first_name=first_name,
+        last_name=last_name,
+        organisation=organisation_name,
         first_name_pt=first.size_pt,
         last_name_pt=last.size_pt,
         organisation_pt=organisation.size_pt,

@@ -15,6 +15,7 @@ from symposium.i18n import format_day, format_time_range
 from symposium.program.models import Edition, Session
 from symposium.registration.listing import BY_NAME
 from symposium.registration.models import Choice, ChoiceState, Registration, RegistrationStatus
+from symposium.text import without_emoji
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ def certificate_for(registration: Registration, edition: Edition, counted: set[i
     tz = edition.timezone
     return Certificate(
         registration_id=registration.id,
-        name=registration.full_name,
+        name=without_emoji(registration.full_name),
         organisation=registration.organisation,
         edition_title=edition.title,
         day=format_day(edition.starts_at, tz),

@@ -12,6 +12,8 @@ and so a new job.
 import hashlib
 import json
 import logging
+import os
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -20,10 +22,10 @@ from functools import cache
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from symposium import storage
 from symposium.database import use_case
 from symposium.documents import badges as badge_docs
 from symposium.documents import booklet as booklet_docs
@@ -172,17 +174,41 @@ def render_plan(content: Plan, language: str, on_progress=None) -> bytes:
 
 
 def documents_folder() -> Path:
-    configured = current_app.config.get("DOCUMENTS_FOLDER")
-    folder = Path(configured) if configured else Path(current_app.instance_path) / "documents"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    """This host's folder of made documents (local storage; none with S3)."""
+    somewhere = storage.current().local_path("documents", "_")
+    if somewhere is None:
+        raise RuntimeError("made documents are kept in the object storage, not in a folder")
+    somewhere.parent.mkdir(parents=True, exist_ok=True)
+    return somewhere.parent
 
 
 def file_path(job: DocumentJob) -> Path | None:
+    """The made file on this host's disk (local storage only; see `file_content`)."""
     if job.status != JobStatus.done or not job.file_name:
         return None
-    path = documents_folder() / job.file_name
-    return path if path.is_file() else None
+    path = storage.current().local_path("documents", job.file_name)
+    return path if path is not None and path.is_file() else None
+
+
+def file_content(job: DocumentJob) -> bytes | None:
+    """The made file, from the local folder or the object storage; None when gone."""
+    if job.status != JobStatus.done or not job.file_name:
+        return None
+    stream = storage.current().open("documents", job.file_name)
+    if stream is None:
+        return None
+    with stream:
+        return stream.read()
+
+
+def _keep(name: str, pdf: bytes) -> None:
+    handle, temporary = tempfile.mkstemp(prefix=".document-", suffix=".pdf")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(pdf)
+        storage.current().put("documents", name, Path(temporary))
+    finally:
+        Path(temporary).unlink(missing_ok=True)
 
 
 @use_case
@@ -293,10 +319,7 @@ def run_next(now: datetime | None = None) -> DocumentJob | None:
 
         pdf = render_plan(content, job.language, on_progress=progress)
         name = f"{job.edition_id}-{job.kind}-{job_id}.pdf"
-        path = documents_folder() / name
-        temporary = path.with_suffix(".part")
-        temporary.write_bytes(pdf)
-        temporary.replace(path)
+        _keep(name, pdf)
         kept = _update(
             job_id,
             status=JobStatus.done,
@@ -307,7 +330,7 @@ def run_next(now: datetime | None = None) -> DocumentJob | None:
             claimed_until=None,
         )
         if not kept:
-            path.unlink(missing_ok=True)
+            storage.current().delete("documents", name)
             return None
         _forget_older(job_id)
         log.info("made %s %d in %.1f s", job.kind, job_id, time.perf_counter() - started)
@@ -339,7 +362,7 @@ def _forget_older(job_id: int) -> None:
     for previous in older:
         if previous.selection != job.selection:
             continue
-        (documents_folder() / previous.file_name).unlink(missing_ok=True)
+        storage.current().delete("documents", previous.file_name)
         _update(previous.id, file_name=None)
 
 
@@ -399,7 +422,7 @@ def forget_documents(who: sa.Select, now: datetime) -> int:
     ).all()
     for job in jobs:
         if job.file_name:
-            (documents_folder() / job.file_name).unlink(missing_ok=True)
+            storage.current().delete("documents", job.file_name)
     db.session.execute(sa.delete(DocumentJob).where(DocumentJob.id.in_([j.id for j in jobs])))
     return len(jobs)
 

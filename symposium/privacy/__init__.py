@@ -117,6 +117,8 @@ def anonymise_registrations(who: sa.Select, now: datetime) -> int:
                     "id": registration_id,
                     "first_name": "",
                     "last_name": "",
+                    "sort_last": "",
+                    "sort_first": "",
                     "email": "",
                     # unique per edition, so one value per row; says nothing about anyone
                     "email_key": f"erased-{registration_id}",

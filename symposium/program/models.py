@@ -82,6 +82,9 @@ class Edition(db.Model):
     sessions: Mapped[list["Session"]] = relationship(
         back_populates="edition", order_by="Session.starts_at", cascade="all, delete-orphan"
     )
+    rooms: Mapped[list["Room"]] = relationship(
+        back_populates="edition", order_by="Room.name", cascade="all, delete-orphan"
+    )
 
     __table_args__ = (
         sa.CheckConstraint("registered >= 0", name="registered_not_negative"),
@@ -89,6 +92,22 @@ class Edition(db.Model):
             "venue_capacity IS NULL OR registered <= venue_capacity", name="venue_not_overbooked"
         ),
     )
+
+
+class Room(db.Model):
+    """A room of the venue that sessions are held in; a session names it in `Session.room`."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(sa.ForeignKey("edition.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(sa.String(120))
+    #: seats; a new breakout session in this room gets this capacity unless another is given
+    capacity: Mapped[int | None]
+    #: e.g. "step-free, induction loop"
+    accessibility: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+
+    edition: Mapped[Edition] = relationship(back_populates="rooms")
+
+    __table_args__ = (sa.UniqueConstraint("edition_id", "name", name="uq_room_edition_name"),)
 
 
 class Round(db.Model):

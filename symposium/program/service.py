@@ -102,6 +102,11 @@ def registration_state(edition: Edition, now: datetime | None = None) -> Registr
     return RegistrationState(True)
 
 
+def has_taken_place(edition: Edition, now: datetime | None = None) -> bool:
+    """Once an edition is over, seats left mean nothing: its program shows none."""
+    return edition.ends_at <= (now or datetime.now(UTC))
+
+
 def venue_is_full(edition: Edition) -> bool:
     return edition.venue_capacity is not None and edition.registered >= edition.venue_capacity
 

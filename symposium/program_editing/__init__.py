@@ -12,9 +12,10 @@ there is one rulebook for seats and waiting lists.
 
 The package gathers `common` (limits, refusals, typed texts, web addresses),
 `form_values`, `reading`, `records`, `dates` (moving a program in time), `editions`,
-`rounds`, `sessions` and `persons`.
+`rounds`, `sessions`, `rooms`, `clashes` and `persons`.
 """
 
+from symposium.program_editing.clashes import Clash, find_clashes
 from symposium.program_editing.common import (
     DEFAULT_TIMEZONE,
     EDITION_SLUG_LENGTH,
@@ -66,6 +67,13 @@ from symposium.program_editing.reading import (
     round_of,
     session_of,
 )
+from symposium.program_editing.rooms import (
+    RoomData,
+    create_room,
+    edition_rooms,
+    room_of,
+    update_room,
+)
 from symposium.program_editing.rounds import create_round, delete_round, update_round
 from symposium.program_editing.sessions import (
     DeleteResult,
@@ -80,6 +88,7 @@ __all__ = [
     "MAX_SEATS",
     "RESERVED_EDITION_SLUGS",
     "SESSION_SLUG_LENGTH",
+    "Clash",
     "CopyData",
     "DateMove",
     "DateMoveUnconfirmed",
@@ -92,6 +101,7 @@ __all__ = [
     "Overview",
     "PersonData",
     "ProgramError",
+    "RoomData",
     "RoundData",
     "RoundOverview",
     "SessionData",
@@ -100,12 +110,15 @@ __all__ = [
     "copy_suggestion",
     "create_edition",
     "create_person",
+    "create_room",
     "create_round",
     "create_session",
     "delete_preview",
     "delete_round",
     "delete_session",
+    "edition_rooms",
     "edition_values",
+    "find_clashes",
     "mailed_text",
     "move_text",
     "new_round_values",
@@ -114,6 +127,7 @@ __all__ = [
     "people",
     "person",
     "person_values",
+    "room_of",
     "round_of",
     "round_values",
     "session_of",
@@ -122,6 +136,7 @@ __all__ = [
     "slugify",
     "update_edition",
     "update_person",
+    "update_room",
     "update_round",
     "update_session",
 ]

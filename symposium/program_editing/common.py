@@ -90,6 +90,8 @@ class RoundData:
     day: str = ""
     starts_time: str = ""
     ends_time: str = ""
+    #: "yes" when the organiser saves despite a clash with another round
+    save_anyway: str = ""
 
 
 @dataclass
@@ -105,6 +107,8 @@ class SessionData:
     ends_time: str = ""
     capacity: str = ""
     speaker_ids: list[str] = field(default_factory=list)
+    #: "yes" when the organiser saves despite a clash (a shared room on purpose, say)
+    save_anyway: str = ""
 
 
 @dataclass

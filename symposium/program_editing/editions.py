@@ -11,7 +11,7 @@ from symposium.audit import service as audit
 from symposium.audit.service import Actor
 from symposium.database import refuse_conflicts, use_case
 from symposium.extensions import db
-from symposium.program.models import Edition, EditionStatus, Round, Session
+from symposium.program.models import Edition, EditionStatus, Room, Round, Session
 from symposium.program.versions import version_after_changes
 from symposium.program_editing.common import (
     DEFAULT_TIMEZONE,
@@ -295,6 +295,10 @@ def copy_edition(edition_id: int, data: CopyData, actor: Actor) -> Edition:
         confirm_hours=source.confirm_hours,
     )
     db.session.add(copy)
+    for room in source.rooms:  # the venue's rooms come along, with their seats and notes
+        copy.rooms.append(
+            Room(name=room.name, capacity=room.capacity, accessibility=room.accessibility)
+        )
     rounds = {}
     for round_ in source.rounds:
         rounds[round_.id] = Round(

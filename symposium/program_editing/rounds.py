@@ -8,6 +8,7 @@ from symposium.database import use_case
 from symposium.extensions import db
 from symposium.program.models import Edition, Round, SessionKind
 from symposium.program.versions import version_after_changes
+from symposium.program_editing import clashes
 from symposium.program_editing.common import InvalidProgram, RoundData, _at, _Fields, _local
 from symposium.program_editing.records import (
     _program_changes,
@@ -38,9 +39,11 @@ def _round_fields(edition: Edition, data: RoundData) -> dict:
 @use_case
 def create_round(edition_id: int, data: RoundData, actor: Actor) -> Round:
     edition = db.session.get(Edition, edition_id)
+    before = clashes.find_clashes(edition)
     round_ = Round(edition=edition, **_round_fields(edition, data))
     db.session.add(round_)
     db.session.flush()
+    clashes.check_new_clashes(edition, before, ("round", round_.id), data.save_anyway == "yes")
     audit.record(
         actor,
         "round.create",
@@ -58,6 +61,7 @@ def update_round(round_id: int, data: RoundData, actor: Actor) -> Round:
     round_ = db.session.get(Round, round_id)
     edition = round_.edition
     values = _round_fields(edition, data)
+    clashes_before = clashes.find_clashes(edition)
     before = _round_record(round_)
     for name, value in values.items():
         setattr(round_, name, value)
@@ -76,6 +80,9 @@ def update_round(round_id: int, data: RoundData, actor: Actor) -> Round:
             changes = _program_changes(session, old, edition.timezone)
             if changes:
                 registration.notify_program_change(session.id, changes, version)
+    clashes.check_new_clashes(
+        edition, clashes_before, ("round", round_.id), data.save_anyway == "yes"
+    )
     return round_
 
 

@@ -14,6 +14,7 @@ from symposium.extensions import db
 from symposium.program import versions
 from symposium.program.models import Edition, Person, Session, SessionKind
 from symposium.program.versions import version_after_changes
+from symposium.program_editing import clashes, rooms
 from symposium.program_editing.common import (
     SESSION_SLUG_LENGTH,
     DeleteData,
@@ -105,9 +106,15 @@ def _session_fields(edition: Edition, data: SessionData, session: Session | None
                     ),
                 )
 
-    if kind == SessionKind.breakout:
+    room = rooms.room_named(edition, values["room"]) if fields.ok("room") else None
+    blank = not (isinstance(data.capacity, str) and data.capacity.strip())
+    if kind == SessionKind.breakout and blank and room is not None and room.capacity:
+        values["capacity"] = room.capacity  # the room's seats, unless another number is given
+    elif kind == SessionKind.breakout:
         values["capacity"] = fields.whole_number(
-            "capacity", data.capacity, _l("Enter the number of seats.")
+            "capacity",
+            data.capacity,
+            _l("Enter the number of seats, or choose a room with a capacity."),
         )
         capacity = values["capacity"]
         if session is not None and capacity is not None and capacity < session.taken:
@@ -159,9 +166,12 @@ def _session_slug_taken(error: IntegrityError) -> Exception:
 def create_session(edition_id: int, data: SessionData, actor: Actor) -> Session:
     edition = db.session.get(Edition, edition_id)
     values = _session_fields(edition, data, None)
+    before = clashes.find_clashes(edition)
     session = Session(edition=edition, **values)
     db.session.add(session)
     db.session.flush()
+    clashes.check_new_clashes(edition, before, ("session", session.id), data.save_anyway == "yes")
+    rooms.remember(edition, session.room)
     audit.record(actor, "session.create", session, after=_session_record(session))
     return session
 
@@ -182,10 +192,15 @@ def update_session(session_id: int, data: SessionData, actor: Actor) -> Session:
         except registration.NotAllowed as refused:
             raise InvalidProgram({"capacity": [refused.message]}) from refused
     before = _session_record(session)
+    clashes_before = clashes.find_clashes(edition)
     for name, value in values.items():
         setattr(session, name, value)
     db.session.flush()
     db.session.refresh(session, ["round"])
+    clashes.check_new_clashes(
+        edition, clashes_before, ("session", session.id), data.save_anyway == "yes"
+    )
+    rooms.remember(edition, session.room)
     after = _session_record(session)
     if before == after:
         return session

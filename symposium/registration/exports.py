@@ -13,6 +13,7 @@ never run.
 import csv
 import io
 import re
+from datetime import datetime
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -41,7 +42,11 @@ _CELL_STARTS = re.compile(r"(^|[,;\r\n])([ \"]*)(?=[=+\-@\t\r])")
 
 def neutralise(value):
     """Text a spreadsheet would run as a formula, made inert with an apostrophe wherever
-    a cell could start in it."""
+    a cell could start in it; moments as text, nothing as an empty cell."""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if value is None:
+        return ""
     return _CELL_STARTS.sub(r"\1\2'", value) if isinstance(value, str) else value
 
 
@@ -67,6 +72,10 @@ def _cell(sheet, value, bold: bool = False) -> WriteOnlyCell:
         cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
         cell.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
         cell.quotePrefix = is_risky(value)
+    elif isinstance(value, datetime):
+        # A real date cell (local time, as the spreadsheet has no zones), sortable and filterable.
+        cell = WriteOnlyCell(sheet, value=value.replace(tzinfo=None))
+        cell.number_format = "yyyy-mm-dd hh:mm"
     else:
         cell = WriteOnlyCell(sheet, value=value)
     if bold:
@@ -74,16 +83,24 @@ def _cell(sheet, value, bold: bool = False) -> WriteOnlyCell:
     return cell
 
 
-def write_xlsx(table: Table) -> bytes:
-    """One sheet: the header in bold and frozen, then the rows."""
+def write_xlsx(table: Table, *more: Table) -> bytes:
+    """A sheet per table: the header in bold, frozen and with filter buttons, then the rows."""
     workbook = Workbook(write_only=True)
+    for each in (table, *more):
+        _write_sheet(workbook, each)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _write_sheet(workbook: Workbook, table: Table) -> None:
     sheet = workbook.create_sheet(_sheet_title(table.title))
     sheet.freeze_panes = "A2"
     for number, title in enumerate(table.header, 1):
         sheet.column_dimensions[get_column_letter(number)].width = max(12, min(len(title) + 4, 40))
     sheet.append([_cell(sheet, title, bold=True) for title in table.header])
+    count = 0
     for row in table.rows:
         sheet.append([_cell(sheet, value) for value in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+        count += 1
+    sheet.auto_filter.ref = f"A1:{get_column_letter(max(1, len(table.header)))}{count + 1}"

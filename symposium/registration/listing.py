@@ -23,12 +23,8 @@ STATUS_LABELS = {
     RegistrationStatus.cancelled: _l("Cancelled"),
 }
 LANGUAGES = {"nl": "Nederlands", "en": "English"}
-#: lists by last name, whatever the case ("de Vries" among the d's), the same on both databases
-BY_NAME = (
-    sa.func.lower(Registration.last_name),
-    sa.func.lower(Registration.first_name),
-    Registration.id,
-)
+#: the Dutch order: "de Vries" under V, "van den Bergh" under B, "Çelik" with the C's
+BY_NAME = (Registration.sort_last, Registration.sort_first, Registration.id)
 
 
 def _now() -> datetime:
@@ -66,6 +62,8 @@ class RegistrationFilter:
     #: applies to the round and session filters
     place: Place = Place.held
     checked_in: bool | None = None
+    #: True: only who asked for the newsletter
+    newsletter: bool | None = None
 
 
 def _search(text: str, *columns) -> list:
@@ -90,6 +88,8 @@ def _conditions(edition_id: int, wanted: RegistrationFilter) -> list:
     )
     if wanted.status is not None:
         conditions.append(Registration.status == wanted.status)
+    if wanted.newsletter is not None:
+        conditions.append(Registration.newsletter.is_(wanted.newsletter))
     if wanted.checked_in is not None:
         checked_in = Registration.checked_in_at
         conditions.append(checked_in.is_not(None) if wanted.checked_in else checked_in.is_(None))

@@ -164,3 +164,23 @@ def progress(mailout_id: int) -> Counter:
             ).all()
         )
     )
+
+
+@dataclass
+class PastMailout:
+    mailout: Mailout
+    counts: Counter
+
+    @property
+    def done(self) -> bool:
+        return self.counts["queued"] + self.counts["sending"] == 0
+
+
+def history(edition_id: int) -> list[PastMailout]:
+    """An edition's mail-outs, newest first, with how far the outbox is with each."""
+    sent_out = db.session.scalars(
+        sa.select(Mailout)
+        .where(Mailout.edition_id == edition_id)
+        .order_by(Mailout.created_at.desc(), Mailout.id.desc())
+    ).all()
+    return [PastMailout(mailout, progress(mailout.id)) for mailout in sent_out]

@@ -36,10 +36,11 @@ class Table:
     rows: Iterable[list]
 
 
-def _local(moment: datetime | None, timezone: str) -> str:
+def _local(moment: datetime | None, timezone: str) -> datetime | None:
+    """The moment in the edition's time zone: a date cell in XLSX, "2027-10-11 09:30" in CSV."""
     if moment is None:
-        return ""
-    return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+        return None
+    return moment.astimezone(ZoneInfo(timezone)).replace(tzinfo=None)
 
 
 def _question_columns(edition: Edition) -> list[tuple[str, Callable[[sa.Row], str]]]:
@@ -74,6 +75,7 @@ def registrations_table(
         _("Status"),
         _("Dietary needs"),
         _("Access needs"),
+        _("Newsletter"),
         _("Language"),
         _("Signed up"),
         _("Checked in"),
@@ -90,6 +92,7 @@ def registrations_table(
         roles = {key: str(label) for key, label in role_labels.items()}
         statuses = {key: str(label) for key, label in STATUS_LABELS.items()}
         in_line = _("%(title)s (number %(position)d)")
+        yes, no = _("Yes"), _("No")
         cells = _round_cells(edition.id, None)
         none = RoundCell()
         registrations = db.session.execute(
@@ -107,6 +110,7 @@ def registrations_table(
                 statuses[registration.status],
                 registration.dietary_needs,
                 registration.access_needs,
+                yes if registration.newsletter else no,
                 registration.locale,
                 _local(registration.created_at, edition.timezone),
                 _local(registration.checked_in_at, edition.timezone),

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from flask import current_app
+from symposium import storage
 
 PDF = "application/pdf"
 PNG = "image/png"
@@ -142,25 +142,30 @@ class Stored:
     content_type: str
 
 
-def folder() -> Path:
-    configured = current_app.config.get("MATERIALS_FOLDER")
-    return Path(configured) if configured else Path(current_app.instance_path) / "materials"
-
-
-def path_of(sha256: str) -> Path:
+def name_of(sha256: str) -> str:
+    """Where a file is kept in the "materials" area of the storage: by its hash."""
     if not _SHA256.match(sha256 or ""):
         raise ValueError("not a sha256")
-    return folder() / sha256[:2] / sha256
+    return f"{sha256[:2]}/{sha256}"
+
+
+def open_stored(sha256: str) -> BinaryIO | None:
+    """The stored file to read, or None when it is gone."""
+    return storage.current().open("materials", name_of(sha256))
 
 
 def store(stream: BinaryIO, allowed: Iterable[str], limit: int) -> Stored:
     """Keep an upload by its hash, once it proved to be an allowed type within the limit.
 
     A refused file leaves nothing behind: it is written to a temporary file first, which is
-    removed unless it is moved into place."""
-    root = folder()
-    root.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=root, prefix=".upload-")
+    removed unless it is handed to the storage (moved into place on a local folder)."""
+    backend = storage.current()
+    local = backend.local_path("materials", "_")
+    if local is not None:
+        local.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(
+        dir=local.parent if local is not None else None, prefix=".upload-"
+    )
     try:
         digest = hashlib.sha256()
         size = 0
@@ -178,20 +183,14 @@ def store(stream: BinaryIO, allowed: Iterable[str], limit: int) -> Stored:
         if content_type not in set(allowed):
             raise FileRefused("type")
         sha256 = digest.hexdigest()
-        target = path_of(sha256)
-        target.parent.mkdir(exist_ok=True)
-        if target.exists():
-            os.unlink(temporary)
-        else:
-            os.chmod(temporary, 0o640)
-            os.replace(temporary, target)
+        if not backend.exists("materials", name_of(sha256)):
+            backend.put("materials", name_of(sha256), Path(temporary))
         return Stored(sha256=sha256, size=size, content_type=content_type)
-    except BaseException:
+    finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
-        raise
 
 
 def remove(sha256: str) -> None:
     """Delete a stored file; the caller has checked that nothing refers to it any more."""
-    path_of(sha256).unlink(missing_ok=True)
+    storage.current().delete("materials", name_of(sha256))

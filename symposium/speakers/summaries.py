@@ -13,7 +13,7 @@ from symposium.audit import service as audit
 from symposium.audit.service import Actor
 from symposium.database import use_case
 from symposium.extensions import db
-from symposium.mail.outbox import queue_later
+from symposium.mail.outbox import Mail, queue, queue_later
 from symposium.program.models import (
     Edition,
     Person,
@@ -31,6 +31,7 @@ from symposium.speakers.rules import (
     attendees,
 )
 from symposium.text import has_control_characters, safe_markdown
+from symposium.urls import external_url
 
 # -- summaries -------------------------------------------------------------------------
 
@@ -104,18 +105,83 @@ def save_summary(session_id: int, text: str, submit: bool, by: User) -> Session:
             before={"status": SummaryStatus.draft},
             after={"status": SummaryStatus.submitted},
         )
+        _tell_organisers(session_)
     return session_
 
 
+def _moment_key(moment) -> str:
+    return moment.strftime("%Y%m%d%H%M%S%f")
+
+
+def _tell_organisers(session_: Session) -> None:
+    """Every active organiser hears that a summary waits for them, once per hand-in."""
+    organisers = db.session.scalars(
+        sa.select(User).where(User.role == Role.organiser, User.active.is_(True))
+    ).all()
+    review = external_url(
+        "organiser_speakers.summary", slug=session_.edition.slug, session_id=session_.id
+    )
+    for organiser in organisers:
+        queue(
+            Mail(
+                kind="summary_submitted",
+                dedupe_key=(
+                    f"summary_submitted:{session_.id}:"
+                    f"{_moment_key(session_.summary_submitted_at)}:{organiser.id}"
+                ),
+                recipient=organiser.email,
+                locale=organiser.locale,
+                subject=lambda: _("Summary handed in: %(title)s", title=session_.title),
+                context={"session": session_, "edition": session_.edition, "review_url": review},
+            )
+        )
+
+
+def _tell_writers(session_: Session, remark: str, returned_at) -> None:
+    """The speakers and the note-taker with an account hear why their summary came back."""
+    writers = {person.id for person in session_.speakers}
+    if session_.summary_note_taker_id:
+        writers.add(session_.summary_note_taker_id)
+    accounts = db.session.scalars(
+        sa.select(User).where(User.person_id.in_(writers), User.active.is_(True))
+    ).all()
+    page = external_url("speakers.summary", session_id=session_.id)
+    for account in accounts:
+        queue(
+            Mail(
+                kind="summary_returned",
+                dedupe_key=f"summary_returned:{session_.id}:{_moment_key(returned_at)}:{account.id}",
+                recipient=account.email,
+                locale=account.locale,
+                subject=lambda: _("Your summary came back: %(title)s", title=session_.title),
+                context={
+                    "session": session_,
+                    "edition": session_.edition,
+                    "name": account.person.name if account.person else account.name,
+                    "remark": remark,
+                    "summary_url": page,
+                },
+            )
+        )
+
+
 @use_case
-def publish_summary(session_id: int, send: bool, actor: Actor) -> int:
-    """Make the summary public; with `send`, mail it to the attendees. How many mails."""
+def publish_summary(session_id: int, send: bool, actor: Actor, early: bool = False) -> int:
+    """Make the summary public; with `send`, mail it to the attendees. How many mails.
+    Before the session has taken place only when the organiser confirms it (`early`)."""
 
     session_ = db.session.get(Session, session_id)
     if session_.summary_status == SummaryStatus.published:
         raise SpeakerError(_l("This summary is already published."))
     if not _has_content(session_.summary):
         raise SpeakerError(_l("There is no summary to publish yet."))
+    if session_.ends_at > _now() and not early:
+        raise SpeakerError(
+            _l(
+                "This session has not taken place yet. Tick that you want to publish its "
+                "summary before it has, or wait until after it."
+            )
+        )
     before = session_.summary_status
     session_.summary_status = SummaryStatus.published
     session_.summary_published_at = _now()
@@ -174,6 +240,7 @@ def return_summary(session_id: int, remark: str, actor: Actor) -> Session:
     session_.summary_status = SummaryStatus.draft
     session_.summary_published_at = None
     session_.summary_remark = remark
+    _tell_writers(session_, remark, _now())
     audit.record(
         actor,
         "summary.return",

@@ -196,6 +196,9 @@ class OrganiserWords:
     outbox: str
     messages: str
     breakout_sessions_in: str
+    pages_of: str
+    questions: str
+    questions_page: str
 
     def counted(self, checked_in: int, expected: int) -> str:
         """The door page's count: '1 / 13 ingecheckt'."""
@@ -243,6 +246,9 @@ ORGANISER_WORDS = {
         outbox="Postvak uit",
         messages="Berichten",
         breakout_sessions_in="Deelsessies in {round}",
+        pages_of="Pagina's van {title}",
+        questions="Vragen",
+        questions_page="Vragen op het aanmeldformulier",
     ),
     "en": OrganiserWords(
         sign_in="Sign in",
@@ -284,6 +290,9 @@ ORGANISER_WORDS = {
         outbox="Outbox",
         messages="Messages",
         breakout_sessions_in="Breakout sessions in {round}",
+        pages_of="Pages of {title}",
+        questions="Questions",
+        questions_page="Questions on the sign-up form",
     ),
 }
 

@@ -145,6 +145,8 @@ PAGES = {
     "door": door,
     "attendance": session_attendance,
     "mailout-preview": mailout_preview,
+    "mailouts": at("/organiser/{upcoming}/mailouts"),
+    "reports": at("/organiser/{upcoming}/reports"),
 }
 #: the pages one sees before signing in
 SIGNED_OUT = {"sign-in", "sign-in-errors"}

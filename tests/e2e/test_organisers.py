@@ -55,6 +55,18 @@ def test_an_organiser_moves_a_session_to_another_room_and_the_program_shows_it(
     visitor.get_by_role("link", name=SESSION, exact=True).click()
     expect(visitor.get_by_role("main")).to_contain_text(NEW_ROOM[language])
 
+    # Every page of the edition is one keyboard step away, and the menu says where you are.
+    edition_pages = page.get_by_role("navigation", name=ow.pages_of.format(title=UPCOMING_TITLE))
+    here = edition_pages.get_by_role("link", name=ow.program, exact=True)
+    expect(here).to_have_attribute("aria-current", "page")
+    edition_pages.get_by_role("link", name=ow.questions, exact=True).focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text(ow.questions_page)
+    expect(edition_pages.get_by_role("link", name=ow.questions, exact=True)).to_have_attribute(
+        "aria-current", "page"
+    )
+    expect(here).not_to_have_attribute("aria-current", "page")
+
 
 def test_an_organiser_checks_someone_in_at_the_door_with_a_phone_and_undoes_it(
     site, organiser, organiser_words, open_page

@@ -25,7 +25,7 @@ WORDS = {
         "everyone": "Iedereen met een plek",
         "make": "Badges maken",
         "job": "Badgevellen, vier per A4",
-        "waiting": "Wacht tot de worker begint.",
+        "waiting": "Wacht tot de achtergrondtaak begint.",
         "download": "Download de pdf",
         "ready": "Klaar: 13 badges.",
         "check_again": "Opnieuw kijken",

@@ -2,9 +2,10 @@
 
 from pathlib import Path
 
-from flask import Blueprint, abort, jsonify, send_file, url_for
+from flask import Blueprint, abort, jsonify, send_file
 
 from symposium.program import service
+from symposium.urls import external_url
 from symposium.web.http_cache import conditional, program_etag
 
 bp = Blueprint("program_api", __name__, url_prefix="/api/v1")
@@ -40,7 +41,7 @@ def editions():
                 "ends_at": edition.ends_at.isoformat(),
                 "venue": edition.venue,
                 "registration_open": service.registration_state(edition).open,
-                "url": url_for("program_api.edition", slug=edition.slug, _external=True),
+                "url": external_url("program_api.edition", slug=edition.slug),
             }
             for edition in service.public_editions()
         ]

@@ -57,9 +57,9 @@ def booklet(slug: str):
         abort(404)
     language = current_language()
     job = service.request_document(edition, DocumentKind.booklet, language=language)
-    path = service.file_path(job)
-    if path is not None:
-        response = pdf_response(path.read_bytes(), _("summaries") + f"-{edition.slug}.pdf")
+    pdf = service.file_content(job)
+    if pdf is not None:
+        response = pdf_response(pdf, _("summaries") + f"-{edition.slug}.pdf")
         response.headers["Cache-Control"] = "public, max-age=300"
         return response
     if job.status == JobStatus.failed:

@@ -61,7 +61,7 @@ def job(slug: str, job_id: int):
         edition=edition,
         job=found,
         label=service.KIND_LABELS[found.kind](),
-        available=service.file_path(found) is not None,
+        available=service.file_content(found) is not None,
         statuses=JobStatus,
         progress_text=service.progress_text(found),
     )
@@ -89,8 +89,8 @@ def job_file(slug: str, job_id: int):
     """The finished PDF; badge sheets downloaded count as printed."""
     edition = edition_or_404(slug, include_drafts=True)
     found = found_or_404(service.job_of_edition(edition, job_id))
-    path = service.file_path(found)
-    if path is None:
+    pdf = service.file_content(found)
+    if pdf is None:
         abort(404)
     audit.record_access(
         current_actor(),
@@ -101,7 +101,7 @@ def job_file(slug: str, job_id: int):
     )
     if found.kind in (DocumentKind.badges, DocumentKind.badge_sheets):
         service.mark_printed(found)
-    return pdf_response(path.read_bytes(), f"{found.kind}-{edition.slug}.pdf")
+    return pdf_response(pdf, f"{found.kind}-{edition.slug}.pdf")
 
 
 @bp.route("/<slug>/sessions/<int:session_id>/door-list.pdf")

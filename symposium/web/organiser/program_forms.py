@@ -135,6 +135,8 @@ class RoundForm(_ProgramForm):
         description=_l("The breakout sessions of this round move along with it."),
         widget=TimeInput(),
     )
+    #: sent by the "Save anyway" button that a clash warning shows
+    save_anyway = StringField()
 
 
 KIND_LABELS = {
@@ -163,7 +165,11 @@ class SessionForm(_ProgramForm):
         render_kw=_CODE,
     )
     abstract = TextAreaField(_l("Abstract"), render_kw={"rows": 6})
-    room = StringField(_l("Room"))
+    room = StringField(
+        _l("Room"),
+        description=_l("Choose one of the edition's rooms, or type a new one to add it."),
+        render_kw={"list": "rooms", "autocomplete": "off"},
+    )
     day = StringField(_l("Date"), widget=DateInput())
     starts_time = StringField(
         _l("Start time"),
@@ -173,10 +179,14 @@ class SessionForm(_ProgramForm):
     ends_time = StringField(_l("End time"), widget=TimeInput())
     capacity = StringField(
         _l("Capacity"),
-        description=_l("Number of seats. Breakout sessions only."),
+        description=_l(
+            "Number of seats. Breakout sessions only. Leave empty to use the room's capacity."
+        ),
         render_kw=_NUMBER,
     )
     speaker_ids = SelectMultipleField(_l("Speakers"), validate_choice=False)
+    #: sent by the "Save anyway" button that a clash warning shows
+    save_anyway = StringField()
 
     def for_program(self, rounds, people) -> "SessionForm":
         self.round_id.choices = [SelectChoice("", _l("Choose a round"))] + [
@@ -218,3 +228,18 @@ class DeleteForm(_ProgramForm):
             SelectChoice(str(session.id), session.title) for session in targets
         ]
         return self
+
+
+class RoomForm(_ProgramForm):
+    data_class = program_editing.RoomData
+    name = StringField(_l("Name"), description=_l("As shown on the program, e.g. Zaal 3."))
+    capacity = StringField(
+        _l("Capacity"),
+        description=_l("Seats. A new breakout session in this room gets this capacity."),
+        render_kw=_NUMBER,
+    )
+    accessibility = TextAreaField(
+        _l("Accessibility"),
+        description=_l("For example: step-free, lift, induction loop."),
+        render_kw={"rows": 3},
+    )

@@ -15,6 +15,7 @@ from symposium.web.organiser.program_forms import (
     DeleteForm,
     EditionForm,
     PersonForm,
+    RoomForm,
     RoundForm,
     SessionForm,
 )
@@ -58,6 +59,7 @@ def edition(slug: str):
         "organiser/program/edition.html",
         edition=found,
         overview=program_editing.overview(found),
+        clashes=program_editing.find_clashes(found),
         statuses=EditionStatus,
     )
 
@@ -143,6 +145,59 @@ def copy_edition(slug: str):
         errors=errors,
         edition=source,
         move_text=moved,
+    )
+
+
+# -- rooms -----------------------------------------------------------------------------
+
+
+@bp.route("/<slug>/rooms", methods=["GET", "POST"])
+def rooms(slug: str):
+    """The venue's rooms for this edition, and a form to add one."""
+    current = edition_or_404(slug, include_drafts=True)
+    form = _form(RoomForm)
+    errors: dict = {}
+    if form.validate_on_submit():
+        try:
+            program_editing.create_room(current.id, form.to_data(), current_actor())
+        except program_editing.InvalidProgram as error:
+            errors = error.errors
+            form.attach(errors)
+        else:
+            flash(_("The room is added."), "success")
+            return redirect(url_for(".rooms", slug=slug))
+    return render_template(
+        "organiser/program/rooms.html",
+        form=form,
+        errors=errors,
+        edition=current,
+        rooms=program_editing.edition_rooms(current),
+    )
+
+
+@bp.route("/<slug>/rooms/<int:room_id>", methods=["GET", "POST"])
+def edit_room(slug: str, room_id: int):
+    """Change a room's name, seats or accessibility notes."""
+    current = edition_or_404(slug, include_drafts=True)
+    room = found_or_404(program_editing.room_of(current, room_id))
+    form = _form(
+        RoomForm,
+        program_editing.RoomData(
+            room.name, "" if room.capacity is None else str(room.capacity), room.accessibility
+        ),
+    )
+    errors: dict = {}
+    if form.validate_on_submit():
+        try:
+            program_editing.update_room(room.id, form.to_data(), current_actor())
+        except program_editing.InvalidProgram as error:
+            errors = error.errors
+            form.attach(errors)
+        else:
+            flash(_("The room is saved."), "success")
+            return redirect(url_for(".rooms", slug=slug))
+    return render_template(
+        "organiser/program/room_form.html", form=form, errors=errors, edition=current, room=room
     )
 
 
@@ -245,6 +300,7 @@ def new_session(slug: str):
         errors=errors,
         edition=current,
         session=None,
+        rooms=program_editing.edition_rooms(current),
     )
 
 
@@ -270,6 +326,7 @@ def edit_session(slug: str, session_id: int):
         errors=errors,
         edition=current,
         session=session,
+        rooms=program_editing.edition_rooms(current),
     )
 
 

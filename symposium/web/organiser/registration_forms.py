@@ -57,6 +57,16 @@ class RegistrationFilterForm(FlaskForm):
         validate_choice=False,
     )
 
+    newsletter = SelectField(
+        _l("Newsletter"),
+        choices=[
+            SelectChoice("", _l("Everyone")),
+            SelectChoice("yes", _l("Asked for the newsletter")),
+            SelectChoice("no", _l("Did not ask for it")),
+        ],
+        validate_choice=False,
+    )
+
     def for_rounds(self, rounds: list[RoundOption]) -> "RegistrationFilterForm":
         self._rounds = rounds
         self.round_id.choices = [SelectChoice("", _l("Any round"))] + [
@@ -82,13 +92,22 @@ class RegistrationFilterForm(FlaskForm):
             session_id=session_id if session_id in session_ids else None,
             place=Place(place) if place in Place.__members__ else Place.held,
             checked_in={"yes": True, "no": False}.get(self.checked_in.data or ""),
+            newsletter={"yes": True, "no": False}.get(self.newsletter.data or ""),
         )
 
     def query_args(self) -> dict[str, str]:
         """The filter as URL arguments, for pages and exports."""
         return {
             name: self._fields[name].data
-            for name in ("q", "status", "round_id", "session_id", "place", "checked_in")
+            for name in (
+                "q",
+                "status",
+                "round_id",
+                "session_id",
+                "place",
+                "checked_in",
+                "newsletter",
+            )
             if self._fields[name].data
         }
 

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from symposium.audit import service as audit
 from symposium.i18n import current_language
 from symposium.program import service as program
-from symposium.registration import exports, holds, organisers
+from symposium.registration import exports, holds, organisers, reports
 from symposium.registration import service as registrations
 from symposium.registration.models import RegistrationStatus
 from symposium.web.access import current_actor
@@ -52,6 +52,7 @@ def _shown(wanted: organisers.RegistrationFilter, **extra) -> dict:
         "session_id": wanted.session_id,
         "place": wanted.place,
         "checked_in": wanted.checked_in,
+        "newsletter": wanted.newsletter,
         "searched": bool(wanted.search),
         **extra,
     }
@@ -154,7 +155,23 @@ def export_xlsx(slug: str):
         edition_id=edition.id,
     )
     table = organisers.registrations_table(edition, wanted, ROLE_LABELS)
-    return _download(exports.write_xlsx(table), exports.XLSX_TYPE, _list_filename(edition, "xlsx"))
+    sheets = reports.report_tables(reports.venue_report(edition), ROLE_LABELS)
+    return _download(
+        exports.write_xlsx(table, *sheets), exports.XLSX_TYPE, _list_filename(edition, "xlsx")
+    )
+
+
+@bp.route("/<slug>/reports")
+def reports_page(slug: str):
+    """For the venue and the caterer: needs, organisations, roles and newsletter opt-ins."""
+    edition = edition_or_404(slug, include_drafts=True)
+    audit.record_access(current_actor(), "registrations.report", edition, edition_id=edition.id)
+    return render_template(
+        "organiser/registrations/reports.html",
+        edition=edition,
+        report=reports.venue_report(edition),
+        role_labels=ROLE_LABELS,
+    )
 
 
 @bp.route("/<slug>/sessions/<int:session_id>/attendees.csv")

@@ -23,6 +23,7 @@ class AttendeesVisibleForm(ServiceForm):
 
 class PublishForm(ServiceForm):
     send = BooleanField(_l("Also mail it to the session's attendees"))
+    early = BooleanField(_l("Publish it although the session has not taken place yet"))
 
 
 class ReturnForm(ServiceForm):

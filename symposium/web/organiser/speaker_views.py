@@ -1,5 +1,7 @@
 """The organisers' pages for speakers: invitations, and publishing or returning summaries."""
 
+from datetime import UTC, datetime
+
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -92,6 +94,7 @@ def _review(edition, found, publish=None, back=None, note_taker=None, errors=Non
         ),
         errors=errors or {},
         statuses=SummaryStatus,
+        before_it_took_place=found.ends_at > datetime.now(UTC),
     )
 
 
@@ -110,7 +113,9 @@ def publish_summary(slug: str, session_id: int):
     form = PublishForm()
     if form.validate_on_submit():
         try:
-            sent = speakers.publish_summary(found.id, bool(form.send.data), current_actor())
+            sent = speakers.publish_summary(
+                found.id, bool(form.send.data), current_actor(), early=bool(form.early.data)
+            )
         except speakers.SpeakerError as error:
             flash(str(error.message), "error")
         else:

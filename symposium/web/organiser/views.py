@@ -11,6 +11,7 @@ from symposium.mail import service as outbox
 from symposium.mail.models import Mailout, MessageStatus
 from symposium.mail.outbox import content
 from symposium.program import service as program
+from symposium.program.models import Edition
 from symposium.registration import mailouts
 from symposium.web.access import current_actor
 from symposium.web.common import edition_or_404
@@ -83,6 +84,15 @@ def retry_message(message_id: int):
     return redirect(url_for(".outbox_message", message_id=message_id))
 
 
+@bp.route("/<slug>/mailouts")
+def mailout_list(slug: str):
+    """The edition's past mail-outs with their recipients and how far sending is."""
+    edition = edition_or_404(slug, include_drafts=True)
+    return render_template(
+        "organiser/mailouts.html", edition=edition, past=mailouts.history(edition.id)
+    )
+
+
 @bp.route("/<slug>/mailouts/new", methods=["GET", "POST"])
 def new_mailout(slug: str):
     """Write to a group of attendees: compose, preview for one person, then send."""
@@ -129,6 +139,7 @@ def mailout(mailout_id: int):
     counts = mailouts.progress(mailout_id)
     return render_template(
         "organiser/mailout.html",
+        edition=db.session.get(Edition, sent_out.edition_id),
         mailout=sent_out,
         counts=counts,
         statuses=MessageStatus,

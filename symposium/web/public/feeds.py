@@ -11,7 +11,6 @@ the organisers allow (EMBED_FRAME_ANCESTORS), every other page the site itself o
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, render_template
 from flask_babel import gettext as _
@@ -20,6 +19,7 @@ from flask_babel import ngettext
 from symposium.i18n import current_language
 from symposium.program import feeds, service
 from symposium.program.models import Edition
+from symposium.urls import external_url
 from symposium.web.common import edition_or_404
 from symposium.web.http_cache import conditional, program_etag, tag
 
@@ -72,11 +72,7 @@ def _frame_policy(response: Response) -> Response:
 
 def site_url(endpoint: str, **values) -> str:
     """An absolute URL at the site's configured address (BASE_URL)."""
-    base = urlsplit(current_app.config["BASE_URL"])
-    adapter = current_app.url_map.bind(
-        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http"
-    )
-    return adapter.build(endpoint, values, force_external=True)
+    return external_url(endpoint, **values)
 
 
 def _feed_edition(edition: Edition, feed_endpoint: str, made_at: datetime) -> feeds.FeedEdition:
@@ -204,6 +200,7 @@ def embed(slug: str):
             program=program,
             registration=state,
             venue_full=venue_full,
+            past=service.has_taken_place(edition),
         )
     )
     ancestors = embed_frame_ancestors(current_app.config["EMBED_FRAME_ANCESTORS"])
@@ -211,5 +208,13 @@ def embed(slug: str):
         f"frame-ancestors {ancestors}; default-src 'none'; style-src 'self'; "
         "img-src 'self'; base-uri 'none'; form-action 'none'"
     )
-    etag = program_etag("embed", program, language, state.open, str(state.message), venue_full)
+    etag = program_etag(
+        "embed",
+        program,
+        language,
+        state.open,
+        str(state.message),
+        venue_full,
+        service.has_taken_place(edition),
+    )
     return conditional(response, ("embed", edition.id, language), etag, private=True)

@@ -43,8 +43,10 @@ def _slot(kind: str, session_id: int) -> Markup:
 
 
 def _timeline(program: service.Program) -> Markup:
-    """The program's timeline: rendered once per version and language, seats filled in now."""
+    """The program's timeline: rendered once per version and language, seats filled in now
+    (none once the edition has taken place)."""
     edition = program.edition
+    past = service.has_taken_place(edition)
     rendered = service.versioned(
         "timeline",
         edition,
@@ -58,6 +60,8 @@ def _timeline(program: service.Program) -> Markup:
 
     def fill(match: re.Match) -> str:
         seats = program.seats[int(match[2])]
+        if past:
+            return ""
         if match[1] == "c":
             return " is-full" if seats.full else ""
         return str(escape(describe_seats(seats, translations)))
@@ -87,7 +91,15 @@ def program(slug: str):
     if personal:
         return response
     language = current_language()
-    etag = program_etag("program", program, language, state.open, str(state.message), venue_full)
+    etag = program_etag(
+        "program",
+        program,
+        language,
+        state.open,
+        str(state.message),
+        venue_full,
+        service.has_taken_place(edition),
+    )
     return conditional(response, ("program", edition.id, language), etag, private=True)
 
 
@@ -102,7 +114,7 @@ def session(slug: str, session_slug: str):
         "program/session.html",
         edition=edition,
         session=found,
-        seats=service.session_seats(found),
+        seats=None if service.has_taken_place(edition) else service.session_seats(found),
         registration=service.registration_state(edition),
         materials=speakers.materials_of(found, [Visibility.public]),
         summary=speakers.render_summary(found.summary)

@@ -385,16 +385,20 @@ def _protect(response, public: bool):
     return response
 
 
-def _send_material(material: Material):
-    path = files.path_of(material.sha256)
-    if not path.is_file():
+def _send_stored(sha256: str, mimetype: str, **options):
+    """A stored file, from this host's folder or streamed from the object storage."""
+    stream = files.open_stored(sha256)
+    if stream is None:
         abort(404)
-    response = send_file(
-        path,
-        mimetype=material.content_type,
+    return send_file(stream, mimetype=mimetype, etag=sha256, conditional=True, **options)
+
+
+def _send_material(material: Material):
+    response = _send_stored(
+        material.sha256,
+        material.content_type,
         as_attachment=True,
         download_name=material.filename,
-        etag=material.sha256,
         last_modified=material.updated_at,
     )
     return _protect(response, public=material.visibility == Visibility.public)
@@ -428,10 +432,7 @@ def photo(person_id: int):
     person = db.session.get(Person, person_id)
     if person is None or not person.photo_sha256 or person.photo_type not in files.PHOTO_TYPES:
         abort(404)
-    path = files.path_of(person.photo_sha256)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype=person.photo_type, etag=person.photo_sha256, max_age=3600)
+    response = _send_stored(person.photo_sha256, person.photo_type, max_age=3600)
     return _protect(response, public=True)
 
 
