@@ -21,15 +21,14 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('user', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('session_generation', sa.Integer(), server_default='0', nullable=False))
-        batch_op.add_column(sa.Column('totp_secret', sa.String(length=64), nullable=True))
-        batch_op.add_column(sa.Column('totp_last_step', sa.Integer(), server_default='0', nullable=False))
-    with op.batch_alter_table('edition', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('confirm_email', sa.Boolean(), server_default=sa.false(), nullable=False))
-        batch_op.add_column(sa.Column('confirm_hours', sa.Integer(), server_default='2', nullable=False))
-    with op.batch_alter_table('registration', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('email_confirmed_at', symposium.program.models.UTCDateTime(timezone=True), nullable=True))
+    # Plain ADD COLUMN with constant defaults: on SQLite a batch that recreated `edition`
+    # would cascade-delete its sessions, rooms and registrations.
+    op.add_column('user', sa.Column('session_generation', sa.Integer(), server_default='0', nullable=False))
+    op.add_column('user', sa.Column('totp_secret', sa.String(length=64), nullable=True))
+    op.add_column('user', sa.Column('totp_last_step', sa.Integer(), server_default='0', nullable=False))
+    op.add_column('edition', sa.Column('confirm_email', sa.Boolean(), server_default=sa.text('false'), nullable=False))
+    op.add_column('edition', sa.Column('confirm_hours', sa.Integer(), server_default='2', nullable=False))
+    op.add_column('registration', sa.Column('email_confirmed_at', symposium.program.models.UTCDateTime(timezone=True), nullable=True))
     op.create_table('link_request',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=40), nullable=False),
