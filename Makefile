@@ -102,8 +102,19 @@ messages: $(INSTALLED)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --sort-output .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
 
-benchmark: install
-	$(BIN)/python benchmarks/http_load.py
+# Every speed figure against its target, ratios measured in the same run (benchmarks/all.py;
+# `make benchmark BENCHMARK_ARGS=--quick` for a look). The load comes from wrk.
+benchmark: install wrk
+	$(BIN)/python benchmarks/all.py $(BENCHMARK_ARGS)
+
+.PHONY: wrk
+wrk:
+	@if command -v wrk >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing wrk for the benchmarks"; \
+	  apt-get install -y -q wrk >/dev/null 2>&1 || \
+	  { apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null; }; \
+	else echo "For the benchmarks' load: sudo apt-get install wrk (else Python threads are used)"; fi
 
 # Not part of `make test` (tests/test_soak.py is its small version): minutes, not seconds.
 soak: install

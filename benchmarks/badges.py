@@ -6,15 +6,20 @@ Measures, in the same run and on the same machine:
 - floor: WeasyPrint rendering N trivial A6 pages (one paragraph each) in one document, in
   one process;
 - Symposium's badges as `flask badges` and the worker make them (documents.service): one
-  badge per page and four-up sheets, in one process and in parallel on every CPU.
+  badge per page and four-up sheets, in one process and in parallel on every CPU;
+- the whole command the organiser waits for, start-up counted: `flask --app symposium
+  badges bench --sheets -o ...` in a process of its own on the same database (with the
+  default SYMPOSIUM_DOCUMENT_PROCESSES, CPUs - 1), its wall time against the floor.
 Prints each against the floor, and peak memory (largest resident set of this process and
-of any child process). Asserts nothing about time.
+of any child process). Asserts nothing about time. `--command-only` measures the floor and
+the whole command alone (the figure of issue 16's table), in about a third of the time.
 """
 
 import argparse
 import os
 import random
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -123,9 +128,29 @@ def report(label: str, seconds: float, people: int, floor: float | None) -> None
     )
 
 
+def whole_command(database_url: str, folder: str) -> float:
+    """Wall time of `flask badges --sheets` in a fresh process, start-up included."""
+    flask = str(Path(sys.executable).with_name("flask"))
+    output = Path(folder) / "command.pdf"
+    env = {
+        **os.environ,
+        "SYMPOSIUM_DATABASE_URL": database_url,
+        "SYMPOSIUM_SECRET_KEY": "bench",
+        "SYMPOSIUM_DOCUMENTS_FOLDER": folder,
+    }
+    command = [flask, "--app", "symposium", "badges", "bench", "--sheets", "-o", str(output)]
+    start = time.perf_counter()
+    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
+    seconds = time.perf_counter() - start
+    if not output.read_bytes().startswith(b"%PDF"):
+        raise SystemExit("flask badges made no PDF")
+    return seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=1000)
+    parser.add_argument("--command-only", action="store_true")
     arguments = parser.parse_args()
     people = arguments.people
     print(f"{people} badges, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
@@ -145,6 +170,13 @@ def main() -> None:
             HTML(string=f"<style>@page {{ size: A6; margin: 0 }}</style>{trivial}").write_pdf()
             floor = time.perf_counter() - start
             report(f"floor: {people} trivial A6 pages", floor, people, None)
+
+            url = app.config["SQLALCHEMY_DATABASE_URI"]
+            seconds = whole_command(url, folder)
+            report("flask badges --sheets, whole command", seconds, people, floor)
+            if arguments.command_only:
+                print(f"load average now {os.getloadavg()[0]:.1f}")
+                return
 
             for kind in (DocumentKind.badges, DocumentKind.badge_sheets):
                 for processes in (1, None):

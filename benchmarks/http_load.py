@@ -6,8 +6,8 @@ Run it with `make benchmark`, or `.venv/bin/python benchmarks/http_load.py [--se
 It builds throwaway databases (SQLite in a temporary directory and, when it can connect,
 PostgreSQL under a random name, dropped at the end; the server is taken from
 SYMPOSIUM_BENCHMARK_POSTGRES_URL, default postgres@127.0.0.1:5432), runs `flask db
-upgrade` and `flask demo` on each, lifts the venue capacity so that every sign-up takes
-seats or waiting places, and serves each with gunicorn next to `bare_app.py`: two sync
+upgrade` and `flask demo` on each, lifts the venue's and the sessions' capacities so
+that every sign-up takes seats, and serves each with gunicorn next to `bare_app.py`: two sync
 workers, 16 concurrent connections. Sync rather than gthread: a gthread worker keeps each
 keep-alive connection it accepted, and gunicorn shares them out unevenly (16/0 to 8/8),
 which swings the figures two- to threefold from run to run; a sync worker answers one
@@ -16,10 +16,10 @@ gthread without keep-alive was no faster. `--worker-class gthread` measures it a
 
 Two tables, each from alternating rounds after a warm-up: the upcoming edition's program
 page (`GET /<slug>/`) and sign-ups (`POST /api/v1/editions/<slug>/registrations`, every
-one with a new address, choices spread over the sessions so they fill and waiting lists
-grow), each against the bare app. Per row: the medians over the rounds of requests/s,
-p50 and p99 latency, the lowest and highest requests/s, the ratio to the bare app's
-requests/s, and the answers counted; then how full the sessions and waiting lists are.
+one with a new address, choices spread over the sessions), each against the bare app.
+Per row: the medians over the rounds of requests/s, p50 and p99 latency, the lowest and
+highest requests/s, the ratio to the bare app's requests/s, and the answers counted; then
+how full the sessions and waiting lists are.
 The load comes from wrk when it is installed, else from Python threads with one
 http.client connection each, kept alive where the server allows (these threads then
 compete with the servers for the CPU); the header says which, and the machine's load
@@ -123,13 +123,20 @@ class Result:
 
 
 def serve(
-    stack: ExitStack, name: str, app: str, ready: str, env: dict, tmp: Path, worker_class: str
+    stack: ExitStack,
+    name: str,
+    app: str,
+    ready: str,
+    env: dict,
+    tmp: Path,
+    worker_class: str,
+    workers: int = WORKERS,
 ) -> Server:
     """gunicorn on a socket bound here to port 0, so that the port is free and known at once."""
-    listener = socket.create_server(("127.0.0.1", 0))
+    listener = socket.create_server(("127.0.0.1", 0), backlog=1024)  # rushes of hundreds
     log = tmp / f"{name}.log"
     command = [sys.executable, "-m", "gunicorn", "--bind", f"fd://{listener.fileno()}"]
-    command += ["--workers", str(WORKERS), "--worker-class", worker_class, "--chdir", str(ROOT)]
+    command += ["--workers", str(workers), "--worker-class", worker_class, "--chdir", str(ROOT)]
     if gunicorn.version_info >= (25, 1):  # one shared control socket would do harm
         command.append("--no-control-socket")
     command += ["--threads", str(THREADS), app] if worker_class == "gthread" else [app]
@@ -177,13 +184,17 @@ def flask(env: dict, *command: str) -> None:
 
 
 def build(url: str, env: dict) -> dict:
-    """A database with the demo, for one gunicorn; the environment to serve it with."""
+    """A database with the demo, for one gunicorn; the environment to serve it with. The
+    venue and session capacities are lifted, so that every sign-up takes seats."""
     env = env | {"SYMPOSIUM_DATABASE_URL": url}
     flask(env, "db", "upgrade")
     flask(env, "demo")
     engine = sa.create_engine(url)
     with engine.begin() as connection:
         connection.execute(sa.text("UPDATE edition SET venue_capacity = NULL"))
+        connection.execute(
+            sa.text("UPDATE session SET capacity = 1000000 WHERE capacity IS NOT NULL")
+        )
     engine.dispose()
     return env
 
@@ -421,6 +432,13 @@ def benchmark(stack: ExitStack, args, problems: list[str]) -> None:
     print("\nAfter the sign-ups:")
     for app in apps:
         print(f"  {seats_summary(app, slug)}")
+    if args.json:
+        figures = {
+            "load_average": load_average,
+            "program": {name.split("(")[-1].rstrip(")"): row for name, *row in pages[1:]},
+            "signups": {name.split("(")[-1].rstrip(")"): row for name, *row in signups[1:]},
+        }
+        Path(args.json).write_text(json.dumps(figures))
 
 
 def main() -> int:
@@ -429,6 +447,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="per load (default 3)")
     parser.add_argument("--client", choices=("auto", "wrk", "python"), default="auto")
     parser.add_argument("--worker-class", choices=("sync", "gthread"), default="sync")
+    parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the servers are stopped
 

@@ -75,6 +75,10 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_BATCH_SIZE": 100,
     #: how long a worker may hold a claimed message before another worker takes it over
     "MAIL_LEASE_SECONDS": 300,
+    #: seconds to reach the SMTP server and read its greeting before giving up for now
+    "MAIL_CONNECT_TIMEOUT": 10,
+    #: seconds the SMTP server may take to answer any one command (the message included)
+    "MAIL_TIMEOUT": 60,
     "WORKER_POLL_SECONDS": 1.0,
     "REMINDER_DAYS_BEFORE": 3,
     #: the worker removes the personal data of editions that ended this many months ago;
@@ -96,6 +100,9 @@ DEFAULTS: dict[str, Any] = {
     #: where made badge sheets, certificates and booklets are kept; "documents" in the
     #: instance folder if None. The web processes and the worker must share it.
     "DOCUMENTS_FOLDER": None,
+    #: how many processes render a long PDF (badges, certificates) side by side;
+    #: None: one less than the CPUs, at least one
+    "DOCUMENT_PROCESSES": None,
 }
 
 

@@ -84,6 +84,11 @@ def configure_engine(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _writing.get() else "BEGIN")
 
 
+class TryAgain(Exception):
+    """Raised by a use case whose quick way did not hold (say, a limit set meanwhile): its
+    transaction is rolled back and the use case run again, with everything read anew."""
+
+
 def truncate_write_ahead_log(engine: Engine) -> bool:
     """SQLite: copy the write-ahead log into the database file and cut the log to nothing,
     so that the row versions it held (erased names, say) are gone from the disk too. Call
@@ -117,23 +122,54 @@ def _end_reads() -> None:
         db.session.rollback()
 
 
+def _end_reading() -> None:
+    """End the read transaction of the request so far, keeping what it loaded.
+
+    SQLite must: a deferred transaction that starts writing cannot wait for the write lock.
+    PostgreSQL reads committed rows statement by statement, so the transaction goes on.
+    """
+    session = db.session()
+    if not session.in_transaction():
+        return
+    if session.new or session.dirty or session.deleted:
+        _end_reads()  # half-made changes are no part of this use case
+    elif session.get_bind().dialect.name == "sqlite":
+        session.expire_on_commit = False
+        try:
+            session.commit()  # nothing written: this only ends the read
+        finally:
+            session.expire_on_commit = True
+
+
 _NOTHING: Any = object()
 
 
-def in_transaction(use_case: Callable[[], T], attempts: int = 5) -> T:
+def in_transaction(use_case: Callable[[], T], attempts: int = 5, keep_loaded: bool = False) -> T:
     """Run one use case as one writing transaction, committed once, run again on a deadlock,
     a serialisation failure or a connection that broke (a database restarted, a backend
     terminated): nothing of that attempt was kept, so running it again is safe. When the
     connection broke during the commit itself, PostgreSQL is asked whether that transaction
-    committed (txid_status): if it did, the use case is done; if not, it runs again."""
+    committed (txid_status): if it did, the use case is done; if not, it runs again.
+
+    `keep_loaded`: what the request loaded before stays loaded, unexpired, during the use
+    case, and what it names with `keep_after_commit` also after the commit, which saves
+    reading them again; only for a use case that locks nothing it reads through those
+    objects (see `use_case`).
+    """
     for attempt in range(attempts):
-        _end_reads()
+        if keep_loaded and attempt == 0:
+            _end_reading()
+        else:
+            _end_reads()
         xid, done = None, _NOTHING
         try:
             with writing():
                 xid = _transaction_id()
                 done = use_case()
-                db.session.commit()
+                if keep_loaded:
+                    _commit_keeping_loaded()
+                else:
+                    db.session.commit()
             db.session.info["committed"] = True
             return done
         except DBAPIError as error:
@@ -145,9 +181,15 @@ def in_transaction(use_case: Callable[[], T], attempts: int = 5) -> T:
             again = _is_retryable(error) or error.connection_invalidated
             if not again or attempt == attempts - 1:
                 raise
+        except TryAgain:
+            db.session.rollback()
+            if attempt == attempts - 1:
+                raise
         except BaseException:
             db.session.rollback()
             raise
+        finally:
+            db.session.info.pop(_KEPT, None)
     raise AssertionError("unreachable")
 
 
@@ -179,15 +221,47 @@ def _committed(xid: int) -> bool:
     return status == "committed"
 
 
-def use_case(function: Callable[P, T]) -> Callable[P, T]:
+_KEPT = "symposium.kept_after_commit"
+
+
+def keep_after_commit(*objects: object) -> None:
+    """In a `use_case(keep_loaded=True)`: these objects stay as they are after the commit
+    (the answer reads them); every other object is read anew when next used, as usual."""
+    db.session.info.setdefault(_KEPT, []).extend(objects)
+
+
+def _commit_keeping_loaded() -> None:
+    session = db.session()
+    kept = {id(obj) for obj in session.info.pop(_KEPT, [])}
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+    for obj in list(session.identity_map.values()):
+        if id(obj) not in kept:
+            session.expire(obj)
+
+
+def use_case(function: Callable[P, T] | None = None, *, keep_loaded: bool = False):
     """The function runs as one writing transaction, committed once, retried on deadlock or
-    a lost connection (so its body must be safe to run again)."""
+    a lost connection (so its body must be safe to run again).
 
-    @functools.wraps(function)
-    def run(*args: P.args, **kwargs: P.kwargs) -> T:
-        return in_transaction(lambda: function(*args, **kwargs))
+    `@use_case(keep_loaded=True)` keeps the objects the request loaded before as they
+    were read, and those the use case names with `keep_after_commit` as they were written:
+    no second read of them in the use case nor after it. Only for a use case that reads
+    nothing through such objects that another transaction may have changed meanwhile in a
+    way that matters (it locks rows and reads them with statements of its own instead).
+    """
 
-    return run
+    def decorate(function: Callable[P, T]) -> Callable[P, T]:
+        @functools.wraps(function)
+        def run(*args: P.args, **kwargs: P.kwargs) -> T:
+            return in_transaction(lambda: function(*args, **kwargs), keep_loaded=keep_loaded)
+
+        return run
+
+    return decorate(function) if function is not None else decorate
 
 
 def refuse_conflicts(refusal: Callable[[IntegrityError], BaseException]):

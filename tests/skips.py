@@ -21,6 +21,11 @@ DOCUMENTED_SKIPS = [
         r"^several workers share the outbox on PostgreSQL; on SQLite one is enough$",
         "tests/test_worker.py: SQLite serialises writers, so one worker is its real use",
     ),
+    (
+        r"^several worker processes share the schedule on PostgreSQL$",
+        "tests/test_worker_stalls.py: SQLite serialises writers, so one worker is its real use "
+        "(the schedule lock file is proven in-process on SQLite)",
+    ),
 ]
 
 

@@ -174,3 +174,44 @@ def test_seats_left_are_exact_even_with_the_cache(client, make_edition, sign_up)
 def test_unknown_pages_say_so_in_the_visitors_language(client):
     assert "Pagina niet gevonden" in text(client.get("/nope/"))
     assert "Page not found" in text(client.get("/nope/?lang=en"))
+
+
+@contextmanager
+def rendering():
+    """The templates rendered meanwhile."""
+    from flask import template_rendered
+
+    rendered: list[str] = []
+
+    def note(app, template, context, **extra):
+        rendered.append(template.name)
+
+    template_rendered.connect(note)
+    try:
+        yield rendered
+    finally:
+        template_rendered.disconnect(note)
+
+
+def test_a_repeat_visit_reads_one_row_set_and_renders_nothing(client, demo_editions):
+    first = client.get("/2027/")
+    with counting_queries() as statements, rendering() as rendered:
+        again = client.get("/2027/")
+        unchanged = client.get("/2027/", headers={"If-None-Match": first.headers["ETag"]})
+
+    assert again.get_data() == first.get_data()
+    assert unchanged.status_code == 304
+    assert len(statements) == 2  # the page's state, once per request
+    assert rendered == []
+
+
+def test_a_kept_page_shows_an_organisers_change_at_once(client, demo_editions):
+    first = client.get("/2027/")
+    edition = db.session.get(Edition, demo_editions["2027"].id)
+    edition.title = "Symposium Sociaal Werk 2027 (nieuwe titel)"
+    db.session.commit()
+
+    changed = client.get("/2027/", headers={"If-None-Match": first.headers["ETag"]})
+
+    assert changed.status_code == 200
+    assert "Symposium Sociaal Werk 2027 (nieuwe titel)" in text(changed)

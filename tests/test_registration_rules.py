@@ -283,3 +283,21 @@ def test_organisers_changes_are_audited_and_a_full_session_gets_an_explicit_seat
         ),
         ("session.capacity", mine.title, {"capacity": 1}, {"capacity": 5}, "org@example.org"),
     ]
+
+
+def test_a_venue_limit_set_during_a_sign_up_still_holds(app, make_edition):
+    # The sign-up starts from the edition as the page loaded it: no venue limit yet.
+    edition = make_edition(rounds=1, capacity=5)
+    [[workshop, *_]] = breakouts(edition)
+    loaded = db.session.get(Edition, edition.id)
+    assert loaded.venue_capacity is None
+    with db.engine.begin() as organiser:  # meanwhile the venue turns out to be full
+        organiser.execute(
+            sa.update(Edition).where(Edition.id == edition.id).values(venue_capacity=0)
+        )
+
+    registration = service.register(edition.id, person(1, {workshop.round_id: workshop.id}))
+
+    assert registration.status == RegistrationStatus.waitlisted
+    assert states(registration.id) == {}
+    assert seats(workshop.id) == (0, 0)

@@ -20,8 +20,6 @@ than one rank, so it only ever decides between otherwise equal assignments.
 from collections import Counter
 from dataclasses import dataclass, field
 
-import numpy as np
-
 
 @dataclass(frozen=True)
 class Ranking:
@@ -55,6 +53,8 @@ class Allocation:
 
 def allocate(rankings: list[Ranking], sessions: list[SessionSeats], seed: int = 0) -> Allocation:
     """The optimal assignment of seats to rankings (see the module's docstring)."""
+    import numpy as np  # imported when used: only an allocation run needs it
+
     result = Allocation()
     rng = np.random.default_rng(seed)
     for round_id in sorted({ranking.round_id for ranking in rankings}):
@@ -66,6 +66,7 @@ def allocate(rankings: list[Ranking], sessions: list[SessionSeats], seed: int = 
 
 def _allocate_round(rankings, sessions, rng, result: Allocation) -> None:
     # scipy takes a second to import: only an allocation run needs it, not every process.
+    import numpy as np
     from scipy import sparse
     from scipy.optimize import linprog
 

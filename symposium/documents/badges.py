@@ -5,7 +5,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import segno
 import sqlalchemy as sa
 from flask import render_template
 from flask_babel import force_locale
@@ -70,6 +69,8 @@ def checkin_qr(url: str) -> str:
     """
     # A fixed mask skips segno's search for the best of eight (three quarters of its time);
     # every mask gives a valid code, and these short URLs scan well with any of them.
+    import segno  # imported when used: it slows every start-up
+
     code = segno.make(url, error="m", micro=False, mask=0, boost_error=False)
     return code.png_data_uri(scale=1, border=2)
 

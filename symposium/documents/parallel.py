@@ -1,4 +1,4 @@
-"""Long documents rendered in chunks on every CPU, then joined into one PDF.
+"""Long documents rendered in chunks on several CPUs, then joined into one PDF.
 
 WeasyPrint lays out one document on one core. A thousand badges are a thousand independent
 pages, so they are cut into chunks that separate processes render side by side; the chunks
@@ -12,9 +12,15 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
-from pypdf import PdfWriter
-
 from symposium.documents.rendering import render_pdf
+
+
+def process_count(setting: object = None) -> int:
+    """SYMPOSIUM_DOCUMENT_PROCESSES, or one less than the CPUs (the web and the mail worker
+    keep one), at least one."""
+    if setting not in (None, ""):
+        return max(1, int(setting))
+    return max(1, (os.cpu_count() or 1) - 1)
 
 
 def render_in_parallel(
@@ -33,7 +39,7 @@ def render_in_parallel(
     if count is None:
         html_chunks = list(html_chunks)
         count = len(html_chunks)
-    processes = min(processes or os.cpu_count() or 1, count)
+    processes = min(processes or process_count(), count)
     parts = []
     if processes <= 1:
         for html in html_chunks:
@@ -55,6 +61,8 @@ def render_in_parallel(
 def join(parts: Sequence[bytes]) -> bytes:
     if len(parts) == 1:
         return parts[0]
+    from pypdf import PdfWriter  # imported when used: it slows every start-up
+
     writer = PdfWriter()
     for part in parts:
         writer.append(io.BytesIO(part))

@@ -32,7 +32,7 @@ from symposium.documents import booklet as booklet_docs
 from symposium.documents import certificates as certificate_docs
 from symposium.documents import door_lists
 from symposium.documents.models import DocumentJob, DocumentKind, JobStatus
-from symposium.documents.parallel import render_in_parallel
+from symposium.documents.parallel import process_count, render_in_parallel
 from symposium.documents.rendering import STATIC_ROOT, render_pdf
 from symposium.extensions import db
 from symposium.program.models import Edition, Session
@@ -167,7 +167,8 @@ def render_plan(content: Plan, language: str, on_progress=None) -> bytes:
     # A generator: each chunk's HTML (and QR codes) is made while the processes render
     # the ones before it.
     html = (content.to_html(part, language) for part in parts)
-    return render_in_parallel(html, content.stylesheet, len(parts), on_progress=progress)
+    processes = process_count(current_app.config.get("DOCUMENT_PROCESSES"))
+    return render_in_parallel(html, content.stylesheet, len(parts), progress, processes)
 
 
 # -- large documents, made by the worker -----------------------------------------------

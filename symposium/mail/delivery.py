@@ -8,7 +8,9 @@ up when their lease expires.
 """
 
 import logging
+import secrets
 import smtplib
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email import encoders
@@ -23,12 +25,11 @@ from email.utils import formatdate, make_msgid
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_mail import Connection
 
 from symposium.database import use_case
-from symposium.extensions import db, mailer
+from symposium.extensions import db
 from symposium.mail.models import MessageStatus, OutboxMessage
-from symposium.mail.outbox import Content, content
+from symposium.mail.outbox import Content, content, contents
 from symposium.text import has_control_characters
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,13 @@ def _check_headers(*values: str) -> None:
         raise Unsendable("a header holds a line break or another control character")
 
 
+def _boundary() -> str:
+    """A MIME boundary that cannot occur in our parts: quoted-printable writes "=" as "=3D"
+    and base64 has no "_". Given here, it spares the email package a search of the whole
+    message with a regular expression compiled for each boundary it makes up."""
+    return f"=_{secrets.token_hex(16)}"
+
+
 def build_email(message: OutboxMessage, sender: str, written: Content | None = None) -> Message:
     """Text and HTML alternatives plus attachments; long lines are encoded, never sent raw.
 
@@ -75,14 +83,18 @@ def build_email(message: OutboxMessage, sender: str, written: Content | None = N
     if not (message.recipient.isascii() and sender.isascii()):
         return _build_international(message, sender, written)
     charset = _utf8_quoted_printable()
-    alternatives = MIMEMultipart("alternative")
+    alternatives = MIMEMultipart("alternative", boundary=_boundary())
     alternatives.attach(MIMEText(written.text, "plain", charset))
     alternatives.attach(MIMEText(written.html, "html", charset))
     if written.attachments:
-        email = MIMEMultipart("mixed")
+        email = MIMEMultipart("mixed", boundary=_boundary())
         email.attach(alternatives)
         for attachment in written.attachments:
-            part = MIMEBase(*attachment["content_type"].split("/", 1))
+            maintype, subtype = attachment["content_type"].split("/", 1)
+            # RFC 5545 files are UTF-8; saying so keeps accents readable for every client.
+            part = MIMEBase(
+                maintype, subtype, **({"charset": "utf-8"} if maintype == "text" else {})
+            )
             part.set_payload(attachment["content"].encode())
             encoders.encode_base64(part)
             part.add_header("Content-Disposition", "attachment", filename=attachment["filename"])
@@ -148,14 +160,9 @@ def _claim_batch(size: int) -> list[int]:
 
 
 @use_case
-def _record(
-    message_id: int, error: str | None, written: Content | None = None, final: bool = False
-) -> MessageStatus:
-    """Sent (keeping what was sent), or one more failed attempt: back-off doubles until the
-    limit, then failed; `final` fails at once."""
-    if error is None:
-        return _record_sent(message_id, written)
-
+def _record(message_id: int, error: str, final: bool = False) -> MessageStatus:
+    """One more failed attempt: back-off doubles until the limit, then failed; `final`
+    fails at once."""
     message = db.session.get(OutboxMessage, message_id)
     message.attempts += 1
     message.last_error = error
@@ -168,29 +175,79 @@ def _record(
     return message.status
 
 
+#: built once: marking a message sent is the one statement run for every message
+_MARK_SENT = (
+    sa.update(OutboxMessage)
+    .where(OutboxMessage.id == sa.bindparam("message_id"))
+    .values(
+        status=MessageStatus.sent,
+        attempts=OutboxMessage.attempts + 1,
+        sent_at=sa.bindparam("sent_at"),
+        last_error=None,
+    )
+    .execution_options(synchronize_session=False)
+)
+_MARK_SENT_AS_WRITTEN = _MARK_SENT.values(
+    subject=sa.bindparam("subject"),
+    text_body=sa.bindparam("text_body"),
+    html_body=sa.bindparam("html_body"),
+    attachments=sa.bindparam("attachments"),
+)
+
+
+def _sent_values(message_id: int, written: Content | None) -> tuple[sa.Update, dict]:
+    values = {"message_id": message_id, "sent_at": _now()}
+    if written is None or written.stored:
+        return _MARK_SENT, values
+    values |= {
+        "subject": written.subject,
+        "text_body": written.text,
+        "html_body": written.html,
+        "attachments": written.attachments,
+    }
+    return _MARK_SENT_AS_WRITTEN, values
+
+
 @use_case
 def _record_sent(message_id: int, written: Content | None) -> MessageStatus:
     """One UPDATE: sent, and the text as it went out for messages written at sending."""
-    values = {
-        "status": MessageStatus.sent,
-        "attempts": OutboxMessage.attempts + 1,
-        "sent_at": _now(),
-        "last_error": None,
-    }
-    if written is not None and not written.stored:
-        values |= {
-            "subject": written.subject,
-            "text_body": written.text,
-            "html_body": written.html,
-            "attachments": written.attachments,
-        }
-    db.session.execute(
-        sa.update(OutboxMessage)
-        .where(OutboxMessage.id == message_id)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
+    db.session.execute(*_sent_values(message_id, written))
     return MessageStatus.sent
+
+
+class SentMarks:
+    """Marks each message sent right after the SMTP server accepted it, so that a worker
+    killed mid-batch sends again at most the message it had on the wire.
+
+    On PostgreSQL through a connection of its own for the batch, in autocommit (one round
+    trip a message instead of four) and with synchronous_commit off: the commit does not
+    wait for the disk. A worker dying loses nothing by that; only the database server
+    crashing could forget the last fraction of a second of marks, and those messages would
+    go out once more, never be lost. Elsewhere (SQLite) one short transaction a message.
+    """
+
+    def __init__(self) -> None:
+        self.connection: sa.Connection | None = None
+        if db.engine.dialect.name == "postgresql":
+            connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            connection.exec_driver_sql("SET synchronous_commit TO OFF")
+            self.connection = connection
+
+    def sent(self, message_id: int, written: Content | None) -> MessageStatus:
+        if self.connection is None:
+            return _record_sent(message_id, written)
+        self.connection.execute(*_sent_values(message_id, written))
+        return MessageStatus.sent
+
+    def close(self) -> None:
+        if self.connection is None:
+            return
+        try:
+            self.connection.exec_driver_sql("RESET synchronous_commit")
+            self.connection.close()
+        except sa.exc.DBAPIError:
+            self.connection.invalidate()
+        self.connection = None
 
 
 @use_case
@@ -206,55 +263,117 @@ def _release(message_ids: list[int]) -> None:
     )
 
 
+def connect(config) -> smtplib.SMTP:
+    """An SMTP connection with the settings' timeouts: MAIL_CONNECT_TIMEOUT to connect and
+    read the greeting, MAIL_TIMEOUT for every command after that (each read and write)."""
+    server, port = config["MAIL_SERVER"], int(config["MAIL_PORT"])
+    connect_timeout = float(config["MAIL_CONNECT_TIMEOUT"])
+    if config["MAIL_USE_SSL"]:
+        smtp = smtplib.SMTP_SSL(server, port, timeout=connect_timeout)
+    else:
+        smtp = smtplib.SMTP(server, port, timeout=connect_timeout)
+    try:
+        smtp.sock.settimeout(float(config["MAIL_TIMEOUT"]))
+        if config["MAIL_USE_TLS"]:
+            smtp.starttls()  # the TLS socket keeps the plain one's timeout
+        if config["MAIL_USERNAME"] and config["MAIL_PASSWORD"]:
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
+def _hang_up(smtp: smtplib.SMTP | None, interruptible, stopping: bool) -> None:
+    if smtp is None:
+        return
+    if stopping:  # no polite QUIT to a server that may stall: the worker is on its way out
+        smtp.close()
+        return
+    try:
+        with interruptible():
+            smtp.quit()
+    except (OSError, smtplib.SMTPException):
+        pass
+    finally:
+        smtp.close()
+
+
 def deliver_due(batch_size: int = 50, should_stop=lambda: False) -> BatchResult:
-    """Send the messages that are due over one SMTP connection."""
+    """Send the messages that are due over one SMTP connection.
+
+    `should_stop` is asked before each message; when it also has `interruptible()` (the
+    worker's StopFlag), every wait for the SMTP server happens inside it, so that a signal
+    can end a stalled conversation: what is not yet recorded as sent goes back to the outbox.
+    """
+    interruptible = getattr(should_stop, "interruptible", nullcontext)
     result = BatchResult()
     claimed = _claim_batch(batch_size)
     if not claimed:
         return result
-    sender = current_app.config["MAIL_DEFAULT_SENDER"]
+    # Settings are read per batch, so that they can change without a new worker.
+    config = current_app.config
+    sender = config["MAIL_DEFAULT_SENDER"]
     pending = list(claimed)
+    smtp = None
+    marks = SentMarks()
     try:
-        # Settings are read per batch, so that they can change without a new worker.
-        smtp = mailer.init_mail(current_app.config, current_app.debug, current_app.testing)
         emails = _write_batch(claimed, sender)
-        with Connection(smtp) as connection:
-            while pending and not should_stop():
-                message_id = pending[0]
-                recipient, email, written, problem = emails[message_id]
-                if email is None:
-                    status = (
-                        _record(message_id, problem, final=problem.startswith(UNSENDABLE))
-                        if problem
-                        else _record(message_id, "nothing to send: it was removed", final=True)
-                    )
-                    pending.pop(0)
-                    _count(result, status)
-                    continue
-                try:
-                    connection.host.send_message(email, from_addr=sender, to_addrs=[recipient])
-                except smtplib.SMTPRecipientsRefused as error:
-                    status = _record(message_id, f"recipient refused: {error.recipients}")
-                except smtplib.SMTPResponseException as error:
-                    status = _record(message_id, f"{error.smtp_code} {error.smtp_error!r}")
-                except (smtplib.SMTPServerDisconnected, OSError):
-                    raise  # the connection is gone: handled for the whole batch below
-                except Exception as error:  # one message's fault must not stop the outbox
-                    log.exception("could not send message %s", message_id)
-                    status = _record(message_id, f"{type(error).__name__}: {error}")
-                else:
-                    status = _record(message_id, None, written)
+        with interruptible():
+            smtp = connect(config)
+        while pending and not should_stop():
+            message_id = pending[0]
+            recipient, email, written, problem = emails[message_id]
+            if email is None:
+                status = (
+                    _record(message_id, problem, final=problem.startswith(UNSENDABLE))
+                    if problem
+                    else _record(message_id, "nothing to send: it was removed", final=True)
+                )
                 pending.pop(0)
                 _count(result, status)
+                continue
+            try:
+                with interruptible():
+                    smtp.send_message(email, from_addr=sender, to_addrs=[recipient])
+            except smtplib.SMTPRecipientsRefused as error:
+                status = _record(message_id, f"recipient refused: {error.recipients}")
+            except smtplib.SMTPResponseException as error:
+                status = _record(message_id, f"{error.smtp_code} {error.smtp_error!r}")
+            except (smtplib.SMTPServerDisconnected, OSError):
+                raise  # the connection is gone: handled for the whole batch below
+            except Exception as error:  # one message's fault must not stop the outbox
+                log.exception("could not send message %s", message_id)
+                status = _record(message_id, f"{type(error).__name__}: {error}")
+            else:
+                status = marks.sent(message_id, written)
+            pending.pop(0)
+            _count(result, status)
     except (OSError, smtplib.SMTPException) as error:
-        # The server is unreachable or hung up: every message not yet sent waits to retry.
+        # The server is unreachable, stalled past the timeout or hung up: every message not
+        # yet sent waits to retry.
         log.warning("SMTP delivery failed: %s", error)
+        _close(smtp)
+        smtp = None
         for message_id in pending:
             _count(result, _record(message_id, f"{type(error).__name__}: {error}"))
         pending = []
+    except BaseException:
+        _close(smtp)  # stopped mid-conversation: no polite QUIT to a server that stalls
+        smtp = None
+        raise
     finally:
+        # Hand back first: hanging up waits for the server, and a stop during that wait
+        # (or one already asked for) must not leave claimed messages claimed.
+        marks.close()
         _release(pending)
+        _hang_up(smtp, interruptible, stopping=should_stop())
     return result
+
+
+def _close(smtp: smtplib.SMTP | None) -> None:
+    if smtp is not None:
+        smtp.close()
 
 
 def _write_batch(message_ids: list[int], sender: str) -> dict[int, tuple]:
@@ -263,18 +382,21 @@ def _write_batch(message_ids: list[int], sender: str) -> dict[int, tuple]:
     messages = db.session.scalars(
         sa.select(OutboxMessage).where(OutboxMessage.id.in_(message_ids))
     ).all()
+    written = contents(list(messages))
     emails = {}
     for message in messages:
+        said = written.get(message.id)
         try:
-            written = content(message)
-            email = build_email(message, sender, written) if written is not None else None
+            if isinstance(said, Exception):
+                raise said
+            email = build_email(message, sender, said) if said is not None else None
         except Unsendable as error:
             emails[message.id] = (message.recipient, None, None, f"{UNSENDABLE}: {error}")
         except Exception as error:  # one message's fault must not stop the outbox
             log.exception("could not write message %s", message.id)
             emails[message.id] = (message.recipient, None, None, f"{type(error).__name__}: {error}")
         else:
-            emails[message.id] = (message.recipient, email, written, None)
+            emails[message.id] = (message.recipient, email, said, None)
     db.session.rollback()  # no transaction held open while talking to SMTP
     return emails
 

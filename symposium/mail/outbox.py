@@ -38,15 +38,21 @@ class Mail:
 def render(mail: Mail) -> tuple[str, str, str]:
     """Subject, text and HTML of a message, in its recipient's language."""
     with force_locale(mail.locale):
-        subject = str(mail.subject() if callable(mail.subject) else mail.subject)
-        context = {"subject": subject, **mail.context}
-        text = render_template(f"mail/{mail.kind}.txt", **context)
-        html = render_template(f"mail/{mail.kind}.html", **context)
-    return subject, text, html
+        return _render_here(mail)
 
 
 #: kind -> makes the message from its stored references (None: nothing left to send)
 BUILDERS: dict[str, Callable[[dict], Mail | None]] = {}
+#: loads what a batch's builders will read, in a few queries for the whole batch
+PRELOADERS: list[Callable[[list[dict]], object]] = []
+
+
+def preloader(load: Callable[[list[dict]], object]):
+    """Register a function that gets the references of every message of a batch before
+    any is written, to load their rows at once (the builders then find them in the session);
+    what it returns is held until the batch is written, so that the session keeps the rows."""
+    PRELOADERS.append(load)
+    return load
 
 
 def builder(kind: str):
@@ -108,16 +114,62 @@ class Content:
 
 def content(message: OutboxMessage) -> Content | None:
     """What a message says: as stored, or written now from its references."""
-    if message.text_body is not None:
-        return Content(
-            message.subject or "",
-            message.text_body,
-            message.html_body or "",
-            message.attachments or [],
-            stored=True,
-        )
-    mail = BUILDERS[message.kind](message.refs or {})
-    if mail is None:
-        return None
-    subject, text, html = render(mail)
-    return Content(subject, text, html, [vars(a) for a in mail.attachments])
+    said = contents([message])[message.id]
+    if isinstance(said, Exception):
+        raise said
+    return said
+
+
+def contents(messages: list[OutboxMessage]) -> dict[int, Content | Exception | None]:
+    """What each message of a batch says (None: nothing left to send; an exception: it
+    could not be written). The rows the builders read are loaded for the whole batch, and
+    messages are written a language at a time."""
+    written: dict[int, Content | Exception | None] = {}
+    later = []
+    for message in messages:
+        if message.text_body is not None:
+            written[message.id] = Content(
+                message.subject or "",
+                message.text_body,
+                message.html_body or "",
+                message.attachments or [],
+                stored=True,
+            )
+        else:
+            later.append(message)
+    if not later:
+        return written
+    refs = [message.refs or {} for message in later]
+    loaded = [load(refs) for load in PRELOADERS]
+    mails: dict[str, list[tuple[int, Mail]]] = {}
+    for message, references in zip(later, refs, strict=True):
+        try:
+            mail = BUILDERS[message.kind](references)
+        except Exception as error:  # one message's fault must not stop the others
+            written[message.id] = error
+            continue
+        if mail is None:
+            written[message.id] = None
+        else:
+            mails.setdefault(mail.locale, []).append((message.id, mail))
+    for locale, group in mails.items():
+        with force_locale(locale):
+            for message_id, mail in group:
+                try:
+                    subject, text, html = _render_here(mail)
+                except Exception as error:
+                    written[message_id] = error
+                    continue
+                attachments = [vars(attachment) for attachment in mail.attachments]
+                written[message_id] = Content(subject, text, html, attachments)
+    del loaded  # the session may let go of the batch's rows now
+    return written
+
+
+def _render_here(mail: Mail) -> tuple[str, str, str]:
+    """As `render`, in the language already chosen."""
+    subject = str(mail.subject() if callable(mail.subject) else mail.subject)
+    context = {"subject": subject, **mail.context}
+    text = render_template(f"mail/{mail.kind}.txt", **context)
+    html = render_template(f"mail/{mail.kind}.html", **context)
+    return subject, text, html

@@ -17,8 +17,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event
-
 if TYPE_CHECKING:
     from symposium.program.service import ProgramStructure, SessionItem
 
@@ -133,6 +131,8 @@ def program_calendar(
     words: Words,
 ) -> str:
     """The whole program as an iCalendar feed: one event per session."""
+    from icalendar import Calendar, Event  # imported when used: it slows every start-up
+
     zone = ZoneInfo(edition.timezone)
     host = _host(edition.site)
     calendar = Calendar()

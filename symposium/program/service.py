@@ -287,6 +287,77 @@ def program(edition: Edition) -> Program:
     )
 
 
+@dataclass(frozen=True)
+class PageState:
+    """What changes a program page from one request to the next, read in one query."""
+
+    edition_id: int
+    program_version: int
+    registration: RegistrationState
+    venue_full: bool
+    seats: dict[int, Seats]
+    #: the edition has taken place: its program shows no seats
+    past: bool = False
+
+    def key(self) -> tuple:
+        """Everything the page shows that is not part of the program's version."""
+        return (
+            self.edition_id,
+            self.program_version,
+            self.registration.open,
+            str(self.registration.message),
+            self.venue_full,
+            self.past,
+            tuple(sorted((i, s.capacity, s.taken, s.waiting) for i, s in self.seats.items())),
+        )
+
+
+_edition, _session = Edition.__table__, Session.__table__
+#: built once; the edition by its (unique) slug with its sessions' seats by edition id
+_PAGE_STATE = (
+    sa.select(
+        _edition.c.id,
+        _edition.c.program_version,
+        _edition.c.status,
+        _edition.c.registration_opens_at,
+        _edition.c.registration_closes_at,
+        _edition.c.starts_at,
+        _edition.c.ends_at,
+        _edition.c.venue_capacity,
+        _edition.c.registered,
+        _session.c.id.label("session_id"),
+        _session.c.capacity,
+        _session.c.taken,
+        _session.c.waiting,
+    )
+    .select_from(_edition.outerjoin(_session, _session.c.edition_id == _edition.c.id))
+    .where(_edition.c.slug == sa.bindparam("slug"), _edition.c.status != EditionStatus.draft)
+)
+
+
+def page_state(slug: str, now: datetime | None = None) -> PageState | None:
+    """A public edition's program version, sign-up state and seats; None if there is none."""
+    if has_control_characters(slug):
+        return None  # no web address has them (and PostgreSQL refuses NUL in a query)
+    rows = db.session.connection().execute(_PAGE_STATE, {"slug": slug}).all()
+    if not rows:
+        return None
+    edition = rows[0]  # has the columns registration_state reads
+    return PageState(
+        edition_id=edition.id,
+        program_version=edition.program_version,
+        registration=registration_state(edition, now),  # type: ignore[arg-type]
+        venue_full=edition.venue_capacity is not None
+        and edition.registered >= edition.venue_capacity,
+        past=has_taken_place(edition, now),  # type: ignore[arg-type]
+        seats={
+            row.session_id: Seats(row.capacity, row.taken, row.waiting)
+            for row in rows
+            if row.session_id is not None
+        },
+    )
+
+
 def session_seats(session: Session) -> Seats:
     return Seats(session.capacity, session.taken, session.waiting)
 

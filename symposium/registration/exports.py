@@ -15,12 +15,6 @@ import io
 import re
 from datetime import datetime
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
 from symposium.registration.tables import Table
 
 #: Flask adds "; charset=utf-8" to text types
@@ -66,7 +60,11 @@ def _sheet_title(title: str) -> str:
     return cleaned[:31] or "Sheet"
 
 
-def _cell(sheet, value, bold: bool = False) -> WriteOnlyCell:
+def _cell(sheet, value, bold: bool = False):
+    from openpyxl.cell import WriteOnlyCell  # imported when used: it slows every start-up
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+
     if isinstance(value, str):
         # Control characters other than tab and newline are not allowed in the file's XML.
         cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
@@ -85,6 +83,8 @@ def _cell(sheet, value, bold: bool = False) -> WriteOnlyCell:
 
 def write_xlsx(table: Table, *more: Table) -> bytes:
     """A sheet per table: the header in bold, frozen and with filter buttons, then the rows."""
+    from openpyxl import Workbook  # imported when used: it slows every start-up
+
     workbook = Workbook(write_only=True)
     for each in (table, *more):
         _write_sheet(workbook, each)
@@ -93,7 +93,9 @@ def write_xlsx(table: Table, *more: Table) -> bytes:
     return buffer.getvalue()
 
 
-def _write_sheet(workbook: Workbook, table: Table) -> None:
+def _write_sheet(workbook, table: Table) -> None:
+    from openpyxl.utils import get_column_letter
+
     sheet = workbook.create_sheet(_sheet_title(table.title))
     sheet.freeze_panes = "A2"
     for number, title in enumerate(table.header, 1):

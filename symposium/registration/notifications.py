@@ -7,11 +7,13 @@ worker sends it, so that a sign-up holds its write lock only for the rows it cha
 
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from symposium.extensions import db
-from symposium.mail.outbox import Attachment, Mail, builder, queue_later
-from symposium.program.models import Session
+from symposium.mail.outbox import Attachment, Mail, builder, preloader, queue_later
+from symposium.program.models import Edition, Session
 from symposium.registration.calendar import personal_calendar
 from symposium.registration.models import Choice, Registration, RegistrationStatus
 from symposium.registration.personal import manage_token, manage_url, personal_program
@@ -65,6 +67,29 @@ def _queue(kind: str, key: str, registration: Registration, **refs) -> None:
         {"registration_id": registration.id, **refs},
         registration_id=registration.id,
     )
+
+
+@preloader
+def _load_batch(refs: list[dict]) -> list:
+    """The registrations of a batch with their choices, and their editions with rounds and
+    sessions, in four queries: the builders then find every row in the session."""
+    ids = {r["registration_id"] for r in refs if r.get("registration_id")}
+    if not ids:
+        return []
+    registrations = db.session.scalars(
+        sa.select(Registration)
+        .where(Registration.id.in_(ids))
+        .options(selectinload(Registration.choices))
+    ).all()
+    editions = {registration.edition_id for registration in registrations}
+    return [
+        *registrations,
+        *db.session.scalars(
+            sa.select(Edition)
+            .where(Edition.id.in_(editions))
+            .options(selectinload(Edition.rounds), selectinload(Edition.sessions))
+        ),
+    ]
 
 
 def _build(kind: str, refs: dict) -> Mail | None:

@@ -3,11 +3,11 @@
 A seat is claimed by one conditional update whose row count says yes or no
 (`UPDATE session SET taken = taken + 1 WHERE id = :id AND taken < capacity`), in the
 caller's transaction, beside the choice row it belongs to; the same holds for places at
-the venue. On PostgreSQL the session row is locked first, so that a seat that frees while
-someone joins the waiting list is never left empty; SQLite's `BEGIN IMMEDIATE` already
-serialises writers. These functions never commit: the use cases do, once. Nor do they
-mail: they return what happened (who was promoted), and the use case hands that to
-`notifications` in the same transaction.
+the venue. On PostgreSQL a session found full is locked and asked again, so that a seat
+that frees while someone joins the waiting list is never left empty; SQLite's
+`BEGIN IMMEDIATE` already serialises writers. These functions never commit: the use
+cases do, once. Nor do they mail: they return what happened (who was promoted), and the
+use case hands that to `notifications` in the same transaction.
 """
 
 from collections.abc import Iterable
@@ -22,9 +22,16 @@ from symposium.registration.models import Choice, ChoiceState, Registration, Reg
 
 
 def lock_session(session_id: int) -> None:
-    """Row lock on PostgreSQL; SQLite's `BEGIN IMMEDIATE` already serialises writers."""
+    """Row lock on PostgreSQL; SQLite's `BEGIN IMMEDIATE` already serialises writers.
+
+    FOR NO KEY UPDATE: it waits for whoever changes the seat counters, but not for those
+    who merely write a choice of this session (a foreign key's share lock), who may be
+    waiting for this transaction in turn.
+    """
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.select(Session.id).where(Session.id == session_id).with_for_update())
+        db.session.execute(
+            sa.select(Session.id).where(Session.id == session_id).with_for_update(key_share=True)
+        )
 
 
 def lock_registration(registration_id: int) -> None:
@@ -37,8 +44,41 @@ def lock_registration(registration_id: int) -> None:
 
 
 def claim_seat(session_id: int) -> bool:
-    """Take one seat of a session; False when it is full."""
+    """Take one seat of a session; False when it is full.
+
+    The update locks the row when it takes a seat. When it finds the session full, the row
+    is locked (PostgreSQL) and asked once more: from then on a seat freed elsewhere waits
+    for this transaction, and so sees the waiting place the caller adds next.
+    """
+    if _take_seat(session_id):
+        return True
+    if db.session.get_bind().dialect.name != "postgresql":
+        return False  # SQLite's write lock was held all along: it is full
     lock_session(session_id)
+    return _take_seat(session_id)
+
+
+def claim_seats(session_ids: list[int]) -> set[int]:
+    """Take one seat in each of these sessions, in one statement; the ids it took one in.
+
+    For the sessions it found full, the caller asks again with `claim_seat`, which locks.
+    """
+    if not session_ids:
+        return set()
+    taken = db.session.execute(
+        sa.update(Session)
+        .where(
+            Session.id.in_(session_ids),
+            sa.or_(Session.capacity.is_(None), Session.taken < Session.capacity),
+        )
+        .values(taken=Session.taken + 1)
+        .returning(Session.id)
+        .execution_options(synchronize_session=False)
+    )
+    return set(taken.scalars())
+
+
+def _take_seat(session_id: int) -> bool:
     result = db.session.execute(
         sa.update(Session)
         .where(
@@ -91,11 +131,25 @@ def release_venue_place(edition_id: int) -> None:
     )
 
 
+def forget_counters() -> None:
+    """The counters these statements change are read anew when next asked for: for a use
+    case that keeps what it loaded (`use_case(keep_loaded=True)`)."""
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, Session):
+            db.session.expire(obj, ["taken", "waiting"])
+        elif isinstance(obj, Edition):
+            db.session.expire(obj, ["registered"])
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def add_choice(registration: Registration, round_id: int, session_id: int, state) -> Choice:
+def add_choice(
+    registration: Registration, round_id: int, session_id: int, state, flush: bool = True
+) -> Choice:
+    """A new choice; `flush=False` leaves writing it to the caller's next flush (several
+    choices then go in one statement)."""
     now = _now()
     choice = Choice(
         round_id=round_id,
@@ -108,8 +162,17 @@ def add_choice(registration: Registration, round_id: int, session_id: int, state
     registration.choices.append(choice)
     if state == ChoiceState.waitlisted:
         count_waiting(session_id, +1)
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return choice
+
+
+def wait_instead(choice: Choice) -> None:
+    """A new choice written as a seat that its session had no longer: a waiting place."""
+    choice.state = ChoiceState.waitlisted
+    choice.waitlisted_at = choice.created_at
+    choice.decided_at = None
+    count_waiting(choice.session_id, +1)
 
 
 def decline(choice: Choice) -> None:

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from symposium.audit import service as audit
 from symposium.audit.service import Actor
-from symposium.database import refuse_conflicts, use_case
+from symposium.database import TryAgain, keep_after_commit, refuse_conflicts, use_case
 from symposium.extensions import db
 from symposium.program.models import AllocationMode, Edition, Session, SessionKind
 from symposium.program.service import registration_state
@@ -38,13 +38,19 @@ from symposium.registration.requests import (
 
 # Two sign-ups with one address raced; the unique index let one through.
 @refuse_conflicts(lambda error: DuplicateRegistration())
-@use_case
+@use_case(keep_loaded=True)  # locks nothing it reads through objects; the answer reads them
 def register(
     edition_id: int, request: RegistrationRequest, now: datetime | None = None
 ) -> Registration:
-    """Sign someone up: a venue place, then per round the seat or waiting place they asked for."""
+    """Sign someone up: a venue place, then per round the seat or waiting place they asked for.
+
+    The counters everyone shares (seats in the session rows, places in the edition's row)
+    are written last, just before the commit, so that their row locks are held briefly.
+    Without a venue limit the venue place is claimed at the very end; should a limit be set
+    meanwhile and reached, the sign-up starts again the careful way (place first).
+    """
     now = now or _now()
-    edition = db.session.get(Edition, edition_id)
+    edition = db.session.get(Edition, edition_id)  # as the view loaded it: no second read
     ranks = any(wanted.ranking for wanted in request.choices.values())
     if ranks:
         # Wait for an allocation being committed; then see the edition as it left it.
@@ -73,7 +79,8 @@ def register(
     if exists:
         raise DuplicateRegistration()
 
-    has_place = seats.claim_venue_place(edition.id)
+    place_last = edition.venue_capacity is None
+    has_place = place_last or seats.claim_venue_place(edition.id)
     registration = Registration(
         edition_id=edition.id,
         first_name=request.first_name.strip(),
@@ -90,18 +97,44 @@ def register(
         locale=request.locale if request.locale in ("nl", "en") else "nl",
         status=RegistrationStatus.confirmed if has_place else RegistrationStatus.waitlisted,
         created_at=now,
+        choices=[],  # known to be empty: appending to it reads nothing
     )
     db.session.add(registration)
     db.session.flush()
+    notifications.confirmation(registration)
     if has_place and edition.allocation_mode == AllocationMode.ranked:
         for round_id in sorted(request.choices):
             rankings.store_ranking(registration, round_id, request.choices[round_id].ranking)
+    elif has_place and all(w.waitlist_session_id is None for w in request.choices.values()):
+        _take_seats(registration, request.choices)
     elif has_place:
-        # Rounds in a fixed order, so concurrent sign-ups lock session rows alike.
-        for round_id in sorted(request.choices):
-            _take_round(registration, round_id, request.choices[round_id])
-    notifications.confirmation(registration)
+        # Rounds in a fixed order, so concurrent sign-ups lock session rows alike; the
+        # choices are written together after the seats are claimed, in one statement.
+        with db.session.no_autoflush:
+            for round_id in sorted(request.choices):
+                _take_round(registration, round_id, request.choices[round_id])
+    db.session.flush()
+    if place_last and not seats.claim_venue_place(edition.id):
+        raise TryAgain()  # a venue limit was set meanwhile, and reached
+    seats.forget_counters()
+    keep_after_commit(registration, edition, *registration.choices)  # what the answer shows
     return registration
+
+
+def _take_seats(registration: Registration, wanted: dict[int, RoundRequest]) -> None:
+    """A seat in each session asked for, else a waiting place. The choices are written
+    first (as seats), then every seat is claimed in one statement, so the session rows
+    are locked for the last few statements only."""
+    choices = [
+        seats.add_choice(registration, round_id, w.session_id, ChoiceState.confirmed, False)
+        for round_id, w in sorted(wanted.items())
+        if w.session_id is not None
+    ]
+    db.session.flush()
+    taken = seats.claim_seats([choice.session_id for choice in choices])
+    for choice in choices:
+        if choice.session_id not in taken and not seats.claim_seat(choice.session_id):
+            seats.wait_instead(choice)
 
 
 def _take_round(registration: Registration, round_id: int, wanted: RoundRequest) -> None:
@@ -110,17 +143,19 @@ def _take_round(registration: Registration, round_id: int, wanted: RoundRequest)
     if wanted.waitlist_session_id is not None:
         if seats.claim_seat(wanted.waitlist_session_id):
             seats.add_choice(
-                registration, round_id, wanted.waitlist_session_id, ChoiceState.confirmed
+                registration, round_id, wanted.waitlist_session_id, ChoiceState.confirmed, False
             )
             return
-        seats.add_choice(registration, round_id, wanted.waitlist_session_id, ChoiceState.waitlisted)
+        seats.add_choice(
+            registration, round_id, wanted.waitlist_session_id, ChoiceState.waitlisted, False
+        )
         waiting = True
     if wanted.session_id is None:
         return
     if seats.claim_seat(wanted.session_id):
-        seats.add_choice(registration, round_id, wanted.session_id, ChoiceState.confirmed)
+        seats.add_choice(registration, round_id, wanted.session_id, ChoiceState.confirmed, False)
     elif not waiting:
-        seats.add_choice(registration, round_id, wanted.session_id, ChoiceState.waitlisted)
+        seats.add_choice(registration, round_id, wanted.session_id, ChoiceState.waitlisted, False)
 
 
 def _locked(registration_id: int) -> Registration:
@@ -265,9 +300,11 @@ def cancel(registration_id: int, actor: Actor | None = None) -> list[Choice]:
             after={"status": RegistrationStatus.cancelled},
         )
     had_place = registration.status == RegistrationStatus.confirmed
-    if had_place:
-        # The edition's row before any session's, in the order a sign-up takes them:
-        # the other way round, cancels and sign-ups deadlock on PostgreSQL.
+    # The edition's row and the session rows in the order a sign-up takes them (the other
+    # way round, cancels and sign-ups deadlock on PostgreSQL): without a venue limit the
+    # sessions first, with one the edition first.
+    place_first = registration.edition.venue_capacity is not None
+    if had_place and place_first:
         seats.release_venue_place(registration.edition_id)
     registration.status = RegistrationStatus.cancelled
     registration.cancelled_at = _now()
@@ -279,6 +316,8 @@ def cancel(registration_id: int, actor: Actor | None = None) -> list[Choice]:
             seats.decline(choice)
     notifications.cancelled(registration)
     promoted = notifications.promotions(seats.fill_freed_seats(freed))
+    if had_place and not place_first:
+        seats.release_venue_place(registration.edition_id)
     if had_place and (waiting := seats.promote_from_venue_waitlist(registration.edition_id)):
         notifications.venue_promoted(waiting)
     return promoted

@@ -11,7 +11,7 @@ an ETag earns a 304, and a client that sends only If-Modified-Since gets the ful
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -62,7 +62,7 @@ def _seen(resource: Hashable, etag: str) -> _Seen:
 
 
 def conditional(
-    response: Response,
+    response: Response | Callable[[], Response],
     resource: Hashable,
     etag: str,
     *,
@@ -72,22 +72,34 @@ def conditional(
 ) -> Response:
     """Add ETag, Last-Modified and Cache-Control; 304 when the client has this already.
 
-    `resource` names what is answered (page, edition, language). `weak` where two
-    processes may write the same content with different bytes (a calendar's DTSTAMP);
-    `vary` names the request headers the answer depends on; `private` keeps shared
-    caches out: for pages, which may set the session cookie.
+    `response` is the answer, or what builds it: then it is built only when the client
+    does not have it yet. `resource` names what is answered (page, edition, language).
+    `weak` where two processes may write the same content with different bytes (a
+    calendar's DTSTAMP); `vary` names the request headers the answer depends on; `private`
+    keeps shared caches out: for pages, which may set the session cookie.
     """
     seen = _seen(resource, etag)
-    response.set_etag(etag, weak=weak)
-    response.last_modified = seen.since
-    # Always ask again; a 304 costs next to nothing.
-    response.cache_control.no_cache = True
-    if private:
-        response.cache_control.private = True
-    response.vary.update(vary)
-    if seen.ambiguous and not request.if_none_match:
+
+    def headed(response: Response) -> Response:
+        response.set_etag(etag, weak=weak)
+        response.last_modified = seen.since
+        # Always ask again; a 304 costs next to nothing.
+        response.cache_control.no_cache = True
+        if private:
+            response.cache_control.private = True
+        response.vary.update(vary)
         return response
-    return response.make_conditional(request)
+
+    decides = not (seen.ambiguous and not request.if_none_match)
+    if not isinstance(response, Response):
+        if decides and (request.if_none_match or request.if_modified_since):
+            # Asked with an empty answer first: a 304 needs no body.
+            probe = headed(Response()).make_conditional(request)
+            if probe.status_code == 304:
+                return probe
+        response = response()
+    headed(response)
+    return response.make_conditional(request) if decides else response
 
 
 def shows_personal_parts() -> bool:

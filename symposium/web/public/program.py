@@ -1,12 +1,14 @@
 """Public pages: the program of an edition, one session, the privacy statement."""
 
 import re
+import threading
+from collections import OrderedDict
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
-    make_response,
     redirect,
     render_template,
     url_for,
@@ -21,7 +23,7 @@ from symposium.program.models import SummaryStatus
 from symposium.speakers import service as speakers
 from symposium.speakers.models import Visibility
 from symposium.web.common import edition_or_404
-from symposium.web.http_cache import conditional, program_etag, shows_personal_parts
+from symposium.web.http_cache import conditional, shows_personal_parts, tag
 
 bp = Blueprint("program", __name__)
 
@@ -42,65 +44,82 @@ def _slot(kind: str, session_id: int) -> Markup:
     return Markup(f"\x00{kind}{session_id}\x00")  # a letter and an int  # nosec B704
 
 
-def _timeline(program: service.Program) -> Markup:
+def _timeline(edition, structure: service.ProgramStructure, seats: dict, past: bool) -> Markup:
     """The program's timeline: rendered once per version and language, seats filled in now
     (none once the edition has taken place)."""
-    edition = program.edition
-    past = service.has_taken_place(edition)
     rendered = service.versioned(
         "timeline",
         edition,
         current_language(),
         lambda: render_template(
-            "program/_timeline.html", edition=edition, structure=program.structure, slot=_slot
+            "program/_timeline.html", edition=edition, structure=structure, slot=_slot
         ),
     )
 
     translations = get_translations()
 
     def fill(match: re.Match) -> str:
-        seats = program.seats[int(match[2])]
         if past:
             return ""
+        session_seats = seats[int(match[2])]
         if match[1] == "c":
-            return " is-full" if seats.full else ""
-        return str(escape(describe_seats(seats, translations)))
+            return " is-full" if session_seats.full else ""
+        return str(escape(describe_seats(session_seats, translations)))
 
     return Markup(_SEAT_SLOT.sub(fill, rendered))  # our template; fills escaped  # nosec B704
+
+
+def _page(slug: str, state: service.PageState) -> str:
+    edition = edition_or_404(slug)
+    structure = service.program_structure(edition)
+    return render_template(
+        "program/program.html",
+        edition=edition,
+        timeline=_timeline(edition, structure, state.seats, state.past),
+        registration=state.registration,
+        venue_full=state.venue_full,
+        has_summaries=structure.has_summaries,
+    )
+
+
+#: whole pages kept per process; the oldest is forgotten past this many
+_PAGES_KEPT = 64
+_pages_lock = threading.Lock()
+
+
+def _cached_page(slug: str, state: service.PageState, key: tuple) -> Response:
+    """The page for this state and language, rendered once per process."""
+    if not current_app.config["PROGRAM_CACHE"]:
+        return Response(_page(slug, state), mimetype="text/html")
+    pages: OrderedDict = current_app.extensions.setdefault("symposium.program_pages", OrderedDict())
+    body = pages.get(key)
+    if body is None:
+        body = _page(slug, state).encode()
+        with _pages_lock:
+            pages[key] = body
+            while len(pages) > _PAGES_KEPT:
+                pages.popitem(last=False)
+    return Response(body, mimetype="text/html")
 
 
 @bp.route("/<slug>/")
 def program(slug: str):
     """The program: plenaries, and per round its breakouts with seats left."""
-    edition = edition_or_404(slug)
-    program = service.program(edition)
-    state = service.registration_state(edition)
-    venue_full = service.venue_is_full(edition)
     # Asked before rendering: showing a flash message takes it out of the session.
     personal = shows_personal_parts()
-    response = make_response(
-        render_template(
-            "program/program.html",
-            edition=edition,
-            timeline=_timeline(program),
-            registration=state,
-            venue_full=venue_full,
-            has_summaries=program.structure.has_summaries,
-        )
-    )
+    state = service.page_state(slug)
+    if state is None:
+        abort(404)
     if personal:
-        return response
+        return _page(slug, state)
     language = current_language()
-    etag = program_etag(
-        "program",
-        program,
-        language,
-        state.open,
-        str(state.message),
-        venue_full,
-        service.has_taken_place(edition),
+    key = ("program", language, *state.key())
+    return conditional(
+        lambda: _cached_page(slug, state, key),
+        ("program", state.edition_id, language),
+        tag(*key),
+        private=True,
     )
-    return conditional(response, ("program", edition.id, language), etag, private=True)
 
 
 @bp.route("/<slug>/sessions/<session_slug>")

@@ -1,0 +1,37 @@
+"""Start-up: every web and worker process pays for what `create_app()` imports, so the
+heavy libraries are imported where they are used, when they are used."""
+
+import json
+import subprocess
+import sys
+
+#: each costs tens to hundreds of milliseconds to import; none is needed to answer a page
+HEAVY = (
+    "weasyprint",
+    "scipy",
+    "numpy",
+    "openpyxl",
+    "pypdf",
+    "fontTools",
+    "icalendar",
+    "segno",
+)
+
+PROGRAM = """
+import json, sys
+from symposium import create_app
+create_app({"SECRET_KEY": "test-secret-key", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+print(json.dumps(sorted(name for name in sys.modules if name.split(".")[0] in %r)))
+"""
+
+
+def test_create_app_imports_no_heavy_library(tmp_path):
+    # A fresh process: in this one other tests have imported them already.
+    done = subprocess.run(
+        [sys.executable, "-c", PROGRAM % (HEAVY,)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=True,
+    )
+    assert json.loads(done.stdout.splitlines()[-1]) == []
