@@ -1,13 +1,9 @@
 """Accounts: creating organisers with a strong password, and checking a sign-in."""
 
-<<<<<<< HEAD
 import gzip
 import re
 from functools import cache
 from pathlib import Path
-=======
-from functools import cache
->>>>>>> main
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -22,10 +18,6 @@ from symposium.text import has_control_characters
 from symposium.validation import RuleError
 
 MIN_PASSWORD_LENGTH = 12
-<<<<<<< HEAD
-#: a hash to check against when the address is unknown, so both cases take as long
-_UNKNOWN_USER_HASH = generate_password_hash("not a real password")
-=======
 
 
 @cache
@@ -33,19 +25,6 @@ def _unknown_user_hash() -> str:
     """A hash to check against when the address is unknown, so both cases take as long;
     made at the first sign-in, not at import (a scrypt hash costs a tenth of a second)."""
     return generate_password_hash("not a real password")
-
-
-COMMON_PASSWORDS = {
-    "password1234",
-    "welkom123456",
-    "wachtwoord123",
-    "qwertyuiop12",
-    "123456789012",
-    "symposium2024",
-    "symposium2025",
-    "symposium2026",
-}
->>>>>>> main
 
 
 class AccountError(RuleError):
