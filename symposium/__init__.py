@@ -27,8 +27,22 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     register_blueprints(app)
     register_error_handlers(app)
     init_security(app)
+    init_body_limits(app)
+    init_cache_headers(app)
     register_commands(app)
     return app
+
+
+def init_body_limits(app: Flask) -> None:
+    from symposium.web.body_limits import init_body_limits as init
+
+    init(app)
+
+
+def init_cache_headers(app: Flask) -> None:
+    from symposium.web.cache_headers import init_cache_headers as init
+
+    init(app)
 
 
 def register_extensions(app: Flask) -> None:

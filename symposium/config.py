@@ -46,6 +46,11 @@ DEFAULTS: dict[str, Any] = {
     #: reach it; keep it off the internet in the proxy), or "off"
     "METRICS": "organisers",
     "RATELIMIT_HEADERS_ENABLED": True,
+    #: sign-ups from one network address, per hour: for one edition, and choosing one
+    #: session; beyond them the sign-up is refused with 429 (a team behind one address can
+    #: still sign up; a script cannot take a workshop's seats)
+    "SIGN_UP_CAP_PER_EDITION": "60 per hour",
+    "SIGN_UP_CAP_PER_SESSION": "15 per hour",
     #: Redis gone: count in this process until it is back, rather than answer 500
     "RATELIMIT_SWALLOW_ERRORS": True,
     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
@@ -81,6 +86,13 @@ DEFAULTS: dict[str, Any] = {
     "PURGE_AFTER_MONTHS": None,
     #: where `flask mail-catcher` keeps what it receives
     "MAIL_CATCHER_DIR": None,
+    #: opening a badge's QR link checks the person in at once, without the button, when
+    #: the link was opened from a page of this site (Sec-Fetch-Site: same-origin)
+    "CHECK_IN_ON_SCAN": False,
+    #: the largest body a form or JSON request may send, in kilobytes (uploads excepted)
+    "MAX_BODY_KB": 64,
+    #: the same for the few forms with long texts (summaries, mail-outs, edition texts)
+    "MAX_LONG_TEXT_KB": 1024,
     #: the largest slides or hand-out a speaker can upload, in megabytes
     "MAX_UPLOAD_MB": 25,
     #: where uploaded materials and photos are kept; "materials" in the instance folder if None

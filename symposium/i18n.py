@@ -10,7 +10,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
-from flask import current_app, has_request_context, request, session, url_for
+from flask import current_app, g, has_request_context, request, session, url_for
 from flask_babel import get_locale, get_translations, gettext
 from flask_babel import lazy_gettext as _l
 
@@ -25,6 +25,9 @@ def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # commands and workers speak the default language
         return languages[0]
+    # The answer depends on ?lang, the session cookie and Accept-Language: it must say so
+    # in Vary (symposium.web.cache_headers).
+    g.language_from_request = True
     asked = request.args.get("lang")
     if asked in languages:
         session["lang"] = asked

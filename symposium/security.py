@@ -8,6 +8,7 @@ from flask import Flask, Response, current_app, jsonify, render_template, reques
 from flask_babel import gettext as _
 from flask_limiter import RateLimitExceeded
 from flask_limiter.util import get_remote_address
+from limits import parse
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from symposium.extensions import limiter
@@ -61,6 +62,34 @@ sign_up_limit = limiter.shared_limit(
 link_limit = limiter.limit(
     "30 per minute; 300 per hour", key_func=per_address_and_edition, methods=["POST"]
 )
+
+
+def _sign_up_caps(edition_id: int, session_ids: list[int]):
+    """Per address and hour: sign-ups for the edition, and for each session chosen, so that
+    one address cannot take a workshop's seats or fill an edition (limiter's storage:
+    shared by every process once it is Redis)."""
+    config = current_app.config
+    address = get_remote_address()
+    yield parse(config["SIGN_UP_CAP_PER_EDITION"]), ("sign-up-cap", address, f"e{edition_id}")
+    for session_id in sorted(set(session_ids)):
+        yield parse(config["SIGN_UP_CAP_PER_SESSION"]), ("sign-up-cap", address, f"s{session_id}")
+
+
+def sign_up_capped(edition_id: int, session_ids: list[int]) -> bool:
+    """True when this address has signed up as often as the caps allow this hour."""
+    if not limiter.enabled:
+        return False
+    strategy = limiter.limiter
+    return not all(
+        strategy.test(item, *key) for item, key in _sign_up_caps(edition_id, session_ids)
+    )
+
+
+def count_sign_up(edition_id: int, session_ids: list[int]) -> None:
+    """A sign-up went through: it counts towards this address's caps."""
+    if limiter.enabled:
+        for item, key in _sign_up_caps(edition_id, session_ids):
+            limiter.limiter.hit(item, *key)
 
 
 def init_security(app: Flask) -> None:

@@ -16,6 +16,7 @@ from flask import current_app
 from symposium import privacy
 from symposium.extensions import db
 from symposium.mail.delivery import deliver_due
+from symposium.mail.lookups import resolve_due as resolve_link_requests
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,7 @@ def run(
                     last_schedule = time.monotonic()
                     if lock.held():
                         _run_scheduled(scheduled)
+                resolve_link_requests()  # "mail me a link": look the addresses up, queue mail
                 result = deliver_due(config["MAIL_BATCH_SIZE"], should_stop=stop)
             except (sa.exc.OperationalError, sa.exc.InterfaceError) as error:
                 if once:

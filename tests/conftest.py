@@ -168,6 +168,7 @@ def make_edition(app_under_test):
         starts: datetime | None = None,
         status: EditionStatus = EditionStatus.published,
         slug: str | None = None,
+        confirm_email: bool = False,
     ) -> Edition:
         number = next(counter)
         now = datetime.now(UTC)
@@ -184,6 +185,7 @@ def make_edition(app_under_test):
             registration_closes_at=now + closes_in,
             venue_capacity=venue_capacity,
             status=status,
+            confirm_email=confirm_email,
         )
         db.session.add(edition)
         speaker = Person(name=f"Speaker {number}", affiliation="Hogeschool")

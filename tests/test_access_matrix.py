@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 from flask_wtf.csrf import generate_csrf
 
+from symposium.accounts.models import User
 from symposium.documents import service as documents
 from symposium.documents.models import DocumentKind
 from symposium.extensions import db
@@ -99,10 +100,18 @@ RULES: dict[str, Rule] = {
     # -- signing in and out
     "accounts.sign_in": Rule(EVERYONE),
     "accounts.sign_out": Rule(EVERYONE, ends_at_sign_in=True),
+    "accounts.forgot_password": Rule(EVERYONE),
+    "accounts.reset_password": Rule(EVERYONE),
+    "accounts.change_password": Rule(ORGANISERS),
+    "accounts.sign_in_code": Rule(EVERYONE, ends_at_sign_in=True),
+    "accounts.two_factor": Rule(ORGANISERS),
+    "accounts.two_factor_required": Rule(ORGANISERS),
+    "accounts.two_factor_qr": Rule(ORGANISERS),
     "speakers.sign_in": Rule(EVERYONE),
     "speakers.follow_link": Rule(EVERYONE, values={"token": "sign_in_link"}),
     # -- behind an attendee's manage link
     "registration.manage": Rule(HOLDER),
+    "registration.confirm_email": Rule(HOLDER),
     "registration.calendar": Rule(HOLDER),
     "registration.personal_data": Rule(HOLDER),
     "registration.change_choice": Rule(HOLDER, form={"session": "session_b_id"}),
@@ -149,6 +158,7 @@ RULES: dict[str, Rule] = {
     "organiser_checkin.check_in": Rule(ORGANISERS),
     "organiser_checkin.undo_check_in": Rule(ORGANISERS),
     "organiser_checkin.check_in_by_code": Rule(ORGANISERS),
+    "organiser_checkin.check_in_badge": Rule(ORGANISERS),
     "organiser_checkin.attendance_index": Rule(ORGANISERS),
     "organiser_checkin.session_attendance": Rule(ORGANISERS),
     "organiser_checkin.mark_attended": Rule(ORGANISERS),
@@ -256,6 +266,13 @@ def world_values(edition, cast, registration, organiser) -> dict[str, Any]:
     }
 
 
+def current_session_id(user_id: int) -> str:
+    """What a fresh sign-in would keep in the session: signing out on one route ends the
+    account's sessions, so the next route gets a new one."""
+    db.session.rollback()
+    return db.session.get(User, user_id).get_id()
+
+
 @dataclass
 class Visitor:
     app: flask.Flask
@@ -268,7 +285,7 @@ class Visitor:
         client = self.app.test_client()
         with client.session_transaction() as session:
             if self.user_id is not None:
-                session["_user_id"] = str(self.user_id)
+                session["_user_id"] = current_session_id(self.user_id)
                 session["_fresh"] = True
             session["csrf_token"] = self.csrf[0]
         return client
@@ -353,8 +370,11 @@ def test_each_route_answers_each_visitor_as_the_rules_say(
         with visitor.client().open(url, method=method, **options) as response:
             status, to_sign_in = response.status_code, _is_sign_in(response)
             where = response.headers.get("Location", "")
+            kept = response.headers.get("Cache-Control", "")
         if persona in rule.who:
             fine = 200 <= status < 400 and (rule.ends_at_sign_in or not to_sign_in)
+            if status == 200 and rule.who != EVERYONE and "no-store" not in kept:
+                fine, where = False, f"Cache-Control: {kept!r}, not no-store"
         else:
             fine = status in (403, 404) or to_sign_in
         if not fine:

@@ -129,9 +129,7 @@ def test_a_registration_of_another_edition_is_not_found_at_this_door(
 # -- badges' QR codes --------------------------------------------------------------------
 
 
-def test_a_badge_checks_its_person_in_once_when_an_organiser_opens_it(
-    app, org, make_edition, sign_up
-):
+def test_a_badge_shows_its_person_and_checks_in_once_by_the_button(app, org, make_edition, sign_up):
     edition = make_edition(rounds=2)
     [[a1, *_], [b1, *_]] = workshops(edition)
     registration = sign_up(
@@ -139,14 +137,55 @@ def test_a_badge_checks_its_person_in_once_when_an_organiser_opens_it(
     )
     url = f"/organiser/check-in/{checkin_code(registration)}"
 
-    first = text(org.get(url))
-    second = text(org.get(url))
+    opened = text(org.get(url))
+    assert "Mirjam Tester" in opened and "Inchecken" in opened
+    assert "Workshop 1.1 · Room 1" in opened and "Workshop 2.1 · Room 1" in opened
+    assert checked_in_at(registration.id) is None
 
-    assert "Mirjam Tester" in first and "Ingecheckt." in first
-    assert "Workshop 1.1 · Room 1" in first and "Workshop 2.1 · Room 1" in first
-    assert "Al ingecheckt om" in second
+    first = post(org, url)
+    second = post(org, url)
+
+    assert first.status_code == second.status_code == 302
+    assert "Al ingecheckt om" in text(org.get(url))
     assert checked_in_at(registration.id) is not None
     assert audit_actions() == ["registration.check_in"]
+
+
+@pytest.mark.parametrize(
+    ("on_scan", "fetch_site", "checks_in"),
+    [
+        (False, "same-origin", False),
+        (True, "cross-site", False),
+        (True, "same-site", False),
+        (True, None, False),
+        (True, "same-origin", True),
+    ],
+)
+def test_opening_a_badge_checks_in_only_from_this_site_when_switched_on(
+    sqlite_app, org, make_edition, sign_up, on_scan, fetch_site, checks_in
+):
+    sqlite_app.config["CHECK_IN_ON_SCAN"] = on_scan
+    edition = make_edition()
+    registration = sign_up(edition, 1, first_name="Mirjam")
+    headers = {"Sec-Fetch-Site": fetch_site} if fetch_site else {}
+
+    page = text(org.get(f"/organiser/check-in/{checkin_code(registration)}", headers=headers))
+
+    assert "Mirjam Tester" in page
+    assert (checked_in_at(registration.id) is not None) is checks_in
+    assert ("Ingecheckt." in page) is checks_in
+
+
+def test_a_badge_post_without_the_form_token_checks_in_nobody(
+    sqlite_app, org, make_edition, sign_up
+):
+    edition = make_edition()
+    registration = sign_up(edition, 1)
+
+    response = org.post(f"/organiser/check-in/{checkin_code(registration)}")
+
+    assert response.status_code == 400
+    assert checked_in_at(registration.id) is None
 
 
 @pytest.mark.parametrize("who", ["anonymous", "speaker"])
@@ -161,7 +200,7 @@ def test_a_badge_opened_by_anyone_else_checks_in_nobody_and_shows_nothing(
         db.session.add(speaker)
         db.session.commit()
         with client.session_transaction() as session:
-            session["_user_id"] = str(speaker.id)
+            session["_user_id"] = speaker.get_id()
             session["_fresh"] = True
 
     response = client.get(f"/organiser/check-in/{checkin_code(registration)}")
@@ -189,9 +228,12 @@ def test_a_badge_of_a_cancelled_registration_says_so(sqlite_app, org, make_editi
     registration = sign_up(edition, 1)
     service.cancel(registration.id)
 
-    page = text(org.get(f"/organiser/check-in/{checkin_code(registration)}"))
+    url = f"/organiser/check-in/{checkin_code(registration)}"
+    response = org.get(url)
+    post(org, url)
 
-    assert "Deze aanmelding is geannuleerd: niet ingecheckt." in page
+    assert "Deze aanmelding is geannuleerd: niet ingecheckt." in text(response)
+    assert "check-in-now" not in response.get_data(as_text=True)  # no button
     assert checked_in_at(registration.id) is None
 
 

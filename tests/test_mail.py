@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from icalendar import Calendar
 
 from symposium.extensions import db
-from symposium.mail import delivery
+from symposium.mail import delivery, lookups
 from symposium.mail.models import MessageStatus, OutboxMessage
 from symposium.registration import service
 from tests.conftest import person
@@ -15,6 +15,7 @@ from tests.conftest import person
 
 def deliver():
     db.session.rollback()
+    lookups.resolve_due()  # the worker's step before delivering
     return delivery.deliver_due(batch_size=500)
 
 
@@ -321,3 +322,31 @@ def test_a_message_that_cannot_be_written_does_not_hold_up_the_others(
     assert (result.sent, result.retried) == (1, 1)
     broken = next(m for m in outbox() if m.recipient == "person1@example.org")
     assert broken.status == MessageStatus.queued and "KeyError" in broken.last_error
+
+
+def test_a_message_no_attempt_can_send_fails_at_once_and_stays_failed(
+    app, make_edition, smtp_server
+):
+    """A line break in a subject would start a header of its own: never retried."""
+    from symposium.database import use_case
+    from symposium.mail.outbox import Mail, queue
+
+    use_case(queue)(
+        Mail(
+            kind="mailout",
+            dedupe_key="mailout:broken",
+            recipient="someone@example.org",
+            locale="nl",
+            subject="Hallo\r\nBcc: iedereen@example.org",
+            context={"body_text": "x", "body_html": "x"},
+        )
+    )
+
+    first = deliver()
+    again = deliver()
+
+    [message] = outbox()
+    assert (first.failed, again.failed, again.retried) == (1, 0, 0)
+    assert (message.status, message.attempts) == (MessageStatus.failed, 1)
+    assert message.last_error.startswith("cannot be sent")
+    assert smtp_server.messages == []

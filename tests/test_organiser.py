@@ -145,7 +145,7 @@ def test_every_organiser_route_is_for_organisers_only(
     elif who == "speaker":
         with client.session_transaction() as session:
             speaker = db.session.scalar(sa.select(User).where(User.role == Role.speaker))
-            session["_user_id"] = str(speaker.id)
+            session["_user_id"] = speaker.get_id()
             session["_fresh"] = True
     question = questions.add(
         edition.id, questions.QuestionDraft(label="Lunch?", kind="yes_no"), Actor(None, "o@x.org")
@@ -247,6 +247,8 @@ def test_a_mailout_is_previewed_then_sent_to_each_person_once(
         ({"body": "Klik <script>alert(1)</script>"}, "HTML en scripts zijn niet toegestaan"),
         ({"segment": "checked_in"}, "Niemand zit in deze groep"),
         ({"subject": ""}, "Vul een onderwerp in"),
+        ({"subject": "Hallo\r\nBcc: iedereen@example.org"}, "Houd het onderwerp op één regel"),
+        ({"body": "Hallo\x00"}, "Haal de stuurtekens uit het bericht"),
     ],
 )
 def test_a_mailout_with_a_problem_says_so_and_sends_nothing(

@@ -20,7 +20,7 @@ from symposium.accounts.models import Role, User
 from symposium.audit.service import Actor
 from symposium.demo import demo_pdf
 from symposium.extensions import db
-from symposium.mail import delivery
+from symposium.mail import delivery, lookups
 from symposium.mail.models import OutboxMessage
 from symposium.program.models import Person, Session, SummaryStatus
 from symposium.registration.models import Registration
@@ -83,7 +83,7 @@ def cast(app_under_test, make_edition) -> Cast:
 def as_user(client, user: User):
     """A client signed in as `user`, as Flask-Login keeps it."""
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
     return client
 
@@ -94,6 +94,7 @@ def post(client, url: str, **fields):
 
 def delivered(inbox, key_prefix: str) -> list:
     db.session.rollback()
+    lookups.resolve_due()  # the worker's step before delivering
     delivery.deliver_due(batch_size=500)
     return [m for m in inbox.messages if m["X-Symposium-Key"].startswith(key_prefix)]
 
@@ -252,6 +253,7 @@ def test_a_link_needs_the_signature_not_just_the_nonce(sqlite_app, cast):
 def test_using_a_link_retires_the_older_ones(app, cast):
     older = db.session.scalar(sa.select(SignInLink).where(SignInLink.user_id == cast.me.id))
     service.request_link("ana@example.org", "nl")
+    lookups.resolve_due()
     newer = db.session.scalars(
         sa.select(SignInLink).where(SignInLink.user_id == cast.me.id).order_by(SignInLink.id.desc())
     ).first()

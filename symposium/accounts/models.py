@@ -34,7 +34,20 @@ class User(UserMixin, db.Model):
     #: the language of the mail a speaker gets: "nl" or "en"
     locale: Mapped[str] = mapped_column(sa.String(5), default="nl", server_default="nl")
 
+    #: counts up when the account's sessions must end (signing out, switched off, a new
+    #: password); a session remembers the count it began with and ends when it differs
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    #: base32 TOTP secret of an organiser who turned on the second factor; None: off
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    #: the last time step a code was accepted for: a code works once
+    totp_last_step: Mapped[int] = mapped_column(default=0, server_default="0")
+
     person: Mapped[Person | None] = relationship()
+
+    def get_id(self) -> str:
+        """What the session cookie keeps: the account and its session generation."""
+        return f"{self.id}.{self.session_generation}"
 
     @property
     def is_active(self) -> bool:
@@ -43,3 +56,10 @@ class User(UserMixin, db.Model):
     @property
     def is_organiser(self) -> bool:
         return self.role == Role.organiser
+
+
+class SiteSetting(db.Model):
+    """A setting organisers change in the app, e.g. "two_factor_required" = "1"."""
+
+    name: Mapped[str] = mapped_column(sa.String(50), primary_key=True)
+    value: Mapped[str] = mapped_column(sa.String(200), default="")

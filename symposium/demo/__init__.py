@@ -99,6 +99,7 @@ def _build(edition: Edition, day: date, plenaries, rounds) -> None:
 def _edition_2019() -> Edition:
     day = date(2019, 11, 25)
     edition = Edition(
+        confirm_email=False,  # the demo's made-up addresses cannot confirm
         slug="2019",
         title="De waarde van werken in het sociaal domein",
         description=(
@@ -264,6 +265,7 @@ def _upcoming_day(today: date) -> date:
 def _upcoming_edition(today: date) -> Edition:
     day = _upcoming_day(today)
     edition = Edition(
+        confirm_email=False,  # the demo's made-up addresses cannot confirm
         slug=str(day.year),
         title="Samen sterker in het sociaal domein",
         description=(

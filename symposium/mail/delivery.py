@@ -30,6 +30,7 @@ from symposium.database import use_case
 from symposium.extensions import db
 from symposium.mail.models import MessageStatus, OutboxMessage
 from symposium.mail.outbox import Content, content, contents
+from symposium.text import has_control_characters
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,18 @@ def _utf8_quoted_printable() -> Charset:
     return charset
 
 
+UNSENDABLE = "cannot be sent"
+
+
+class Unsendable(ValueError):
+    """A message no attempt can send (a line break in a header): failed at once, no retry."""
+
+
+def _check_headers(*values: str) -> None:
+    if any(has_control_characters(value) for value in values):
+        raise Unsendable("a header holds a line break or another control character")
+
+
 def _boundary() -> str:
     """A MIME boundary that cannot occur in our parts: quoted-printable writes "=" as "=3D"
     and base64 has no "_". Given here, it spares the email package a search of the whole
@@ -66,6 +79,7 @@ def build_email(message: OutboxMessage, sender: str, written: Content | None = N
     about 2 ms a message, more than the SMTP conversation itself on loopback.
     """
     written = written or content(message)
+    _check_headers(written.subject, message.recipient, sender)
     if not (message.recipient.isascii() and sender.isascii()):
         return _build_international(message, sender, written)
     charset = _utf8_quoted_printable()
@@ -312,7 +326,7 @@ def deliver_due(batch_size: int = 50, should_stop=lambda: False) -> BatchResult:
             recipient, email, written, problem = emails[message_id]
             if email is None:
                 status = (
-                    _record(message_id, problem)
+                    _record(message_id, problem, final=problem.startswith(UNSENDABLE))
                     if problem
                     else _record(message_id, "nothing to send: it was removed", final=True)
                 )
@@ -376,6 +390,8 @@ def _write_batch(message_ids: list[int], sender: str) -> dict[int, tuple]:
             if isinstance(said, Exception):
                 raise said
             email = build_email(message, sender, said) if said is not None else None
+        except Unsendable as error:
+            emails[message.id] = (message.recipient, None, None, f"{UNSENDABLE}: {error}")
         except Exception as error:  # one message's fault must not stop the outbox
             log.exception("could not write message %s", message.id)
             emails[message.id] = (message.recipient, None, None, f"{type(error).__name__}: {error}")

@@ -63,3 +63,17 @@ class Mailout(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     recipients: Mapped[int] = mapped_column(default=0)
+
+
+class LinkRequest(db.Model):
+    """Someone asked for a link to be mailed ("mail me a link", "send my link", a new
+    password). Written the same way for every address; the worker looks the address up."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: which lookup resolves it, e.g. "speaker_sign_in"
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    #: as typed, lower-cased; never shown
+    email: Mapped[str] = mapped_column(sa.String(254))
+    locale: Mapped[str] = mapped_column(sa.String(5), default="nl")
+    edition_id: Mapped[int | None] = mapped_column(sa.ForeignKey("edition.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -25,7 +25,7 @@ from symposium.audit.service import Actor
 from symposium.database import truncate_write_ahead_log, use_case
 from symposium.documents import service as documents
 from symposium.extensions import db
-from symposium.mail.models import MessageStatus, OutboxMessage
+from symposium.mail.models import LinkRequest, MessageStatus, OutboxMessage
 from symposium.privacy.own_copy import entries_about
 from symposium.privacy.own_copy import personal_data as personal_data
 from symposium.program.models import Edition, Person, Session, session_speaker
@@ -256,8 +256,19 @@ PERSON_STEPS: list[Callable[[sa.Select, datetime], int]] = [
     scrub_audit,
     documents.forget_documents,
 ]
+
+
 #: What a purge removes beyond the people, in the same transaction: (edition, now).
-EDITION_STEPS: list[Callable[[Edition, datetime], int]] = [forget_speaker_addresses]
+def forget_link_requests(edition: Edition, now: datetime) -> int:
+    """ "Send my link" requests the worker has not looked up yet hold a typed address."""
+    deleted = sa.delete(LinkRequest).where(LinkRequest.edition_id == edition.id)
+    return db.session.execute(deleted).rowcount
+
+
+EDITION_STEPS: list[Callable[[Edition, datetime], int]] = [
+    forget_speaker_addresses,
+    forget_link_requests,
+]
 #: Files with personal data, removed after the database is committed (a file cannot be
 #: rolled back, so a failure here leaves the database purged and the purge can run again):
 #: (edition) -> files removed. The hook for generated documents, e.g. the badges and

@@ -82,6 +82,10 @@ class Edition(db.Model):
     speakers_see_attendees: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     #: the privacy statement, Markdown, written by the organisers; empty: the default text
     privacy_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    #: a sign-up holds its seats for `confirm_hours` until the link mailed to the address
+    #: is opened; unconfirmed holds go to the waiting list. On for new editions.
+    confirm_email: Mapped[bool] = mapped_column(default=True, server_default=sa.false())
+    confirm_hours: Mapped[int] = mapped_column(default=2, server_default="2")
     #: when the personal data of its registrations was removed (`flask purge`)
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

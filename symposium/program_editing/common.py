@@ -80,6 +80,10 @@ class EditionData:
     description_en: str = ""
     venue_en: str = ""
     venue_details_en: str = ""
+    #: "yes": a sign-up holds its seats until the mailed link is opened; "no"
+    confirm_email: str = "yes"
+    #: how many hours a hold lasts
+    confirm_hours: str = "2"
     #: the token of the date move the organiser confirmed (`DateMove.token`), if any
     confirm_move: str = ""
 

@@ -2,8 +2,9 @@
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
@@ -36,8 +37,12 @@ from symposium.program_editing.dates import (
 )
 from symposium.program_editing.records import _edition_record, _slug_taken
 from symposium.registration import notifications, seats
+from symposium.registration.models import Registration
 
 # -- editions --------------------------------------------------------------------------
+
+#: a week: longer holds keep seats from people who are really coming
+MAX_HOLD_HOURS = 168
 
 
 def _edition_fields(data: EditionData, edition: Edition | None) -> dict:
@@ -83,7 +88,15 @@ def _edition_fields(data: EditionData, edition: Edition | None) -> dict:
         "registration_closes_at": fields.moment(
             "registration_closes", data.registration_closes, timezone
         ),
+        # Left out of the form: as it was (new editions: on, for two hours).
+        "confirm_email": {"yes": True, "no": False}.get(
+            data.confirm_email, edition.confirm_email if edition else True
+        ),
+        "confirm_hours": fields.whole_number("confirm_hours", data.confirm_hours)
+        or (edition.confirm_hours if edition else 2),
     }
+    if values["confirm_hours"] > MAX_HOLD_HOURS:
+        fields.add("confirm_hours", _l("Enter a number of at most %(max)d.", max=MAX_HOLD_HOURS))
     if starts_on and starts_time and ends_time and timezone:
         values["starts_at"] = _at(starts_on, starts_time, timezone)
         values["ends_at"] = _at(ends_on or starts_on, ends_time, timezone)
@@ -184,6 +197,13 @@ def update_edition(edition_id: int, data: EditionData, actor: Actor) -> EditionS
     if move is not None and move.people and data.confirm_move != move.token:
         raise DateMoveUnconfirmed(move)
     before = _edition_record(edition)
+    if values["confirm_email"] and not edition.confirm_email:
+        # Who signed up before the setting cannot be asked afterwards: their seats stay.
+        db.session.execute(
+            sa.update(Registration)
+            .where(Registration.edition_id == edition.id, Registration.email_confirmed_at.is_(None))
+            .values(email_confirmed_at=datetime.now(UTC))
+        )
     for name, value in values.items():
         setattr(edition, name, value)
     after = _edition_record(edition)
@@ -320,6 +340,8 @@ def copy_edition(edition_id: int, data: CopyData, actor: Actor) -> Edition:
         certificate_text=source.certificate_text,
         description=source.description,
         privacy_text=source.privacy_text,
+        confirm_email=source.confirm_email,
+        confirm_hours=source.confirm_hours,
     )
     db.session.add(copy)
     for room in source.rooms:  # the venue's rooms come along, with their seats and notes

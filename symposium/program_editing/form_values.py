@@ -50,6 +50,8 @@ def edition_values(edition: Edition) -> EditionData:
         description_en=edition.description_en or "",
         venue_en=edition.venue_en or "",
         venue_details_en=edition.venue_details_en or "",
+        confirm_email="yes" if edition.confirm_email else "no",
+        confirm_hours=str(edition.confirm_hours),
     )
 
 

@@ -78,6 +78,8 @@ def _edition_record(edition: Edition) -> dict:
         "certificate_text": edition.certificate_text,
         "description": edition.description,
         "privacy_text": edition.privacy_text,
+        "confirm_email": edition.confirm_email,
+        "confirm_hours": edition.confirm_hours,
         "status": edition.status,
     }
 

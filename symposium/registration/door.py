@@ -87,13 +87,20 @@ _NOT_CHECKED_IN = {
 }
 
 
+def check_in_refusal(registration: Registration):
+    """Why this person cannot be checked in; None when they can."""
+    if registration.status == RegistrationStatus.confirmed:
+        return None
+    return _NOT_CHECKED_IN.get(registration.status, _l("This person cannot be checked in."))
+
+
 @use_case
 def check_in(registration_id: int, actor: Actor, now: datetime | None = None) -> bool:
     """Mark someone as arrived; True when this call did it, False when they already were."""
 
     registration = db.session.get(Registration, registration_id)
     if registration.status != RegistrationStatus.confirmed:
-        raise NotAllowed(_NOT_CHECKED_IN[registration.status])
+        raise NotAllowed(check_in_refusal(registration))
     moment = now or _now()
     done = _toggle(Registration.checked_in_at, registration_id, moment)
     if done:

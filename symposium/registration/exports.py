@@ -1,14 +1,18 @@
 """Tables as files organisers open in a spreadsheet: CSV (UTF-8 with BOM) and XLSX.
 
 A spreadsheet runs a cell that starts with `=`, `+`, `-` or `@` as a formula, and an
-attendee chooses what their name or organisation starts with. In CSV such a cell gets a
-leading apostrophe. In XLSX every text is written as a text cell, and a risky one also
-carries Excel's own "quote prefix" (what typing an apostrophe first does), so the cell
-shows exactly what the person typed and is never run.
+attendee chooses what their name or organisation starts with. A CSV file may be opened
+with the other delimiter (`,` in English, `;` in Dutch) or by a program that splits lines
+inside quotes, so in CSV every field is quoted and an apostrophe goes wherever a formula
+could start: at the start, and after either delimiter or a line break. In XLSX every text
+is written as a text cell, and a risky one also carries Excel's own "quote prefix" (what
+typing an apostrophe first does), so the cell shows exactly what the person typed and is
+never run.
 """
 
 import csv
 import io
+import re
 from datetime import datetime
 
 from symposium.registration.tables import Table
@@ -24,19 +28,27 @@ def is_risky(value) -> bool:
     return isinstance(value, str) and value.startswith(FORMULA_STARTS)
 
 
+#: where a cell could begin, whichever delimiter the file is opened with: the start of the
+#: text, or after a comma, a semicolon or a line break; then spaces (which some programs
+#: trim) and quotes (which a program splitting without quoting rules reads as quoting)
+_CELL_STARTS = re.compile(r"(^|[,;\r\n])([ \"]*)(?=[=+\-@\t\r])")
+
+
 def neutralise(value):
-    """Text a spreadsheet would run as a formula, made inert with an apostrophe."""
+    """Text a spreadsheet would run as a formula, made inert with an apostrophe wherever
+    a cell could start in it; moments as text, nothing as an empty cell."""
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     if value is None:
         return ""
-    return "'" + value if is_risky(value) else value
+    return _CELL_STARTS.sub(r"\1\2'", value) if isinstance(value, str) else value
 
 
 def write_csv(table: Table, delimiter: str = ",") -> bytes:
-    """CSV with a byte-order mark, so that Excel reads it as UTF-8."""
+    """CSV with a byte-order mark, so that Excel reads it as UTF-8; every field quoted, so
+    that the other delimiter inside a field stays inside it."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     writer.writerow([neutralise(title) for title in table.header])
     writer.writerows([neutralise(value) for value in row] for row in table.rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -19,6 +19,7 @@ from symposium.mail.outbox import Mail, queue
 from symposium.registration.models import Registration
 from symposium.registration.personal import manage_url
 from symposium.registration.reading import SEGMENTS, segment
+from symposium.text import has_control_characters
 from symposium.validation import RuleError
 
 PLACEHOLDER = re.compile(r"\{([^{}\s]*)\}")
@@ -71,10 +72,17 @@ def check(draft: MailoutDraft) -> dict[str, list]:
             errors[f"subject{suffix}"] = [_l("Enter a subject.")]
         elif len(subject) > 300:
             errors[f"subject{suffix}"] = [_l("Use at most %(limit)d characters.", limit=300)]
+        elif has_control_characters(subject):
+            # A line break in a subject would start a header of its own: no mail library sends it.
+            errors[f"subject{suffix}"] = [
+                _l("Keep the subject on one line, without control characters.")
+            ]
         if not body.strip():
             errors[f"body{suffix}"] = [_l("Write the message.")]
         elif len(body) > 50_000:
             errors[f"body{suffix}"] = [_l("Use at most %(limit)d characters.", limit=50_000)]
+        elif has_control_characters(body, multiline=True):
+            errors[f"body{suffix}"] = [_l("Remove the control characters from the message.")]
         elif RAW_HTML.search(body):
             errors[f"body{suffix}"] = [
                 _l("Write the message in Markdown; HTML and scripts are not allowed.")

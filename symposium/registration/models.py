@@ -92,6 +92,8 @@ class Registration(db.Model):
     #: when the personal fields were emptied, at the person's request or by a purge;
     #: the row stays for the counts per session, its status and attendance
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: when the link in the confirmation mail was opened (editions with `confirm_email`)
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: when an organiser downloaded a badge sheet with this person on it
     badge_printed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -109,6 +111,15 @@ class Registration(db.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def awaiting_confirmation(self) -> bool:
+        """Signed up, but the address is not confirmed yet: the seats are only held."""
+        return (
+            self.edition.confirm_email
+            and self.email_confirmed_at is None
+            and self.status != RegistrationStatus.cancelled
+        )
 
     @validates("first_name", "last_name")
     def _file_by_name(self, key: str, value: str) -> str:

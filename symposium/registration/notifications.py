@@ -17,8 +17,9 @@ from symposium.mail.outbox import Attachment, Mail, builder, preloader, queue_la
 from symposium.program.models import Edition, Session
 from symposium.registration.calendar import personal_calendar
 from symposium.registration.models import Choice, Registration, RegistrationStatus
-from symposium.registration.personal import manage_url, personal_program
+from symposium.registration.personal import manage_token, manage_url, personal_program
 from symposium.registration.seats import Promotion
+from symposium.urls import external_url
 
 # What each kind of message is called; `r` is the registration, `x` the extra references.
 SUBJECTS = {
@@ -134,6 +135,11 @@ def _build(kind: str, refs: dict) -> Mail | None:
             "edition": registration.edition,
             "plan": plan,
             "manage_url": link,
+            "confirm_url": external_url(
+                "registration.confirm_email", token=manage_token(registration)
+            )
+            if registration.awaiting_confirmation
+            else None,
             "statuses": RegistrationStatus,
             **extra,
         },

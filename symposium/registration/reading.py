@@ -6,7 +6,8 @@ import sqlalchemy as sa
 
 from symposium.database import use_case
 from symposium.extensions import db
-from symposium.mail.models import OutboxMessage
+from symposium.mail import lookups
+from symposium.mail.models import LinkRequest, OutboxMessage
 from symposium.program.models import Edition, EditionStatus, Session
 from symposium.registration import notifications
 from symposium.registration.models import (
@@ -108,13 +109,19 @@ def segment(edition_id: int, name: str, session_id: int | None = None) -> list[R
 
 
 @use_case
-def send_manage_link(edition_id: int, email: str) -> None:
-    """Mail the manage link to a registered address; say nothing about whether it is one."""
+def send_manage_link(edition_id: int, email: str, locale: str = "nl") -> None:
+    """Ask for the manage link: the same one insert whether or not the address is signed
+    up; the worker resolves it (`_send_manage_link`)."""
+    lookups.ask("manage_link", email, locale, edition_id)
 
+
+@lookups.resolver("manage_link")
+def _send_manage_link(request: LinkRequest) -> None:
+    """Mail the manage link to a registered address; nothing for another address."""
     registration = db.session.scalars(
         sa.select(Registration).where(
-            Registration.edition_id == edition_id,
-            Registration.email_key == normalise_email(email),
+            Registration.edition_id == request.edition_id,
+            Registration.email_key == normalise_email(request.email),
             Registration.status != RegistrationStatus.cancelled,
         )
     ).first()

@@ -12,6 +12,8 @@ from symposium.audit import service as audit
 from symposium.audit.service import Actor
 from symposium.database import use_case
 from symposium.extensions import db
+from symposium.mail import lookups
+from symposium.mail.models import LinkRequest
 from symposium.mail.outbox import queue_later
 from symposium.program.models import (
     Edition,
@@ -20,7 +22,6 @@ from symposium.program.models import (
 )
 from symposium.speakers.models import SignInLink
 from symposium.speakers.rules import _LINK_SALT, LINK_LIFETIME, LinkRefused, SpeakerError, _now
-from symposium.text import has_control_characters
 
 # -- invitations and sign-in links -----------------------------------------------------
 
@@ -194,13 +195,20 @@ def _quarter_hour(now: datetime) -> str:
 
 @use_case
 def request_link(email: str, locale: str, now: datetime | None = None) -> None:
-    """Mail a fresh link to a known speaker; say nothing about whether the address is one.
+    """Ask for a link: the same one insert whether or not the address is a speaker's; the
+    worker resolves it (`_send_link`)."""
+    lookups.ask("speaker_sign_in", email, locale, now=now)
+
+
+@lookups.resolver("speaker_sign_in")
+def _resolve(request: LinkRequest) -> None:
+    _send_link(request.email, request.locale, request.created_at)
+
+
+def _send_link(email: str, locale: str, now: datetime) -> None:
+    """Mail a fresh link to a known speaker; nothing for another address.
 
     At most one mail a quarter of an hour, so that a double click sends one message."""
-    email = (email or "").strip().lower()
-    now = now or _now()
-    if has_control_characters(email):
-        return  # no speaker's address has them (and PostgreSQL refuses NUL in a query)
 
     account = db.session.scalars(
         sa.select(User).where(

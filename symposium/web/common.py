@@ -2,6 +2,7 @@
 live in the use cases while their messages show on the form."""
 
 from flask import abort
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
 from symposium.program.models import Edition
@@ -33,3 +34,15 @@ class ServiceForm(FlaskForm):
             field = self._fields.get(name)
             if field is not None:
                 field.errors = list(field.errors) + list(messages)
+
+
+#: a sign-up over the per-address caps (symposium.security.sign_up_capped)
+CAPPED = _l(
+    "There were too many sign-ups from your network this hour. Try again later, or ask "
+    "the organisers to sign you up."
+)
+
+
+def chosen_sessions(wanted) -> list[int]:
+    """The sessions a sign-up request asks a seat in, for the per-session caps."""
+    return [c.session_id for c in wanted.choices.values() if c.session_id is not None]

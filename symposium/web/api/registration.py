@@ -8,7 +8,8 @@ from symposium.registration import service
 from symposium.registration.models import ChoiceState
 from symposium.registration.personal import manage_url
 from symposium.registration.rankings import is_ranked
-from symposium.security import sign_up_limit
+from symposium.security import count_sign_up, sign_up_capped, sign_up_limit
+from symposium.web.common import CAPPED, chosen_sessions
 
 bp = Blueprint("registration_api", __name__, url_prefix="/api/v1")
 
@@ -106,6 +107,8 @@ def create_registration(slug: str):
     wanted, errors = _parse(data)
     if errors:
         return jsonify(errors=_messages(service.validate(edition, wanted) | errors)), 422
+    if sign_up_capped(edition.id, chosen_sessions(wanted)):
+        return jsonify(error="Too Many Requests", message=str(CAPPED)), 429
     try:
         registration = service.register(edition.id, wanted)
     except service.InvalidRegistration as error:
@@ -114,8 +117,11 @@ def create_registration(slug: str):
         return jsonify(error=str(error.message)), 409
     except service.RegistrationClosed as error:
         return jsonify(error=str(error.message)), 403
+    count_sign_up(edition.id, chosen_sessions(wanted))
     answer = {
-        "status": registration.status.value,
+        "status": "pending_confirmation"
+        if registration.awaiting_confirmation
+        else registration.status.value,
         "choices": [
             {"round_id": c.round_id, "session_id": c.session_id, "state": c.state.value}
             for c in registration.choices

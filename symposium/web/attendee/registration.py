@@ -20,8 +20,8 @@ from symposium.allocation import service as allocation
 from symposium.documents import certificates
 from symposium.i18n import current_language
 from symposium.program import service as program_service
+from symposium.registration import holds, service
 from symposium.registration import own_details as details
-from symposium.registration import service
 from symposium.registration.calendar import personal_calendar
 from symposium.registration.models import Registration, RegistrationStatus
 from symposium.registration.personal import (
@@ -30,7 +30,7 @@ from symposium.registration.personal import (
     manage_url,
     personal_program,
 )
-from symposium.security import link_limit, sign_up_limit
+from symposium.security import count_sign_up, link_limit, sign_up_capped, sign_up_limit
 from symposium.speakers import service as speakers
 from symposium.web.attendee.forms import (
     NO_SESSION,
@@ -40,7 +40,7 @@ from symposium.web.attendee.forms import (
     rank_fields,
     read_ranking,
 )
-from symposium.web.common import edition_or_404
+from symposium.web.common import CAPPED, chosen_sessions, edition_or_404
 from symposium.web.http_cache import conditional, tag
 
 bp = Blueprint("registration", __name__)
@@ -64,12 +64,16 @@ def register(slug: str):
     form = RegistrationForm()
     questions = service.edition_questions(edition.id)
     errors: dict[str, list] = {}
+    status = 200
     if form.validate_on_submit():
         choices, errors = form.round_requests(edition, request.form)
         wanted = form.to_request(choices, current_language())
         wanted.answers = form.answers(questions, request.form)
         if errors:
             errors = service.validate(edition, wanted) | errors
+        elif sign_up_capped(edition.id, chosen_sessions(wanted)):
+            errors = {"form": [CAPPED]}
+            status = 429
         else:
             try:
                 registration = service.register(edition.id, wanted)
@@ -81,6 +85,7 @@ def register(slug: str):
             except service.RegistrationClosed as error:
                 errors = {"form": [error.message]}
             else:
+                count_sign_up(edition.id, chosen_sessions(wanted))
                 flash(_("You are signed up."), "registered")
                 return redirect(url_for(".manage", token=manage_token(registration)))
         form.attach(errors)
@@ -97,7 +102,7 @@ def register(slug: str):
         questions=questions,
         preferences=allocation.preferences_state(edition),
         rank_fields=rank_fields,
-    )
+    ), status
 
 
 @bp.route("/<slug>/link", methods=["GET", "POST"])
@@ -139,6 +144,17 @@ def manage(token: str):
         rank_fields=rank_fields,
         no_session=NO_SESSION,
     )
+
+
+@bp.route("/r/<token>/confirm")
+def confirm_email(token: str):
+    """The link in the confirmation mail: the address is real, the held seats are kept."""
+    registration = registration_or_404(token)
+    if holds.confirm_email(registration.id):
+        flash(
+            _("Thank you: your e-mail address is confirmed and your seats are yours."), "registered"
+        )
+    return redirect(url_for(".manage", token=token))
 
 
 @bp.route("/r/<token>/calendar.ics")

@@ -100,28 +100,61 @@ def undo_check_in(slug: str, registration_id: int):
     return _back_to_door(slug, registration.id)
 
 
-@bp.route("/check-in/<code>")
-def check_in_by_code(code: str):
-    """A badge's QR code: check the person in (once) and show their name and breakouts."""
+def _badge_registration(code: str):
     registration_id = read_checkin_code(current_app.secret_key, code)
     registration = organisers.get(registration_id) if registration_id is not None else None
     if registration is None:
         abort(404)
-    refused = None
+    return registration
+
+
+def _scanned_on_this_site() -> bool:
+    """Opened from a page of this site (the door's own scanner), never from another site:
+    only then may opening the link check someone in, when CHECK_IN_ON_SCAN is on."""
+    return (
+        bool(current_app.config["CHECK_IN_ON_SCAN"])
+        and request.headers.get("Sec-Fetch-Site") == "same-origin"
+    )
+
+
+@bp.route("/check-in/<code>")
+def check_in_by_code(code: str):
+    """A badge's QR code: the person, their breakouts and one big button to check them in.
+
+    Opening the link changes nothing (another site could make an organiser open it),
+    unless CHECK_IN_ON_SCAN is on and the request comes from this site itself."""
+    registration = _badge_registration(code)
     done = False
-    try:
+    refused = organisers.check_in_refusal(registration)
+    if refused is None and registration.checked_in_at is None and _scanned_on_this_site():
         done = organisers.check_in(registration.id, current_actor())
-    except registrations.RegistrationError as error:
-        refused = error.message
     audit.record_access(current_actor(), "registration.view", registration, {"page": "badge"})
     return render_template(
         "organiser/checkin/badge.html",
         edition=registration.edition,
         registration=registration,
         entries=organisers.round_entries(registration),
+        code=code,
         done=done,
         refused=refused,
     )
+
+
+@bp.post("/check-in/<code>")
+def check_in_badge(code: str):
+    """The badge page's button: check the person in (once) and show the page again."""
+    registration = _badge_registration(code)
+    try:
+        done = organisers.check_in(registration.id, current_actor())
+    except registrations.RegistrationError as error:
+        flash(f"{registration.full_name}: {error.message}", "error")
+    else:
+        name = registration.full_name
+        if done:
+            flash(_("%(name)s is checked in.", name=name), "success")
+        else:
+            flash(_("%(name)s was already checked in.", name=name), "success")
+    return redirect(url_for(".check_in_by_code", code=code))
 
 
 @bp.route("/<slug>/attendance")

@@ -117,6 +117,22 @@ class EditionForm(_ProgramForm):
     )
     contact_email = StringField(_l("Contact e-mail address"), widget=EmailInput(), render_kw=_CODE)
     contact_phone = StringField(_l("Contact phone number"), render_kw={"type": "tel"})
+    confirm_email = SelectField(
+        _l("Confirm the e-mail address"),
+        choices=[
+            SelectChoice(
+                "yes", _l("Yes: a sign-up holds its seats until the link we mail is opened")
+            ),
+            SelectChoice("no", _l("No: a sign-up takes its seats at once")),
+        ],
+        description=_l("Seats held by real addresses: one person cannot fill the sessions."),
+        validate_choice=False,  # the rules keep the current value for anything else
+    )
+    confirm_hours = StringField(
+        _l("Hours to confirm"),
+        description=_l("Seats not confirmed in this time go to the waiting list."),
+        render_kw=_NUMBER,
+    )
     privacy_text = TextAreaField(
         _l("Privacy statement"),
         description=_l(

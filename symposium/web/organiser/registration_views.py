@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from symposium.audit import service as audit
 from symposium.i18n import current_language
 from symposium.program import service as program
-from symposium.registration import exports, organisers, reports
+from symposium.registration import exports, holds, organisers, reports
 from symposium.registration import service as registrations
 from symposium.registration.models import RegistrationStatus
 from symposium.web.access import current_actor
@@ -92,6 +92,8 @@ def dashboard(slug: str):
         board=organisers.dashboard(edition),
         statuses=RegistrationStatus,
         status_labels=organisers.STATUS_LABELS,
+        unconfirmed=holds.awaiting(edition.id),
+        hold_ends_at=holds.hold_ends_at,
     )
 
 

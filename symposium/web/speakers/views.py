@@ -31,6 +31,7 @@ from symposium.speakers import files, service
 from symposium.speakers import notifications as _mail  # noqa: F401  (registers the mail builders)
 from symposium.speakers.models import Material, Visibility
 from symposium.speakers.rules import Act
+from symposium.web.body_limits import UPLOAD_ENDPOINTS
 from symposium.web.common import found_or_404
 from symposium.web.speakers.forms import (
     KIND_LABELS,
@@ -132,7 +133,8 @@ def too_large(error):
         limit=current_app.config["MAX_UPLOAD_MB"],
         back=back,
         # Within the request limit, it was a text field beyond what is read into memory.
-        upload=not (
+        upload=request.endpoint in UPLOAD_ENDPOINTS
+        and not (
             request.content_length is not None
             and request.content_length <= (current_app.config.get("MAX_CONTENT_LENGTH") or 0)
         ),

@@ -1,0 +1,38 @@
+"""What browsers and shared caches may keep: nothing personal, and no language mix-ups.
+
+A view decides for itself where an answer may be kept (the program pages and feeds, with
+an ETag; public materials). Everything else, and whatever shows personal data whatever the
+view said, is `no-store`: the registrations list, the outbox, a badge's check-in page,
+the manage pages at /r/<token>, the CSV exports. Answers whose language was chosen from
+the request say so in `Vary`, so that a cache never hands a Dutch page to an English
+reader.
+"""
+
+from flask import Flask, Response, g, request
+from flask_login import current_user
+
+#: areas whose every answer is about someone: organisers, speakers, a registration's holder
+PERSONAL_PATHS = ("/organiser", "/speaker", "/r/", "/sign-in")
+
+
+def shows_personal_data() -> bool:
+    return (
+        request.method not in ("GET", "HEAD")
+        or request.path.startswith(PERSONAL_PATHS)
+        or current_user.is_authenticated
+    )
+
+
+def cache_headers(response: Response) -> Response:
+    if request.endpoint == "static":
+        return response
+    declared = "Cache-Control" in response.headers
+    if not declared or (shows_personal_data() and not response.cache_control.public):
+        response.headers["Cache-Control"] = "no-store"
+    if g.get("language_from_request"):
+        response.vary.update(("Accept-Language", "Cookie"))
+    return response
+
+
+def init_cache_headers(app: Flask) -> None:
+    app.after_request(cache_headers)
