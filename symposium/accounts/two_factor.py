@@ -8,7 +8,6 @@ import io
 from datetime import datetime
 
 import pyotp
-import segno
 from flask_babel import lazy_gettext as _l
 
 from symposium.accounts.models import SiteSetting, User
@@ -31,6 +30,8 @@ def qr_svg(email: str, secret: str) -> bytes:
     """The code an authenticator app scans, as SVG."""
     uri = pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=ISSUER)
     buffer = io.BytesIO()
+    import segno  # imported when used: it slows every start-up
+
     segno.make(uri, error="m").save(buffer, kind="svg", scale=5, border=2)
     return buffer.getvalue()
 
