@@ -5,13 +5,14 @@ browser's preference, then Dutch.
 """
 
 import re
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from flask import current_app, g, has_request_context, request, session, url_for
-from flask_babel import get_locale, get_translations, gettext
+from flask_babel import force_locale, get_locale, get_translations, gettext
 from flask_babel import lazy_gettext as _l
 
 from symposium.text import safe_markdown
@@ -211,3 +212,17 @@ def parse_moment(text: str) -> tuple[date, time] | None:
         return None
     day, clock = parse_date(parts[0]), parse_time(parts[1])
     return (day, clock) if day and clock else None
+
+
+def each_in_own_language(people: Sequence, make: Callable, default: str) -> list:
+    """`make(person)` for each person in their own language (`person.locale`, else
+    `default`), in the order given; the locale switched once per language, not per person."""
+    by_language: dict[str, list[int]] = {}
+    for index, person in enumerate(people):
+        by_language.setdefault(person.locale or default, []).append(index)
+    made: dict[int, object] = {}
+    for language, indexes in by_language.items():
+        with force_locale(language):
+            for index in indexes:
+                made[index] = make(people[index])
+    return [made[index] for index in range(len(people))]

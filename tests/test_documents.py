@@ -457,6 +457,31 @@ def test_organisers_make_every_certificate_at_once(sqlite_app, edition, sign_up)
     assert "Bewijs van deelname" in pages[0]
 
 
+def test_printed_sheets_give_each_person_their_own_language(sqlite_app, edition, sign_up):
+    """The organiser prints in Dutch; the English registrant's badge and certificate are
+    in English all the same (issue 19)."""
+    edition.title_en = "Social Work Symposium"
+    db.session.commit()
+    for number, locale in ((1, "nl"), (2, "en")):
+        registration = sign_up(edition, number, {}, last_name=f"Deelnemer{number}", locale=locale)
+        admin.check_in(registration.id, ACTOR)
+
+    made = {}
+    for kind in (DocumentKind.certificates, DocumentKind.badges):
+        job = service.request_document(edition, kind, language="nl")
+        service.run_pending()
+        db.session.refresh(job)
+        made[kind] = pages_of(service.file_path(job).read_bytes())
+
+    dutch, english = made[DocumentKind.certificates]
+    assert "Bewijs van deelname" in dutch and "Deelnemer1" in dutch
+    assert "Certificate of attendance" in english and "Deelnemer2" in english
+    assert "SocialWorkSymposium" in squeezed(english) and "Bewijs" not in english
+    dutch_badge, english_badge = made[DocumentKind.badges]
+    assert "SocialWorkSymposium" in squeezed(english_badge)
+    assert "SocialWorkSymposium" not in squeezed(dutch_badge)
+
+
 # -- door lists and the booklet ----------------------------------------------------------
 
 

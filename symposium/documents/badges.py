@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from symposium.documents import layout
 from symposium.extensions import db
-from symposium.i18n import format_day, format_time_range, localized
+from symposium.i18n import each_in_own_language, format_day, format_time_range, localized
 from symposium.program.models import Edition
 from symposium.registration.listing import BY_NAME
 from symposium.registration.models import Choice, ChoiceState, Registration, RegistrationStatus
@@ -165,7 +165,16 @@ def badges_html(badges: Sequence[Badge], sheets: bool, language: str) -> str:
     return re.sub(r">\s+<", "><", html)
 
 
-def badges(edition: Edition, registrations: Sequence[Registration], language: str) -> list[Badge]:
+def badges(
+    edition: Edition,
+    registrations: Sequence[Registration],
+    language: str,
+    own_languages: bool = False,
+) -> list[Badge]:
+    """Badges in `language`, or with `own_languages` each in its person's language (the
+    sheets an organiser prints: an English registrant reads their badge in English)."""
+    if own_languages:
+        return each_in_own_language(registrations, lambda r: badge_for(r, edition), language)
     with force_locale(language):
         return [badge_for(registration, edition) for registration in registrations]
 

@@ -8,10 +8,17 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from flask import render_template
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from symposium.extensions import db
-from symposium.i18n import format_day, format_time_range, localized
+from symposium.i18n import (
+    current_language,
+    each_in_own_language,
+    format_day,
+    format_time_range,
+    localized,
+)
 from symposium.program.models import Edition, Session
 from symposium.registration.listing import BY_NAME
 from symposium.registration.models import Choice, ChoiceState, Registration, RegistrationStatus
@@ -37,6 +44,13 @@ class Certificate:
     #: the edition's own words: accreditation registry, number, hours
     text: str
     sessions: tuple[AttendedSession, ...]
+    #: the certificate's own words, in the person's language
+    language: str = "nl"
+    heading: str = ""
+    intro: str = ""
+    statement: str = ""
+    workshops_heading: str = ""
+    signature: str = ""
 
 
 class NotYetAvailable(Exception):
@@ -79,14 +93,28 @@ def attended(registration: Registration, edition: Edition, counted: set[int]) ->
 
 
 def certificate_for(registration: Registration, edition: Edition, counted: set[int]) -> Certificate:
+    """One certificate in the current language (the caller picks it with force_locale)."""
     tz = edition.timezone
+    title, day, venue = (
+        localized(edition, "title"),
+        format_day(edition.starts_at, tz),
+        localized(edition, "venue"),
+    )
     return Certificate(
         registration_id=registration.id,
         name=without_emoji(registration.full_name),
         organisation=registration.organisation,
-        edition_title=localized(edition, "title"),
-        day=format_day(edition.starts_at, tz),
-        venue=localized(edition, "venue"),
+        edition_title=title,
+        day=day,
+        venue=venue,
+        language=current_language(),
+        heading=_("Certificate of attendance"),
+        intro=_("This is to certify that"),
+        statement=_(
+            "attended %(event)s on %(day)s at %(venue)s.", event=title, day=day, venue=venue
+        ),
+        workshops_heading=_("Workshops attended"),
+        signature=_("On behalf of the organisers of %(event)s", event=title),
         text=edition.certificate_text.strip(),
         sessions=tuple(
             AttendedSession(
@@ -118,9 +146,17 @@ def checked_in(edition: Edition) -> list[Registration]:
 
 
 def certificates(
-    edition: Edition, registrations: Sequence[Registration], language: str
+    edition: Edition,
+    registrations: Sequence[Registration],
+    language: str,
+    own_languages: bool = False,
 ) -> list[Certificate]:
+    """Certificates in `language`, or with `own_languages` each in its person's language."""
     counted = sessions_with_attendance(edition.id)
+    if own_languages:
+        return each_in_own_language(
+            registrations, lambda r: certificate_for(r, edition, counted), language
+        )
     with force_locale(language):
         return [certificate_for(registration, edition, counted) for registration in registrations]
 

@@ -85,7 +85,7 @@ def plan(edition: Edition, kind: DocumentKind, selection: dict, language: str) -
     if kind in (DocumentKind.badges, DocumentKind.badge_sheets):
         sheets = kind == DocumentKind.badge_sheets
         registrations = badge_docs.selected_registrations(edition, _selection(selection))
-        items = badge_docs.badges(edition, registrations, language)
+        items = badge_docs.badges(edition, registrations, language, own_languages=True)
         return Plan(
             items=items,
             to_html=lambda part, lang: badge_docs.badges_html(part, sheets, lang),
@@ -96,7 +96,9 @@ def plan(edition: Edition, kind: DocumentKind, selection: dict, language: str) -
     if kind == DocumentKind.certificates:
         registrations = certificate_docs.checked_in(edition)
         return Plan(
-            items=certificate_docs.certificates(edition, registrations, language),
+            items=certificate_docs.certificates(
+                edition, registrations, language, own_languages=True
+            ),
             to_html=certificate_docs.certificates_html,
             stylesheet="certificates.css",
             chunk=25,
