@@ -146,9 +146,8 @@ def test_two_hosts_share_limits_files_program_and_seats(pg_app, make_edition, tm
         assert organiser.post(edit, organiser.form(edit, name="Ronde Zonnebloem"))[0] == 302
         assert "Ronde Zonnebloem" in call(b, "GET", f"/{slug}/").body.decode()
 
-        # -- Reminder batch sent once over both hosts' workers: helper 16b's advisory lock
-        # (issue 17, "scheduled work runs once") belongs here: start `flask worker` for
-        # each host, make a reminder due, and count one message per person.
+        # Scheduled work done once by several workers sharing PostgreSQL is shown with two
+        # real `flask worker` processes in test_worker_stalls.py (one reminder batch).
 
         # 300 sign-ups split over both hosts for 30 seats: 30 confirmed, none over.
         def sign_up(number: int) -> int | None:
