@@ -332,6 +332,8 @@ def build_database(url: str, plan: Plan) -> Layout:
             registration_opens_at=now - timedelta(days=1),
             registration_closes_at=now + timedelta(days=30),
             status=EditionStatus.published,
+            # Seats taken at once: the soak is about seats and mail, not confirmed addresses.
+            confirm_email=False,
         )
         db.session.add(edition)
         sessions = []
@@ -973,7 +975,9 @@ def check_database(engine, load: Load, layout: Layout, report: Report) -> dict:
     for outcome in load.outcomes:
         if outcome.kind == "cancel" and outcome.status == 302:
             row = registrations[emails[outcome.number]]
-            if row.status != "cancelled" or f"cancelled:{row.id}" not in keys:
+            # one cancellation mail per cancellation: "cancelled:<id>:<when>"
+            mailed = any(key.startswith(f"cancelled:{row.id}:") for key in keys)
+            if row.status != "cancelled" or not mailed:
                 report.problem(f"registration {row.id}: cancelled (302) but {row.status}")
     cancels = Counter(row.status for row in registrations.values())
     report.say(

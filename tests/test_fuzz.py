@@ -529,6 +529,8 @@ CASES: dict[str, Case] = {
             **asdict(admin.session_values(w.session())),
             "slug": "",
             "title": f"Nieuw {next(w.serial)}",
+            # a copy of a session shares its room and speaker: the organiser means it
+            "save_anyway": "yes",
         },
     ),
     "edit-session": Case(
@@ -632,7 +634,7 @@ CASES: dict[str, Case] = {
     "publish-summary": Case(
         ORGANISER,
         lambda w: f"/organiser/{w.slug()}/sessions/{w.session_id}/summary/publish",
-        lambda w: {"send": "y"},
+        lambda w: {"send": "y", "early": "y"},  # the world's sessions are still to come
         prepare=_reset_summary(SummaryStatus.submitted),
     ),
     "return-summary": Case(
