@@ -280,6 +280,16 @@ def _upcoming_edition(today: date) -> Edition:
         registration_opens_at=_at(today - timedelta(days=1), 9),
         registration_closes_at=_at(day - timedelta(days=5), 23, 59),
         venue_capacity=300,
+        venue_address="Jaarbeursplein 6\n3521 AL Utrecht",
+        venue_details=(
+            "Vijf minuten lopen vanaf Utrecht Centraal (uitgang Jaarbeursplein). Parkeren in "
+            "de P1-garage. Het gebouw is rolstoeltoegankelijk; er is een ringleiding in de "
+            "grote zaal."
+        ),
+        venue_map_url="https://www.openstreetmap.org/search?query=Jaarbeursplein%206%20Utrecht",
+        organiser_name="Werkplaatsen Sociaal Domein",
+        contact_email="symposium@example.org",
+        contact_phone="030 123 45 67",
         status=EditionStatus.published,
         certificate_text="Accreditatie aangevraagd bij het Registerplein; 4 uur.",
     )
