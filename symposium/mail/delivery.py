@@ -288,7 +288,7 @@ def _hang_up(smtp: smtplib.SMTP | None, interruptible, stopping: bool) -> None:
     if smtp is None:
         return
     if stopping:  # no polite QUIT to a server that may stall: the worker is on its way out
-        smtp.close()
+        _close(smtp)
         return
     try:
         with interruptible():
