@@ -1,0 +1,1 @@
+"""Accreditation points: registers, register numbers, hours present, PE-online reports."""

@@ -1,0 +1,1 @@
+"""Evaluations: what attendees thought of each session and of the day."""

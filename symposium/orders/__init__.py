@@ -1,0 +1,1 @@
+"""Organisations and money: tickets, group sign-up, orders, invoices and credit notes."""

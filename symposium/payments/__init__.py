@@ -1,0 +1,1 @@
+"""Online payments through Mollie (iDEAL and cards): create, fetch status, refund."""

@@ -1,0 +1,1 @@
+"""Signals from practice and the regional knowledge agenda they feed."""
