@@ -77,6 +77,7 @@ def register_blueprints(app: Flask) -> None:
     from symposium.web.api.registration import bp as registration_api
     from symposium.web.attendee.documents import bp as documents
     from symposium.web.attendee.registration import bp as registration
+    from symposium.web.evaluations import register as register_evaluations
     from symposium.web.operations import init_operations
     from symposium.web.organiser.account_views import bp as organiser_accounts
     from symposium.web.organiser.allocation_views import bp as organiser_allocation
@@ -111,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(program_api)
     app.register_blueprint(registration_api)
     csrf.exempt(registration_api)
+    register_evaluations(app)
     init_operations(app)
 
 

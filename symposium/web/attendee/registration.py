@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from symposium import privacy
 from symposium.allocation import service as allocation
 from symposium.documents import certificates
+from symposium.evaluations import service as evaluations
 from symposium.i18n import current_language
 from symposium.program import service as program_service
 from symposium.registration import holds, service
@@ -138,6 +139,7 @@ def manage(token: str):
         statuses=RegistrationStatus,
         materials=speakers.materials_for_attendee(registration),
         certificate_available=certificates.available(registration),
+        evaluation_forms=evaluations.personal_forms(registration),
         details_editable=details.can_edit(registration),
         badge_printed=details.badge_printed(registration),
         preferences=allocation.preferences_state(edition),
