@@ -1,5 +1,6 @@
 """evaluations: per edition a form for the day and one for every session, with questions;
 answers kept without the person, under a one-way key
+
 Revision ID: 0022
 Revises: 0016
 Create Date: 2026-12-05 01:27:31.411785

@@ -1,8 +1,8 @@
 """The answers as files, without anything about the people who gave them; room QR codes."""
 
 import sqlalchemy as sa
-from markupsafe import Markup, escape
 from flask_babel import gettext as _
+from markupsafe import Markup, escape
 
 from symposium.evaluations.forms import find_forms
 from symposium.evaluations.models import EvaluationKind, EvaluationResponse

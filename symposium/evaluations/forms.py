@@ -122,8 +122,10 @@ def set_up(edition_id: int) -> EditionForms:
         with db.session.begin_nested():
             if db.session.get(EvaluationSettings, edition_id) is None:
                 db.session.add(EvaluationSettings(edition_id=edition_id))
-            for scope, defaults in ((FormScope.day, DAY_DEFAULTS), (FormScope.session,
-                                                                    SESSION_DEFAULTS)):
+            for scope, defaults in (
+                (FormScope.day, DAY_DEFAULTS),
+                (FormScope.session, SESSION_DEFAULTS),
+            ):
                 exists = db.session.scalar(
                     sa.select(EvaluationForm.id).where(
                         EvaluationForm.edition_id == edition_id, EvaluationForm.scope == scope
@@ -150,12 +152,8 @@ def ensure_forms(edition_id: int) -> None:
 
 def has_answers(form_id: int) -> bool:
     """Once an answer is in, only texts of questions may change."""
-    return (
-        db.session.scalar(
-            sa.select(EvaluationResponse.token).where(EvaluationResponse.form_id == form_id).limit(1)
-        )
-        is not None
-    )
+    first = sa.select(EvaluationResponse.token).where(EvaluationResponse.form_id == form_id)
+    return db.session.scalar(first.limit(1)) is not None
 
 
 # -- organisers change questions and settings ------------------------------------------
@@ -244,8 +242,13 @@ def edit_question(form_id: int, question_id: int, data: QuestionData) -> None:
             {"options": [_l("Answers have come in: the number of options cannot change.")]}
         )
     for name, value in values.items():
-        setattr(question, name, value if question.kind == EvaluationKind.choice or
-                not name.startswith("options") else [])
+        setattr(
+            question,
+            name,
+            value
+            if question.kind == EvaluationKind.choice or not name.startswith("options")
+            else [],
+        )
 
 
 @use_case

@@ -124,9 +124,7 @@ class EvaluationResponse(db.Model):
     token: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     form_id: Mapped[int] = mapped_column(sa.ForeignKey("evaluation_form.id", ondelete="CASCADE"))
     #: the session the answers are about; None for the day's form
-    session_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("session.id", ondelete="CASCADE")
-    )
+    session_id: Mapped[int | None] = mapped_column(sa.ForeignKey("session.id", ondelete="CASCADE"))
     #: question id (as text) -> a number (scales), an option's index (choice) or text
     answers: Mapped[dict] = mapped_column(sa.JSON, default=dict)
 

@@ -203,7 +203,8 @@ def year_over_year(edition: Edition, session: Session) -> list[EarlierEdition]:
         forms = find_forms(other.edition_id)
         if forms is not None:
             found.append(
-                EarlierEdition(other.edition, other, form_result(other.edition, forms.session,
-                                                                 other))
+                EarlierEdition(
+                    other.edition, other, form_result(other.edition, forms.session, other)
+                )
             )
     return found

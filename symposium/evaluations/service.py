@@ -176,9 +176,7 @@ def personal_forms(registration: Registration, now: datetime | None = None) -> l
     forms = find_forms(registration.edition_id)
     answered = _answered_tokens(registration, forms, sessions)
     items = [
-        PersonalForm(
-            session, session.starts_at, when.closes_at, (session.id if session else None) in answered
-        )
+        PersonalForm(session, session.starts_at, when.closes_at, session.id in answered)
         for session in sessions
     ]
     items.append(PersonalForm(None, when.day_opens, when.closes_at, None in answered))

@@ -48,9 +48,7 @@ def fill(token: str, form: str):
     except service.EvaluationError as error:
         return _render(registration, token, to_fill, given, error.errors, 400)
     flash(
-        _("Thank you: your answers are saved.")
-        if first
-        else _("Your answers are changed."),
+        _("Thank you: your answers are saved.") if first else _("Your answers are changed."),
         "success",
     )
     return redirect(url_for("registration.manage", token=token, _anchor="evaluation"))

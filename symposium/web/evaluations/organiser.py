@@ -167,8 +167,9 @@ def questions(slug: str, scope: str):
     try:
         forms.add_question(form.id, _question_data(EvaluationKind(kind), Audience(audience)))
     except forms.EvaluationError as error:
-        return _questions_page(edition, form, error.errors or {"form": [error.message]},
-                               request.form, 400)
+        return _questions_page(
+            edition, form, error.errors or {"form": [error.message]}, request.form, 400
+        )
     flash(_("The question has been added."), "success")
     return redirect(url_for(".questions", slug=slug, scope=scope))
 
@@ -235,9 +236,7 @@ def rooms(slug: str):
             (session, exports.qr_svg(link, _("QR code to %(url)s", url=link)), link)
             for session in edition.sessions
             for link in [
-                external_url(
-                    "evaluation_forms.room", slug=edition.slug, session_slug=session.slug
-                )
+                external_url("evaluation_forms.room", slug=edition.slug, session_slug=session.slug)
             ]
         ],
     )
@@ -264,9 +263,7 @@ def report(slug: str):
     """The evaluation report of the edition as a PDF, with its charts."""
     edition = _edition(slug)
     response = Response(evaluation_report.report_pdf(edition), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="evaluatie-{edition.slug}.pdf"'
-    )
+    response.headers["Content-Disposition"] = f'attachment; filename="evaluatie-{edition.slug}.pdf"'
     return response
 
 
