@@ -415,3 +415,34 @@ def test_the_room_page_has_a_qr_code_per_session(sqlite_app, org, held_yesterday
     link = re.search(r"https?://[^\s<\"]+/evaluation/workshop-1-1", body).group(0)
     room = sqlite_app.test_client().get(urlsplit(link).path)
     assert room.status_code == 200 and "persoonlijke pagina" in text(room)
+
+
+# -- personal data ---------------------------------------------------------------------
+
+
+def test_erasure_keeps_the_answers_and_nobody_can_link_them_back(
+    sqlite_app, held_yesterday, sign_up
+):
+    from symposium import privacy
+
+    edition = fresh_edition(held_yesterday.id)
+    session = edition.rounds[0].sessions[0]
+    fill(edition, sign_up, session, [4])
+    db.session.rollback()
+    (anna,) = db.session.scalars(sa.select(Registration)).all()
+    with sqlite_app.test_request_context():
+        assert service.personal_forms(anna)[1].answered
+
+    privacy.erase(anna.id)
+
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(EvaluationResponse)) == 1
+    anna = db.session.get(Registration, anna.id)
+    with sqlite_app.test_request_context():
+        token = service.token_for(anna, forms.find_forms(edition.id).session, session)
+    assert db.session.get(EvaluationResponse, token) is None  # the new secret finds nothing
+
+
+def test_the_privacy_statement_says_how_answers_are_kept(sqlite_app, held_yesterday):
+    page = text(sqlite_app.test_client().get(f"/{held_yesterday.slug}/privacy"))
+    assert "Je antwoorden op de evaluatie" in page and "zonder je naam" in page
