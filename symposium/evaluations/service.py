@@ -217,6 +217,11 @@ class FormToFill:
 class FormNotOpen(EvaluationError):
     message = _l("This form is not open for you.")
 
+    @property
+    def not_theirs(self) -> bool:
+        """Not a form of this person's (rather than one not open at this moment)."""
+        return self.message == FormNotOpen.message
+
 
 def _find(registration: Registration, slug: str, now: datetime) -> PersonalForm:
     for item in personal_forms(registration, now):

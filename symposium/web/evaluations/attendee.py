@@ -11,7 +11,7 @@ from symposium.web.common import edition_or_404
 bp = Blueprint("evaluation_forms", __name__)
 
 
-def _render(registration, token, to_fill, given, errors, status=200):
+def _render(registration, token, to_fill, given, errors):
     return render_template(
         "evaluations/fill.html",
         edition=registration.edition,
@@ -21,7 +21,7 @@ def _render(registration, token, to_fill, given, errors, status=200):
         given=given,
         errors=errors,
         option_texts=option_texts,
-    ), status
+    )
 
 
 @bp.route("/r/<token>/evaluation/<form>", methods=["GET", "POST"])
@@ -31,12 +31,13 @@ def fill(token: str, form: str):
     try:
         to_fill = service.open_form(registration.id, form)
     except service.FormNotOpen as error:
+        # Not yet or no longer open: a page that says so; not theirs at all: 403.
         return render_template(
             "evaluations/not_open.html",
             edition=registration.edition,
             token=token,
             message=error.message,
-        ), 403
+        ), 403 if error.not_theirs else 200
     if request.method == "GET":
         return _render(registration, token, to_fill, to_fill.answers, {})
     given = {key: value for key, value in request.form.items() if key.startswith("q")}
@@ -46,7 +47,7 @@ def fill(token: str, form: str):
         flash(error.message, "error")
         return redirect(url_for("registration.manage", token=token))
     except service.EvaluationError as error:
-        return _render(registration, token, to_fill, given, error.errors, 400)
+        return _render(registration, token, to_fill, given, error.errors)
     flash(
         _("Thank you: your answers are saved.") if first else _("Your answers are changed."),
         "success",

@@ -123,7 +123,7 @@ def settings(slug: str):
                 return redirect(url_for(".overview", slug=slug))
     return render_template(
         "evaluations/organiser/settings.html", edition=edition, values=values, errors=errors
-    ), (400 if errors else 200)
+    )
 
 
 def _question_data(kind=None, audience=None) -> QuestionData:
@@ -138,7 +138,7 @@ def _question_data(kind=None, audience=None) -> QuestionData:
     )
 
 
-def _questions_page(edition, form, errors=None, values=None, status=200):
+def _questions_page(edition, form, errors=None, values=None):
     return render_template(
         "evaluations/organiser/questions.html",
         edition=edition,
@@ -148,7 +148,7 @@ def _questions_page(edition, form, errors=None, values=None, status=200):
         audiences=AUDIENCE_LABELS,
         errors=errors or {},
         values=values or {},
-    ), status
+    )
 
 
 @bp.route("/<slug>/evaluations/questions/<scope>", methods=["GET", "POST"])
@@ -162,13 +162,13 @@ def questions(slug: str, scope: str):
     audience = request.form.get("audience", "")
     if kind not in EvaluationKind.__members__ or audience not in Audience.__members__:
         return _questions_page(
-            edition, form, {"kind": [_("Choose a kind of question.")]}, request.form, 400
+            edition, form, {"kind": [_("Choose a kind of question.")]}, request.form
         )
     try:
         forms.add_question(form.id, _question_data(EvaluationKind(kind), Audience(audience)))
     except forms.EvaluationError as error:
         return _questions_page(
-            edition, form, error.errors or {"form": [error.message]}, request.form, 400
+            edition, form, error.errors or {"form": [error.message]}, request.form
         )
     flash(_("The question has been added."), "success")
     return redirect(url_for(".questions", slug=slug, scope=scope))
@@ -222,7 +222,7 @@ def edit_question(slug: str, scope: str, question_id: int):
         question=question,
         values=values,
         errors=errors,
-    ), (400 if errors else 200)
+    )
 
 
 @bp.route("/<slug>/evaluations/rooms")
