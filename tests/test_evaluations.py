@@ -459,3 +459,21 @@ def evaluation_values(edition) -> dict:
         "action": "up",
         "extension": "csv",
     }
+
+
+def test_the_demo_has_2019_answers_with_one_small_session_and_forms_for_next_time(sqlite_app, org):
+    from symposium import demo
+
+    demo.load(today=datetime(2026, 11, 28).date())
+    demo.load(today=datetime(2026, 11, 28).date())  # again: nothing doubles
+
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(EvaluationResponse)) > 150
+    page = org.get("/organiser/2019/evaluations?sort=overall&order=desc")
+    body = page.get_data(as_text=True)
+    assert "De politiserende kracht van sociaal professionals" in body
+    assert body.count('class="small-bar"') > 10 and "te weinig antwoorden" in text(page)
+    day = org.get("/organiser/2019/evaluations/day").get_data(as_text=True)
+    assert day.count('role="img"') == 4 and "Bestaanszekerheid" in day
+    upcoming = org.get("/organiser/2027/evaluations/questions/day")
+    assert "Wat moet er volgend jaar op het programma staan?" in text(upcoming)

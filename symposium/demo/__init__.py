@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from symposium.accounts.models import User
 from symposium.accounts.service import create_organiser
 from symposium.demo.afterwards import afterwards_2019, demo_pdf
+from symposium.demo.evaluations import load_evaluations
 from symposium.extensions import db
 from symposium.program.models import (
     Edition,
@@ -401,4 +402,5 @@ def load(today: date | None = None) -> list[str]:
         db.session.commit()
         _sign_up_demo_people(edition)
         created.append(edition.slug)
+    load_evaluations(upcoming_slug)
     return created
