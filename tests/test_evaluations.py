@@ -281,6 +281,9 @@ def test_the_invitation_goes_after_the_day_and_one_reminder_to_who_has_forms_lef
     assert notifications.queue_due_mails(later) == 1
     reminders = deliver(smtp_server, "evaluation-reminder:")
     assert [m["To"] for m in reminders] == [bert.email]
+    reminded = reminders[0].get_body(preferencelist=("plain",)).get_content()
+    assert "Een herinnering: er wachten nog formulieren" in reminded
+    assert "Een herinnering" in reminders[0].get_body(preferencelist=("html",)).get_content()
 
 
 def test_speakers_get_a_mail_when_the_forms_close(app, held_yesterday, smtp_server):

@@ -1,21 +1,11 @@
 """The evaluation report of an edition: the day and every session, with charts, as a PDF."""
 
 from flask import render_template
-from flask_babel import gettext as _
 
 from symposium.documents.rendering import render_pdf
 from symposium.evaluations import charts, results, service
 from symposium.i18n import current_language
 from symposium.program.models import Edition
-
-
-def _chart(result: results.QuestionResult, index: str):
-    return charts.distribution(
-        f"chart-{index}",
-        result.label,
-        charts.describe(result.counts, result.mean, {"mean": _("mean")}),
-        result.counts,
-    )
 
 
 def report_html(edition: Edition) -> str:
@@ -27,7 +17,7 @@ def report_html(edition: Edition) -> str:
         edition=edition,
         found=found,
         timing=service.timing(edition),
-        chart=_chart,
+        chart=charts.question_chart,
     )
 
 

@@ -4,6 +4,7 @@ Each chart is an image with a title and a description for screen readers; the pa
 a table with the same figures beside it, and the bars carry their numbers as text.
 """
 
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 BAR = "#1d5f8a"
@@ -68,3 +69,9 @@ def describe(counts: list[tuple[str, int]], mean: float | None, words: dict) -> 
     if mean is not None:
         text += f" · {words['mean']} {_number(mean)}"
     return text
+
+
+def question_chart(result, chart_id: str) -> Markup:
+    """The chart of one question's results (`results.QuestionResult`), described in words."""
+    description = describe(result.counts, result.mean, {"mean": _("mean")})
+    return distribution(f"chart-{chart_id}", result.label, description, result.counts)

@@ -54,16 +54,6 @@ def overview(slug: str):
     )
 
 
-def _chart(result: results.QuestionResult, index: int):
-    words = {"mean": _("mean")}
-    return charts.distribution(
-        f"chart-{index}",
-        result.label,
-        charts.describe(result.counts, result.mean, words),
-        result.counts,
-    )
-
-
 @bp.route("/<slug>/evaluations/day")
 def day_results(slug: str):
     """The day's form: response rate, a chart and a table per question, the comments."""
@@ -74,7 +64,7 @@ def day_results(slug: str):
         "evaluations/organiser/results.html",
         edition=edition,
         result=result,
-        chart=_chart,
+        chart=charts.question_chart,
         earlier=[],
     )
 
@@ -89,7 +79,7 @@ def session_results(slug: str, session_slug: str):
         "evaluations/organiser/results.html",
         edition=edition,
         result=results.form_result(edition, form, session),
-        chart=_chart,
+        chart=charts.question_chart,
         earlier=results.year_over_year(edition, session),
     )
 

@@ -1,7 +1,6 @@
 """Speakers: the results of their own sessions and the comments meant for them."""
 
 from flask import Blueprint, abort, render_template
-from flask_babel import gettext as _
 
 from symposium.evaluations import charts, results, service
 from symposium.evaluations.models import Audience, FormScope
@@ -31,18 +30,10 @@ def session_results(session_id: int):
         else None
     )
 
-    def chart(question_result, index):
-        return charts.distribution(
-            f"chart-{index}",
-            question_result.label,
-            charts.describe(question_result.counts, question_result.mean, {"mean": _("mean")}),
-            question_result.counts,
-        )
-
     return render_template(
         "evaluations/speaker_results.html",
         edition=session.edition,
         session=session,
         result=result,
-        chart=chart,
+        chart=charts.question_chart,
     )
