@@ -333,7 +333,7 @@ def test_organisers_compare_sessions_with_charts_and_small_sessions_show_nothing
     assert rows[0] == big.title  # the best first
     assert 'aria-sort="descending"' in html
     assert "83 %" in text(page) and "te weinig antwoorden" in text(page)
-    assert "4.2" in text(page)
+    assert "4,2" in text(page)
 
     results_page = org.get(f"/organiser/{edition.slug}/evaluations/sessions/{big.slug}")
     body = results_page.get_data(as_text=True)
@@ -363,7 +363,7 @@ def test_a_session_repeated_in_another_year_is_compared(sqlite_app, org, make_ed
 
     page = text(org.get(f"/organiser/{this.slug}/evaluations/sessions/{session.slug}"))
 
-    assert "Dezelfde sessie in andere jaren" in page and "Symposium 1" in page and "4.0" in page
+    assert "Dezelfde sessie in andere jaren" in page and "Symposium 1" in page and "4,0" in page
 
 
 def test_speakers_see_their_results_and_comments_for_them_but_not_the_organisers_ones(

@@ -7,13 +7,20 @@ a table with the same figures beside it, and the bars carry their numbers as tex
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
+from symposium.i18n import current_language
+
 BAR = "#1d5f8a"
 TRACK = "#e8eef3"
 INK = "#1b1b1b"
 
 
-def _number(value: float) -> str:
-    return f"{value:.1f}"
+def decimal(value: float | None) -> str:
+    """A mean as people write it in the reader's language: "4,2" / "4.2"."""
+    if value is None:
+        return "–"
+    from babel.numbers import format_decimal
+
+    return format_decimal(value, format="0.0", locale=current_language())
 
 
 def distribution(
@@ -67,7 +74,7 @@ def describe(counts: list[tuple[str, int]], mean: float | None, words: dict) -> 
     """The chart's figures in a sentence: "5: 3 · 4: 2 · mean 4.6"."""
     text = " · ".join(f"{label}: {count}" for label, count in counts)
     if mean is not None:
-        text += f" · {words['mean']} {_number(mean)}"
+        text += f" · {words['mean']} {decimal(mean)}"
     return text
 
 

@@ -13,7 +13,7 @@ from symposium.evaluations.models import (
     EvaluationQuestion,
     EvaluationResponse,
 )
-from symposium.evaluations.service import invited_count, settings_of
+from symposium.evaluations.service import evaluated, invited_count, settings_of
 from symposium.extensions import db
 from symposium.i18n import current_language, localized
 from symposium.program.models import Edition, Session
@@ -169,7 +169,11 @@ def overview(edition: Edition, sort: str = "title", descending: bool = False) ->
     if forms is None:
         return Overview(None, None, [])
     day = form_result(edition, forms.day, None)
-    sessions = [form_result(edition, forms.session, session) for session in edition.sessions]
+    sessions = [
+        form_result(edition, forms.session, session)
+        for session in edition.sessions
+        if evaluated(session)
+    ]
     key = _sort_key(sort)
     # Missing figures last in both directions: sort on the figure, then put them back.
     sessions.sort(key=lambda r: key(r)[1], reverse=descending)

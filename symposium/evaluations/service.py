@@ -66,9 +66,15 @@ def timing(edition: Edition, settings: EvaluationSettings | None = None) -> Timi
 # -- who -------------------------------------------------------------------------------
 
 
+def evaluated(session: Session) -> bool:
+    """Breakouts, and plenaries with a speaker: not the coffee at the door."""
+    return session.kind == SessionKind.breakout or bool(session.speakers)
+
+
 def attended_sessions(registration: Registration) -> list[Session]:
-    """The sessions a person was at: the plenaries once checked in, and the breakouts they
-    held a seat in when checked in or ticked present by the room host."""
+    """The sessions a person was at and is asked about: the plenaries with a speaker once
+    checked in, and the breakouts they held a seat in when checked in or ticked present by
+    the room host."""
     if registration.status != RegistrationStatus.confirmed:
         return []
     checked_in = registration.checked_in_at is not None
@@ -80,7 +86,8 @@ def attended_sessions(registration: Registration) -> list[Session]:
     return [
         session
         for session in registration.edition.sessions
-        if session.id in held or (checked_in and session.kind == SessionKind.plenary)
+        if evaluated(session)
+        and (session.id in held or (checked_in and session.kind == SessionKind.plenary))
     ]
 
 
@@ -299,15 +306,19 @@ def answer(registration_id: int, slug: str, given: dict, now: datetime | None = 
     token = token_for(registration, to_fill.form, item.session)
     response = db.session.get(EvaluationResponse, token)
     if response is None:
-        db.session.add(
-            EvaluationResponse(
-                token=token,
-                form_id=to_fill.form.id,
-                session_id=item.session.id if item.session else None,
-                answers=answers,
-            )
-        )
-        return True
+        try:
+            with db.session.begin_nested():  # the same person sending twice at once
+                db.session.add(
+                    EvaluationResponse(
+                        token=token,
+                        form_id=to_fill.form.id,
+                        session_id=item.session.id if item.session else None,
+                        answers=answers,
+                    )
+                )
+            return True
+        except sa.exc.IntegrityError:
+            response = db.session.get(EvaluationResponse, token)
     response.answers = answers
     return False
 

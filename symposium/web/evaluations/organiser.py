@@ -225,6 +225,7 @@ def rooms(slug: str):
         codes=[
             (session, exports.qr_svg(link, _("QR code to %(url)s", url=link)), link)
             for session in edition.sessions
+            if service.evaluated(session)
             for link in [
                 external_url("evaluation_forms.room", slug=edition.slug, session_slug=session.slug)
             ]
