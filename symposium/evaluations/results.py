@@ -26,7 +26,8 @@ class QuestionResult:
     counts: list[tuple[str, int]] = field(default_factory=list)
     answered: int = 0
     mean: float | None = None
-    texts: list[str] = field(default_factory=list)
+    #: (text, how many wrote exactly it), the most written first
+    texts: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -83,7 +84,8 @@ def _question_result(question: EvaluationQuestion, answers: list[dict]) -> Quest
     given = [a[str(question.id)] for a in answers if str(question.id) in a]
     result = QuestionResult(question=question, answered=len(given))
     if question.kind == EvaluationKind.text:
-        result.texts = sorted((str(text) for text in given), key=str.casefold)
+        same = Counter(str(text) for text in given)
+        result.texts = sorted(same.items(), key=lambda item: (-item[1], item[0].casefold()))
         return result
     tally = Counter(given)
     values = question.scale if question.is_scale else range(len(question.options))

@@ -17,7 +17,13 @@ from symposium.program.models import Edition, EditionStatus, Person, Round, Sess
 from symposium.registration import service as registrations
 from symposium.registration.models import Registration
 from symposium.registration.requests import RegistrationRequest, RoundRequest
-from tests.e2e.checks import accessibility_violations, axe_runs_for, readable, scrolls_sideways_by
+from tests.e2e.checks import (
+    accessibility_violations,
+    axe_runs_for,
+    readable,
+    screenshot,
+    scrolls_sideways_by,
+)
 from tests.e2e.pages import ORGANISER_WORDS, SignInForm
 
 pytestmark = pytest.mark.e2e
@@ -116,6 +122,8 @@ def held_yesterday(site, language: str) -> str:
 
 def check_accessibility(page: Page, language: str, viewport: str) -> None:
     assert scrolls_sideways_by(page) <= 0
+    name = urlsplit(page.url).path.strip("/").replace("/", "-")[-60:]
+    screenshot(page, f"evaluation-{viewport}-{language}-{name}")
     if axe_runs_for(language, viewport):
         violations = accessibility_violations(page)
         assert not violations, f"{page.url}\n{readable(violations)}"
