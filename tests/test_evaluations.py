@@ -171,6 +171,9 @@ def test_bad_answers_are_refused_next_to_the_field_and_nothing_is_stored(
     assert 'aria-invalid="true"' in refused.get_data(as_text=True)
     empty = post(client, form_url(anna, session.slug))
     assert "Beantwoord minstens één vraag." in text(empty)
+    closes = service.timing(fresh_edition(held_yesterday.id)).closes_at
+    with pytest.raises(service.FormNotOpen, match="Dit formulier is gesloten"):
+        service.answer(anna.id, session.slug, {}, now=closes + timedelta(minutes=1))
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(EvaluationResponse)) == 0
 
@@ -262,6 +265,7 @@ def test_the_invitation_goes_after_the_day_and_one_reminder_to_who_has_forms_lef
     people(held_yesterday, sign_up, 1, checked_in=False)  # not there: not asked
     now = datetime.now(UTC)
 
+    assert notifications.queue_due_mails(now - timedelta(days=1)) == 0  # the day not over
     assert notifications.queue_due_mails(now) == 2
     assert notifications.queue_due_mails(now) == 0  # once
     invitations = deliver(smtp_server, "evaluation-invite:")
@@ -435,6 +439,10 @@ def test_erasure_keeps_the_answers_and_nobody_can_link_them_back(
     (anna,) = db.session.scalars(sa.select(Registration)).all()
     with sqlite_app.test_request_context():
         assert service.personal_forms(anna)[1].answered
+    own = sqlite_app.test_client().get(f"/r/{manage_token(anna)}/my-data.json").get_json()
+    assert {"about": session.title, "question": "Relevantie voor mijn werk", "answer": 4} in (
+        own["evaluation_answers"]
+    )
 
     privacy.erase(anna.id)
 

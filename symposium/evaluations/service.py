@@ -240,6 +240,8 @@ def _find(registration: Registration, slug: str, now: datetime) -> PersonalForm:
                     else _l("This form has closed.")
                 )
             return item
+    if was_there(registration) and now >= timing(registration.edition).closes_at:
+        raise FormNotOpen(_l("This form has closed."))
     raise FormNotOpen()
 
 
@@ -332,3 +334,27 @@ def form_of(edition_id: int, scope: FormScope) -> EvaluationForm | None:
     if forms is None:
         return None
     return forms.day if scope == FormScope.day else forms.session
+
+
+def own_answers(registration: Registration) -> list[dict]:
+    """The person's own evaluation answers, for their copy of their data: found by their
+    keys, as only their link can (after erasure nothing is found)."""
+    forms = find_forms(registration.edition_id)
+    if forms is None:
+        return []
+    found = []
+    for session in [*attended_sessions(registration), None]:
+        form = forms.session if session else forms.day
+        response = db.session.get(EvaluationResponse, token_for(registration, form, session))
+        if response is None:
+            continue
+        labels = {str(question.id): question.label for question in form.questions}
+        found += [
+            {
+                "about": session.title if session else "day",
+                "question": labels.get(key, key),
+                "answer": value,
+            }
+            for key, value in response.answers.items()
+        ]
+    return found

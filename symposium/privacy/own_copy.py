@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from symposium.audit.models import AccessEntry, AuditEntry
+from symposium.evaluations import service as evaluations
 from symposium.extensions import db
 from symposium.mail.models import OutboxMessage
 from symposium.registration import service as registrations
@@ -108,6 +109,7 @@ def personal_data(registration: Registration, now: datetime | None = None) -> di
             {"at": _iso(e.at), "action": e.action, "before": e.before, "after": e.after}
             for e in changes
         ],
+        "evaluation_answers": evaluations.own_answers(registration),
         "seen_by_organisers": [
             {"at": _iso(e.at), "action": e.action, "details": e.details} for e in looked_at
         ],
