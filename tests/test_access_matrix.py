@@ -28,7 +28,6 @@ from symposium.speakers import service as speakers
 from symposium.speakers.models import SignInLink
 from tests import test_speakers
 from tests.conftest import person
-from tests.test_evaluations import evaluation_values
 from tests.test_materials import PNG
 from tests.test_organiser import example_values
 from tests.test_speakers import ACTOR, pdf_bytes
@@ -213,13 +212,11 @@ RULES: dict[str, Rule] = {
     "organiser_documents.job_file": Rule(ORGANISERS),
     "organiser_documents.job_progress": Rule(ORGANISERS),
     # -- evaluations
-    "evaluation_forms.fill": Rule(HOLDER, values={"form": "evaluation_form"}),
+    "evaluation_forms.fill": Rule(HOLDER),
     "evaluation_forms.room": Rule(EVERYONE),
     "speaker_evaluations.session_results": Rule(SESSION_A),
     **{
-        f"organiser_evaluations.{name}": Rule(
-            ORGANISERS, values={"question_id": "evaluation_question_id"}
-        )
+        f"organiser_evaluations.{name}": Rule(ORGANISERS)
         for name in (
             "overview",
             "day_results",
@@ -281,16 +278,12 @@ def world_values(edition, cast, registration, organiser) -> dict[str, Any]:
         edition, registration, mailout.id, message_id, question.id, cast.them.id, job.id
     )
     assert values["session_id"] == cast.mine.id and values["person_id"] == cast.my_person.id
-    return (
-        values
-        | {
-            "material_id": material.id,
-            "filename": "css/site.css",
-            "sign_in_link": speakers.link_token(link),
-            "session_b_id": cast.theirs.id,
-        }
-        | evaluation_values(edition)
-    )
+    return values | {
+        "material_id": material.id,
+        "filename": "css/site.css",
+        "sign_in_link": speakers.link_token(link),
+        "session_b_id": cast.theirs.id,
+    }
 
 
 def current_session_id(user_id: int) -> str:

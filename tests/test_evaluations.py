@@ -459,19 +459,6 @@ def test_the_privacy_statement_says_how_answers_are_kept(sqlite_app, held_yester
     assert "Je antwoorden op de evaluatie" in page and "zonder je naam" in page
 
 
-def evaluation_values(edition) -> dict:
-    """URL values for the evaluation's routes, for tests/test_access_matrix.py."""
-    forms.ensure_forms(edition.id)
-    question = service.form_of(edition.id, FormScope.session).questions[0]
-    return {
-        "evaluation_form": "day",
-        "scope": "session",
-        "evaluation_question_id": question.id,
-        "action": "up",
-        "extension": "csv",
-    }
-
-
 def test_the_demo_has_2019_answers_with_one_small_session_and_forms_for_next_time(sqlite_app, org):
     from symposium import demo
 

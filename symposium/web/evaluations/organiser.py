@@ -164,11 +164,12 @@ def questions(slug: str, scope: str):
     return redirect(url_for(".questions", slug=slug, scope=scope))
 
 
-@bp.post("/<slug>/evaluations/questions/<scope>/<int:question_id>/<action>")
-def change_question(slug: str, scope: str, question_id: int, action: str):
+@bp.post("/<slug>/evaluations/questions/<scope>/<int:evaluation_question_id>/<action>")
+def change_question(slug: str, scope: str, evaluation_question_id: int, action: str):
     """Move a question up or down, or switch it off or on."""
     edition = _edition(slug)
     form = _form_or_404(edition, scope)
+    question_id = evaluation_question_id
     try:
         if action in ("up", "down"):
             forms.move_question(form.id, question_id, up=action == "up")
@@ -181,11 +182,14 @@ def change_question(slug: str, scope: str, question_id: int, action: str):
     return redirect(url_for(".questions", slug=slug, scope=scope, _anchor=f"q{question_id}"))
 
 
-@bp.route("/<slug>/evaluations/questions/<scope>/<int:question_id>", methods=["GET", "POST"])
-def edit_question(slug: str, scope: str, question_id: int):
+@bp.route(
+    "/<slug>/evaluations/questions/<scope>/<int:evaluation_question_id>", methods=["GET", "POST"]
+)
+def edit_question(slug: str, scope: str, evaluation_question_id: int):
     """Change a question's texts (and, before the first answer, its options)."""
     edition = _edition(slug)
     form = _form_or_404(edition, scope)
+    question_id = evaluation_question_id
     question = next((q for q in form.questions if q.id == question_id), None)
     if question is None:
         abort(404)
