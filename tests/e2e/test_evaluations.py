@@ -1,7 +1,8 @@
 """The evaluation in the browser: an attendee who was there gets the mail, answers a
 session's form and the day's on a phone without JavaScript and changes an answer; the
-organiser compares the 2019 sessions with charts, a small session shows nothing; axe finds
-nothing on the new pages, in both languages."""
+organiser compares the 2019 sessions with charts, a small session shows nothing; a speaker
+reads their results and the comments meant for them; axe finds nothing on the new pages,
+in both languages."""
 
 import re
 from datetime import UTC, datetime, timedelta
@@ -11,12 +12,15 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
+from symposium.audit.service import Actor
 from symposium.evaluations import notifications
 from symposium.extensions import db
 from symposium.program.models import Edition, EditionStatus, Person, Round, Session, SessionKind
 from symposium.registration import service as registrations
 from symposium.registration.models import Registration
 from symposium.registration.requests import RegistrationRequest, RoundRequest
+from symposium.speakers import service as speakers
+from symposium.speakers.models import SignInLink
 from tests.e2e.checks import (
     accessibility_violations,
     axe_runs_for,
@@ -25,6 +29,7 @@ from tests.e2e.checks import (
     scrolls_sideways_by,
 )
 from tests.e2e.pages import ORGANISER_WORDS, SignInForm
+from tests.e2e.test_speaker_journey import SPEAKER_WORDS
 
 pytestmark = pytest.mark.e2e
 
@@ -205,3 +210,32 @@ def test_the_organiser_compares_sessions_with_charts_and_a_small_session_shows_n
 
     pdf = page.request.get(f"{shared_site.url}/organiser/2019/evaluations/report.pdf")
     assert pdf.ok and pdf.body()[:4] == b"%PDF"
+
+
+def test_a_speaker_reads_the_results_and_comments_meant_for_them(shared_site, open_page, language):
+    with shared_site.app.test_request_context():
+        edition = db.session.scalars(sa.select(Edition).where(Edition.slug == "2019")).one()
+        session = next(s for s in edition.sessions if s.slug == "politiserende-kracht")
+        person = session.speakers[0]
+        person.email = f"walraven-{language}@example.org"
+        db.session.commit()
+        user = speakers.invite(person.id, language, Actor(None, "e2e@example.org"))
+        link = db.session.scalars(
+            sa.select(SignInLink)
+            .where(SignInLink.user_id == user.id)
+            .order_by(SignInLink.id.desc())
+        ).first()
+        path, session_id = f"/speaker/sign-in/{speakers.link_token(link)}", session.id
+
+    sw = SPEAKER_WORDS[language]
+    page = open_page(shared_site, viewport="phone")
+    page.goto(path)
+    page.get_by_role("main").get_by_role("button", name=sw.sign_in, exact=True).click()
+    expect(page.get_by_role("status")).to_have_text(sw.signed_in)
+    page.goto(f"/speaker/sessions/{session_id}/evaluation")
+    main = page.get_by_role("main")
+    expect(main).to_contain_text(WORDS[language]["for_speaker"])
+    expect(main).to_contain_text("Heldere voorbeelden uit de praktijk")
+    expect(main).not_to_contain_text("De zaal was te warm")  # for the organisers only
+    assert main.get_by_role("img").count() >= 3
+    check_accessibility(page, language, "phone")
