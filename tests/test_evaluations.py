@@ -297,6 +297,7 @@ def test_speakers_get_a_mail_when_the_forms_close(app, held_yesterday, smtp_serv
     closes = service.timing(edition).closes_at
 
     assert notifications.queue_due_mails(closes + timedelta(hours=1)) == 1
+    assert notifications.queue_due_mails(closes + timedelta(hours=2)) == 0  # once
     (mail,) = deliver(smtp_server, "evaluation-results:")
     assert mail["To"] == "speaker@example.org"
     assert "/speaker/sessions/" in mail.get_body(preferencelist=("plain",)).get_content()

@@ -284,7 +284,7 @@ def change_settings(edition_id: int, data: SettingsData) -> None:
     fields = Fields(EvaluationError)
     if not 1 <= data.close_days <= 90:
         fields.add("close_days", _l("Give a number of days from 1 to 90."))
-    if not 1 <= data.reminder_days < max(data.close_days, 2):
+    if not 1 <= data.reminder_days < data.close_days:
         fields.add("reminder_days", _l("The reminder must go before the forms close."))
     if not 1 <= data.minimum_answers <= 100:
         fields.add("minimum_answers", _l("Give a number from 1 to 100."))

@@ -18,7 +18,7 @@ from symposium.extensions import db
 from symposium.i18n import localized
 from symposium.mail.models import OutboxMessage
 from symposium.mail.outbox import Mail, builder, queue_later
-from symposium.program.models import Edition, EditionStatus, Person, Session
+from symposium.program.models import Edition, EditionStatus, Person
 from symposium.registration.models import Registration
 from symposium.registration.personal import manage_token, manage_url
 from symposium.urls import external_url
@@ -143,14 +143,21 @@ def queue_results_mail(edition: Edition) -> int:
         for person in session.speakers
         if person.email
     }
-    for person in speakers.values():
-        queue_later(
-            "evaluation_results",
-            f"evaluation-results:{edition.id}:{person.id}",
-            person.email,
-            {"person_id": person.id, "edition_id": edition.id},
+    keys = {f"evaluation-results:{edition.id}:{person_id}": person_id for person_id in speakers}
+    done = set(
+        db.session.scalars(
+            sa.select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(list(keys)))
         )
-    return len(speakers)
+    )
+    for key, person_id in keys.items():
+        if key not in done:
+            queue_later(
+                "evaluation_results",
+                key,
+                speakers[person_id].email,
+                {"person_id": person_id, "edition_id": edition.id},
+            )
+    return len(keys) - len(done)
 
 
 @use_case
@@ -185,13 +192,3 @@ def queue_due_mails(now: datetime) -> int:
         elif when.closes_at <= now < when.closes_at + RESULTS_MAIL_WINDOW:
             queued += queue_results_mail(edition)
     return queued
-
-
-def speaker_sessions(person_id: int, edition_id: int) -> list[Session]:
-    return list(
-        db.session.scalars(
-            sa.select(Session).where(
-                Session.edition_id == edition_id, Session.speakers.any(Person.id == person_id)
-            )
-        )
-    )

@@ -207,10 +207,6 @@ def _answered_tokens(
     return {wanted[token] for token in found}
 
 
-def unanswered_open_forms(registration: Registration, now: datetime) -> list[PersonalForm]:
-    return [item for item in personal_forms(registration, now) if not item.answered]
-
-
 @dataclass
 class FormToFill:
     form: EvaluationForm
