@@ -116,9 +116,13 @@ def test_a_checked_in_attendee_answers_a_session_and_the_day_and_changes_an_answ
     changed = answer_all(client, anna, session.slug, {"relevance": 2})
     assert "Je antwoorden zijn gewijzigd." in text(client.get(changed.location))
     day = questions(anna.edition_id, FormScope.day)
-    assert (
-        post(client, form_url(anna, "day"), **{day["recommend"].field_name: "9"}).status_code == 302
-    )
+    with app.test_request_context():
+        assert not service.filled_in(anna)  # what an accrediting register may ask
+    saved_day = post(client, form_url(anna, "day"), **{day["recommend"].field_name: "9"})
+    assert saved_day.status_code == 302
+    db.session.rollback()
+    with app.test_request_context():
+        assert service.filled_in(db.session.get(Registration, anna.id))
 
     db.session.rollback()
     stored = db.session.scalars(sa.select(EvaluationResponse)).all()

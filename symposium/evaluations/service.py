@@ -192,6 +192,13 @@ def personal_forms(registration: Registration, now: datetime | None = None) -> l
     return items
 
 
+def filled_in(registration: Registration) -> bool:
+    """Whether the person answered the day's form: what an accrediting register that asks
+    for an evaluation can be told (checked by the person's own key, as for the reminder)."""
+    forms = find_forms(registration.edition_id)
+    return forms is not None and None in _answered_tokens(registration, forms, [])
+
+
 def _answered_tokens(
     registration: Registration, forms: EditionForms | None, sessions: list[Session]
 ) -> set[int | None]:
