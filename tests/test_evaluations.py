@@ -356,6 +356,7 @@ def test_organisers_compare_sessions_with_charts_and_small_sessions_show_nothing
     assert rows[0] == ["Antwoord nr.", "Formulier", "Sessie", "Vraag", "Antwoord"]
     everything = exported.get_data(as_text=True)
     assert "Koffie was koud" in everything
+    assert big.title in everything and small.title not in everything  # below the minimum
     db.session.rollback()
     for registration in db.session.scalars(sa.select(Registration)):
         assert registration.email not in everything and registration.last_name not in everything

@@ -1,5 +1,7 @@
 """The answers as files, without anything about the people who gave them; room QR codes."""
 
+from collections import Counter
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
@@ -7,6 +9,7 @@ from markupsafe import Markup, escape
 from symposium.evaluations.forms import find_forms
 from symposium.evaluations.models import EvaluationKind, EvaluationResponse
 from symposium.evaluations.results import option_texts
+from symposium.evaluations.service import settings_of
 from symposium.extensions import db
 from symposium.i18n import localized
 from symposium.program.models import Edition
@@ -28,6 +31,11 @@ def answers_table(edition: Edition) -> Table:
         .where(EvaluationResponse.form_id.in_([forms.day.id, forms.session.id]))
         .order_by(EvaluationResponse.token)
     ).all()
+    # Like the pages: a form about a session with fewer answers than the minimum is left
+    # out, so that nobody in a small group can be recognised in the file either.
+    minimum = settings_of(edition.id).minimum_answers
+    per_group = Counter((response.form_id, response.session_id) for response in responses)
+    responses = [r for r in responses if per_group[(r.form_id, r.session_id)] >= minimum]
     rows = []
     for number, response in enumerate(responses, 1):
         session = sessions.get(response.session_id)
