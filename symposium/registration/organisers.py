@@ -16,6 +16,7 @@ from symposium.registration.door import (
     SessionAttendance,
     Waiting,
     check_in,
+    check_out,
     check_in_count,
     check_in_refusal,
     door_search,
@@ -25,6 +26,7 @@ from symposium.registration.door import (
     session_attendance,
     undo_attended,
     undo_check_in,
+    undo_check_out,
 )
 from symposium.registration.listing import (
     BY_NAME,
@@ -95,6 +97,7 @@ __all__ = [
     "Waiting",
     "check_details",
     "check_in",
+    "check_out",
     "check_in_count",
     "check_in_refusal",
     "dashboard",
@@ -117,5 +120,6 @@ __all__ = [
     "session_table",
     "undo_attended",
     "undo_check_in",
+    "undo_check_out",
     "update_details",
 ]
