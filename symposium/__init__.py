@@ -79,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
     from symposium.web.attendee.registration import bp as registration
     from symposium.web.operations import init_operations
     from symposium.web.organiser.account_views import bp as organiser_accounts
+    from symposium.web.organiser.accreditation_views import bp as organiser_accreditation
     from symposium.web.organiser.allocation_views import bp as organiser_allocation
     from symposium.web.organiser.checkin_views import bp as organiser_checkin
     from symposium.web.organiser.document_views import bp as organiser_documents
@@ -102,6 +103,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(organiser_allocation)
     app.register_blueprint(organiser_speakers)
     app.register_blueprint(organiser_documents)
+    app.register_blueprint(organiser_accreditation)
     app.register_blueprint(program)
     app.register_blueprint(program_feeds)
     app.register_blueprint(registration)

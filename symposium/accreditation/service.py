@@ -14,6 +14,7 @@ from symposium.accreditation.models import (
     AccreditedItem,
     Register,
     RegisterNumber,
+    ReportedAttendance,
 )
 from symposium.accreditation.numbers import clean, register_label
 from symposium.audit import service as audit
@@ -317,3 +318,25 @@ def save_numbers(registration_id: int, numbers: Mapping[Register, str]) -> None:
             )
         elif row.number != number:
             row.number, row.updated_at = number, utcnow()
+
+
+def forget_numbers(who: sa.Select, now) -> int:
+    """Erasure and purge: the register numbers go, and the numbers sent to PE-online are
+    emptied (whether it accepted them stays, as a count)."""
+    gone = db.session.execute(
+        sa.delete(RegisterNumber).where(RegisterNumber.registration_id.in_(who))
+    ).rowcount
+    db.session.execute(
+        sa.update(ReportedAttendance)
+        .where(ReportedAttendance.registration_id.in_(who))
+        .values(number="", message="")
+    )
+    return gone or 0
+
+
+def own_copy(registration_id: int) -> list[dict]:
+    """A person's own copy: the registers and numbers they gave."""
+    return [
+        {"register": register.value, "number": number}
+        for register, number in numbers_of(registration_id).items()
+    ]

@@ -1,14 +1,21 @@
 """Accreditation: the registers an edition counts for, who qualifies, and the reports."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from symposium.accreditation import presence, service
+from symposium.accreditation import pe_online, presence, reports, service
 from symposium.accreditation.numbers import REGISTER_NAMES
 from symposium.audit import service as audit
+from symposium.documents.accreditation import write_report
+from symposium.i18n import current_language
 from symposium.web.access import current_actor
+from symposium.web.attendee.forms import ROLE_LABELS
 from symposium.web.common import edition_or_404
-from symposium.web.organiser.accreditation_forms import AccreditationForm, CorrectionForm
+from symposium.web.organiser.accreditation_forms import (
+    AccreditationForm,
+    CorrectionForm,
+    SubmissionForm,
+)
 from symposium.web.organiser.blueprint import organiser_blueprint
 
 bp = organiser_blueprint("organiser_accreditation", __name__)
@@ -152,6 +159,84 @@ def correct(slug: str, accreditation_id: int, registration_id: int):
     except presence.InvalidCorrection as error:
         flash(f"{outcome.registration.full_name}: {error.errors['reason'][0]}", "error")
     else:
-        flash(_("The correction for %(name)s is saved.", name=outcome.registration.full_name),
-              "success")
+        flash(
+            _("The correction for %(name)s is saved.", name=outcome.registration.full_name),
+            "success",
+        )
     return redirect(f"{back}#registration-{registration_id}")
+
+
+_REPORTS = {
+    "paste": ("text/plain; charset=utf-8", "txt"),
+    "pe-xml": ("application/xml", "xml"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+    "pdf": ("application/pdf", "pdf"),
+}
+
+
+@bp.route("/<slug>/accreditation/<int:accreditation_id>/report.<kind>")
+def report(slug: str, accreditation_id: int, kind: str):
+    """The paste list, PE-online's XML (without credentials), or the presence list."""
+    edition = edition_or_404(slug, include_drafts=True)
+    accreditation = accreditation_or_404(edition, accreditation_id)
+    if kind not in _REPORTS:
+        abort(404)
+    audit.record_access(current_actor(), "accreditation.report", accreditation, {"kind": kind})
+    body = write_report(accreditation, kind, current_language(), ROLE_LABELS)
+    content_type, extension = _REPORTS[kind]
+    name = f"{edition.slug}-{accreditation.register.value}-{kind}.{extension}"
+    return Response(
+        body,
+        content_type=content_type,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.route("/<slug>/accreditation/<int:accreditation_id>/pe-online", methods=["GET", "POST"])
+def pe_online_page(slug: str, accreditation_id: int):
+    """Send the attendance to PE-online with credentials given now, and its answer per person."""
+    edition = edition_or_404(slug, include_drafts=True)
+    accreditation = accreditation_or_404(edition, accreditation_id)
+    form = SubmissionForm()
+    errors: dict = {}
+    if form.validate_on_submit():
+        again = request.form.get("rows") == "rejected"
+        try:
+            credentials = pe_online.check_credentials(
+                form.user_id.data, form.user_key.data, form.org_id.data
+            )
+            corrected = pe_online.read_corrections(accreditation, request.form) if again else {}
+            answer = pe_online.submit(
+                accreditation,
+                credentials,
+                current_actor(),
+                only_rejected=again,
+                corrected=corrected,
+            )
+        except (pe_online.InvalidSubmission, pe_online.PeOnlineError) as error:
+            errors = error.errors or {"form": [error.message]}
+            form.attach(errors)
+        else:
+            _rejected, accepted, total = answer.totals
+            flash(
+                _(
+                    "PE-online accepted %(accepted)d of %(total)d rows.",
+                    accepted=accepted,
+                    total=total,
+                ),
+                "success",
+            )
+            return redirect(
+                url_for(".pe_online_page", slug=slug, accreditation_id=accreditation.id)
+            )
+    return render_template(
+        "organiser/accreditation/pe_online.html",
+        edition=edition,
+        accreditation=accreditation,
+        label=service.label(accreditation),
+        form=form,
+        errors=errors,
+        results=pe_online.results(accreditation),
+        waiting=len(reports.reportable(accreditation)),
+        typed=request.form,
+    )
