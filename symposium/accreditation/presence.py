@@ -20,6 +20,7 @@ from symposium.audit import service as audit
 from symposium.audit.service import Actor
 from symposium.database import use_case, utcnow
 from symposium.extensions import db
+from symposium.i18n import format_number
 from symposium.program.models import SessionKind
 from symposium.registration.listing import BY_NAME
 from symposium.registration.models import Choice, ChoiceState, Registration, RegistrationStatus
@@ -35,7 +36,7 @@ class Outcome:
     qualifies: bool
     points: Decimal
     #: why not, or the organiser's reason; empty when the hours speak for themselves
-    reason: str
+    reason: object
     corrected: bool = False
     reported: ReportedAttendance | None = None
 
@@ -96,7 +97,7 @@ def _judge(accreditation: Accreditation, registration: Registration, ticked: set
     parts = present_intervals(accreditation, registration, ticked)
     present = hours.total_hours(parts.values())
     if registration.checked_in_at is None:
-        return present, total, False, Decimal(0), str(NOT_CHECKED_IN)
+        return present, total, False, Decimal(0), NOT_CHECKED_IN
     share = accreditation.min_presence_percent / 100
     if accreditation.per_session:
         points = Decimal(0)
@@ -107,17 +108,17 @@ def _judge(accreditation: Accreditation, registration: Registration, ticked: set
                 points += item_points(item)
         if points:
             return present, total, True, points, ""
-        return present, total, False, points, str(_l("Present in no accredited item long enough."))
+        return present, total, False, points, _l("Present in no accredited item long enough.")
     if total and present >= share * total - 1e-9:
         return present, total, True, accreditation.points, ""
     reason = _l(
         "Present %(present)s of %(total)s hours (%(percent)d %%); %(needed)d %% is needed.",
-        present=f"{present:.1f}",
-        total=f"{total:.1f}",
+        present=format_number(present),
+        total=format_number(total),
         percent=round(100 * present / total) if total else 0,
         needed=accreditation.min_presence_percent,
     )
-    return present, total, False, Decimal(0), str(reason)
+    return present, total, False, Decimal(0), reason
 
 
 def outcomes(accreditation: Accreditation) -> list[Outcome]:
@@ -174,8 +175,9 @@ def outcomes(accreditation: Accreditation) -> list[Outcome]:
     return found
 
 
-def outcome_for(accreditation: Accreditation, registration: Registration) -> Outcome | None:
-    return next((o for o in outcomes(accreditation) if o.registration.id == registration.id), None)
+def outcome_for_id(accreditation: Accreditation, registration_id: int) -> Outcome | None:
+    """One person's outcome; None when they gave no number for this register."""
+    return next((o for o in outcomes(accreditation) if o.registration.id == registration_id), None)
 
 
 class InvalidCorrection(RuleError):
