@@ -254,7 +254,7 @@ def with_open_sign_up(edition):
 
 
 def test_who_qualifies_follows_the_hours_between_check_in_and_check_out(app, day_after):
-    _edition, accreditation, (anna, bram, cas) = day_after
+    _edition, accreditation, (_anna, bram, cas) = day_after
     found = {o.registration.first_name: o for o in presence.outcomes(accreditation)}
 
     assert found["Anna"].qualifies and found["Anna"].present_hours == 2
@@ -345,7 +345,7 @@ def standin(sqlite_app):
 def test_pe_online_answers_per_person_and_rejected_rows_go_again(
     sqlite_app, org, day_after, standin
 ):
-    edition, accreditation, (anna, bram, _cas) = day_after
+    edition, accreditation, (_anna, bram, _cas) = day_after
     presence.correct(accreditation.id, bram.id, True, "Spoedgeval", ACTOR)
     standin.unknown = {"461000002"}
     page_url = f"/organiser/{edition.slug}/accreditation/{accreditation.id}/pe-online"
