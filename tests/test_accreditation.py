@@ -406,3 +406,51 @@ def test_register_numbers_are_in_the_own_copy_and_go_with_erasure(sqlite_app, da
     assert copy["register_numbers"] == [{"register": "registerplein", "number": "461000001"}]
     privacy.erase(anna.id)
     assert service.numbers_of(anna.id) == {}
+
+
+def test_the_command_line_writes_the_reports(sqlite_app, day_after, tmp_path):
+    edition, _accreditation, _people = day_after
+    runner = sqlite_app.test_cli_runner()
+    paste, xml = tmp_path / "paste.txt", tmp_path / "pe.xml"
+
+    done = runner.invoke(args=["accreditation", edition.slug, "--register", "registerplein",
+                               "--format", "paste", "-o", str(paste)])
+    assert done.exit_code == 0, done.output
+    assert paste.read_text() == "#461000001\n"
+    runner.invoke(args=["accreditation", edition.slug, "--register", "registerplein",
+                        "--format", "pe-xml", "-o", str(xml)])
+    assert reports.schema_errors(xml.read_text()) == []
+    missing = runner.invoke(args=["accreditation", edition.slug, "--register", "skj",
+                                  "--format", "paste", "-o", str(paste)])
+    assert missing.exit_code != 0 and "has no skj accreditation" in missing.output
+
+
+# -- certificates that count -----------------------------------------------------------------
+
+
+def test_the_certificate_lists_the_points_once_the_day_is_over(sqlite_app, day_after):
+    edition, accreditation, (anna, bram, _cas) = day_after
+    client = sqlite_app.test_client()
+
+    pdf = client.get(f"/r/{manage_token(anna)}/certificate.pdf")
+    words = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "Accreditatiepunten" in words
+    assert "Registerplein" in words and "461000001" in words and "9471" in words
+    assert "Registernummer" in words
+
+    bram_pdf = client.get(f"/r/{manage_token(bram)}/certificate.pdf")
+    assert "Accreditatiepunten" not in PdfReader(io.BytesIO(bram_pdf.data)).pages[0].extract_text()
+
+    edition = db.session.get(Edition, edition.id)
+    edition.ends_at = datetime.now(UTC) + timedelta(hours=1)  # still going: not known yet
+    db.session.commit()
+    assert presence.earned_points(edition.id) == {}
+
+
+def test_the_personal_page_shows_the_points_earned(sqlite_app, day_after):
+    _edition, _accreditation, (anna, bram, _cas) = day_after
+    client = sqlite_app.test_client()
+    page = text(client.get(f"/r/{manage_token(anna)}"))
+    assert "Registerplein (nummer 461000001, activiteit 9471): 2 punten voor 2 uur aanwezig." in page
+    assert "Je registernummers voor accreditatiepunten" in page
+    assert "activiteit 9471" not in text(client.get(f"/r/{manage_token(bram)}"))

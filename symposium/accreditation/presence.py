@@ -219,3 +219,41 @@ def correct(
         after={"qualifies": qualifies, "reason": reason},
         label=f"{registration.full_name} · {label(accreditation)}",
     )
+
+
+@dataclass(frozen=True)
+class EarnedPoints:
+    """A line on a certificate: the register, the person's number, the activity, points."""
+
+    register: str
+    number: str
+    activity_id: str
+    points: Decimal
+    hours: float
+
+
+def earned_points(edition_id: int, now=None) -> dict[int, list[EarnedPoints]]:
+    """Per registration id, the points earned in each register the person gave a number
+    for: only for granted accreditations, and only once the day is over (before that,
+    attendance is not known)."""
+    found: dict[int, list[EarnedPoints]] = {}
+    accreditations = db.session.scalars(
+        sa.select(Accreditation)
+        .where(Accreditation.edition_id == edition_id, Accreditation.granted)
+        .order_by(Accreditation.register)
+    ).all()
+    if not accreditations or accreditations[0].edition.ends_at > (now or utcnow()):
+        return found
+    for accreditation in accreditations:
+        for outcome in outcomes(accreditation):
+            if outcome.qualifies:
+                found.setdefault(outcome.registration.id, []).append(
+                    EarnedPoints(
+                        register=label(accreditation),
+                        number=outcome.number,
+                        activity_id=accreditation.activity_id,
+                        points=outcome.points,
+                        hours=outcome.present_hours,
+                    )
+                )
+    return found

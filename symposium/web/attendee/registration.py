@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from symposium import privacy
 from symposium.accreditation import service as accreditation
 from symposium.accreditation.numbers import REGISTER_NAMES
+from symposium.accreditation.presence import earned_points
 from symposium.allocation import service as allocation
 from symposium.documents import certificates
 from symposium.i18n import current_language
@@ -132,6 +133,7 @@ def manage(token: str):
     """One registration: personal program, changes, waiting lists, cancel."""
     registration = registration_or_404(token)
     edition = registration.edition
+    available = certificates.available(registration)
     return render_template(
         "registration/manage.html",
         edition=edition,
@@ -144,8 +146,9 @@ def manage(token: str):
         manage_link=manage_url(registration),
         statuses=RegistrationStatus,
         materials=speakers.materials_for_attendee(registration),
-        certificate_available=certificates.available(registration),
+        certificate_available=available,
         registers=accreditation.registers_asked(edition.id),
+        earned=earned_points(edition.id).get(registration.id, []) if available else [],
         details_editable=details.can_edit(registration),
         badge_printed=details.badge_printed(registration),
         preferences=allocation.preferences_state(edition),
