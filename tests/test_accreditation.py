@@ -454,3 +454,29 @@ def test_the_personal_page_shows_the_points_earned(sqlite_app, day_after):
     assert "Registerplein (nummer 461000001, activiteit 9471): 2 punten voor 2 uur aanwezig." in page
     assert "Je registernummers voor accreditatiepunten" in page
     assert "activiteit 9471" not in text(client.get(f"/r/{manage_token(bram)}"))
+
+
+# -- the demo ------------------------------------------------------------------------------
+
+
+def test_the_demo_is_accredited_with_some_qualifying_and_some_not(sqlite_app):
+    from symposium import demo
+
+    slugs = demo.load(today=datetime(2026, 11, 28).date())
+    demo.load(today=datetime(2026, 11, 28).date())  # again: nothing doubled
+    by_slug = {
+        e.slug: service.for_edition(e.id) for e in db.session.scalars(sa.select(Edition))
+    }
+    registerplein, skj = by_slug["2019"]
+    assert (registerplein.activity_id, registerplein.granted, str(registerplein.points)) == (
+        "312345", True, "3.8",
+    )
+    assert skj.register == Register.skj and skj.granted
+    plein = {o.registration.last_name: o.qualifies for o in presence.outcomes(registerplein)}
+    assert plein == {"de Graaf": True, "Hendriks": False, "Ouali": True, "Smit": False,
+                     "Visser": True}
+    assert {o.registration.last_name: o.qualifies for o in presence.outcomes(skj)} == {
+        "Brouwer": False, "Mulder": True, "Visser": True,
+    }
+    (upcoming,) = by_slug[slugs[-1]]
+    assert not upcoming.granted and upcoming.activity_id == ""
