@@ -8,6 +8,7 @@ from symposium.accreditation.numbers import REGISTER_NAMES
 from symposium.audit import service as audit
 from symposium.documents.accreditation import write_report
 from symposium.i18n import current_language
+from symposium.registration import organisers
 from symposium.web.access import current_actor
 from symposium.web.attendee.forms import ROLE_LABELS
 from symposium.web.common import edition_or_404
@@ -103,23 +104,6 @@ def edit(slug: str, accreditation_id: int):
     return _form_page(edition, form, errors, accreditation, _picked(draft))
 
 
-@bp.route("/<slug>/accreditation/<int:accreditation_id>/delete", methods=["GET", "POST"])
-def delete(slug: str, accreditation_id: int):
-    """Ask once more, then remove the accreditation."""
-    edition = edition_or_404(slug, include_drafts=True)
-    accreditation = accreditation_or_404(edition, accreditation_id)
-    if request.method == "POST":
-        service.delete(accreditation.id, current_actor())
-        flash(_("The accreditation has been removed."), "success")
-        return redirect(url_for(".overview", slug=slug))
-    return render_template(
-        "organiser/accreditation/delete.html",
-        edition=edition,
-        accreditation=accreditation,
-        label=service.label(accreditation),
-    )
-
-
 @bp.route("/<slug>/accreditation/<int:accreditation_id>/presence")
 def presence_page(slug: str, accreditation_id: int):
     """Who qualifies, who does not and why, with a correction per person."""
@@ -144,8 +128,8 @@ def correct(slug: str, accreditation_id: int, registration_id: int):
     """Decide by hand whether someone qualifies, with a reason (in the audit log)."""
     edition = edition_or_404(slug, include_drafts=True)
     accreditation = accreditation_or_404(edition, accreditation_id)
-    outcome = presence.outcome_for_id(accreditation, registration_id)
-    if outcome is None:
+    registration = organisers.get(registration_id)
+    if registration is None or registration.edition_id != edition.id:
         abort(404)
     form = CorrectionForm()
     decision = {"yes": True, "no": False}.get(form.decision.data or "")
@@ -157,10 +141,10 @@ def correct(slug: str, accreditation_id: int, registration_id: int):
             accreditation.id, registration_id, decision, form.reason.data or "", current_actor()
         )
     except presence.InvalidCorrection as error:
-        flash(f"{outcome.registration.full_name}: {error.errors['reason'][0]}", "error")
+        flash(f"{registration.full_name}: {error.errors['reason'][0]}", "error")
     else:
         flash(
-            _("The correction for %(name)s is saved.", name=outcome.registration.full_name),
+            _("The correction for %(name)s is saved.", name=registration.full_name),
             "success",
         )
     return redirect(f"{back}#registration-{registration_id}")
@@ -239,4 +223,22 @@ def pe_online_page(slug: str, accreditation_id: int):
         results=pe_online.results(accreditation),
         waiting=len(reports.reportable(accreditation)),
         typed=request.form,
+    )
+
+
+# Last, so that walking the routes in order removes it after the others were visited.
+@bp.route("/<slug>/accreditation/<int:accreditation_id>/delete", methods=["GET", "POST"])
+def delete(slug: str, accreditation_id: int):
+    """Ask once more, then remove the accreditation."""
+    edition = edition_or_404(slug, include_drafts=True)
+    accreditation = accreditation_or_404(edition, accreditation_id)
+    if request.method == "POST":
+        service.delete(accreditation.id, current_actor())
+        flash(_("The accreditation has been removed."), "success")
+        return redirect(url_for(".overview", slug=slug))
+    return render_template(
+        "organiser/accreditation/delete.html",
+        edition=edition,
+        accreditation=accreditation,
+        label=service.label(accreditation),
     )
