@@ -413,15 +413,45 @@ def test_the_command_line_writes_the_reports(sqlite_app, day_after, tmp_path):
     runner = sqlite_app.test_cli_runner()
     paste, xml = tmp_path / "paste.txt", tmp_path / "pe.xml"
 
-    done = runner.invoke(args=["accreditation", edition.slug, "--register", "registerplein",
-                               "--format", "paste", "-o", str(paste)])
+    done = runner.invoke(
+        args=[
+            "accreditation",
+            edition.slug,
+            "--register",
+            "registerplein",
+            "--format",
+            "paste",
+            "-o",
+            str(paste),
+        ]
+    )
     assert done.exit_code == 0, done.output
     assert paste.read_text() == "#461000001\n"
-    runner.invoke(args=["accreditation", edition.slug, "--register", "registerplein",
-                        "--format", "pe-xml", "-o", str(xml)])
+    runner.invoke(
+        args=[
+            "accreditation",
+            edition.slug,
+            "--register",
+            "registerplein",
+            "--format",
+            "pe-xml",
+            "-o",
+            str(xml),
+        ]
+    )
     assert reports.schema_errors(xml.read_text()) == []
-    missing = runner.invoke(args=["accreditation", edition.slug, "--register", "skj",
-                                  "--format", "paste", "-o", str(paste)])
+    missing = runner.invoke(
+        args=[
+            "accreditation",
+            edition.slug,
+            "--register",
+            "skj",
+            "--format",
+            "paste",
+            "-o",
+            str(paste),
+        ]
+    )
     assert missing.exit_code != 0 and "has no skj accreditation" in missing.output
 
 
@@ -451,7 +481,9 @@ def test_the_personal_page_shows_the_points_earned(sqlite_app, day_after):
     _edition, _accreditation, (anna, bram, _cas) = day_after
     client = sqlite_app.test_client()
     page = text(client.get(f"/r/{manage_token(anna)}"))
-    assert "Registerplein (nummer 461000001, activiteit 9471): 2 punten voor 2 uur aanwezig." in page
+    assert (
+        "Registerplein (nummer 461000001, activiteit 9471): 2 punten voor 2 uur aanwezig." in page
+    )
     assert "Je registernummers voor accreditatiepunten" in page
     assert "activiteit 9471" not in text(client.get(f"/r/{manage_token(bram)}"))
 
@@ -464,19 +496,26 @@ def test_the_demo_is_accredited_with_some_qualifying_and_some_not(sqlite_app):
 
     slugs = demo.load(today=datetime(2026, 11, 28).date())
     demo.load(today=datetime(2026, 11, 28).date())  # again: nothing doubled
-    by_slug = {
-        e.slug: service.for_edition(e.id) for e in db.session.scalars(sa.select(Edition))
-    }
+    by_slug = {e.slug: service.for_edition(e.id) for e in db.session.scalars(sa.select(Edition))}
     registerplein, skj = by_slug["2019"]
     assert (registerplein.activity_id, registerplein.granted, str(registerplein.points)) == (
-        "312345", True, "3.8",
+        "312345",
+        True,
+        "3.8",
     )
     assert skj.register == Register.skj and skj.granted
     plein = {o.registration.last_name: o.qualifies for o in presence.outcomes(registerplein)}
-    assert plein == {"de Graaf": True, "Hendriks": False, "Ouali": True, "Smit": False,
-                     "Visser": True}
+    assert plein == {
+        "de Graaf": True,
+        "Hendriks": False,
+        "Ouali": True,
+        "Smit": False,
+        "Visser": True,
+    }
     assert {o.registration.last_name: o.qualifies for o in presence.outcomes(skj)} == {
-        "Brouwer": False, "Mulder": True, "Visser": True,
+        "Brouwer": False,
+        "Mulder": True,
+        "Visser": True,
     }
     (upcoming,) = by_slug[slugs[-1]]
     assert not upcoming.granted and upcoming.activity_id == ""
