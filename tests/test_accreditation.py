@@ -459,7 +459,7 @@ def test_the_command_line_writes_the_reports(sqlite_app, day_after, tmp_path):
 
 
 def test_the_certificate_lists_the_points_once_the_day_is_over(sqlite_app, day_after):
-    edition, accreditation, (anna, bram, _cas) = day_after
+    edition, _accreditation, (anna, bram, _cas) = day_after
     client = sqlite_app.test_client()
 
     pdf = client.get(f"/r/{manage_token(anna)}/certificate.pdf")
