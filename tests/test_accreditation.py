@@ -519,3 +519,16 @@ def test_the_demo_is_accredited_with_some_qualifying_and_some_not(sqlite_app):
     }
     (upcoming,) = by_slug[slugs[-1]]
     assert not upcoming.granted and upcoming.activity_id == ""
+
+
+def test_per_session_points_count_each_item_attended(sqlite_app, day_after):
+    edition, whole_day, (anna, bram, cas) = day_after
+    first, *others = workshops(edition)
+    items = {first: "3", **dict.fromkeys(others, "")}
+    draft = service.draft_of(whole_day)
+    draft.per_session, draft.items, draft.points = True, items, ""
+    service.update(whole_day.id, draft, ACTOR)
+    accreditation = service.get(whole_day.id)
+    assert str(accreditation.points) == "8.0"  # 3 + five items of one net hour
+    points = {o.registration.id: str(o.points) for o in presence.outcomes(accreditation)}
+    assert points == {anna.id: "4.0", bram.id: "3.0", cas.id: "0"}

@@ -93,7 +93,7 @@ def parse_answer(body: bytes) -> Answer:
 
 def post(xml: str, timeout: float | None = None) -> bytes:
     """POST the XML as the form field `sXML`; the answer's body."""
-    base = current_app.config.get("PE_ONLINE_URL", "https://www.pe-online.org").rstrip("/")
+    base = str(current_app.config["PE_ONLINE_URL"]).rstrip("/")
     data = urllib.parse.urlencode({"sXML": xml}).encode("utf-8")
     request = urllib.request.Request(
         base + PATH,
@@ -101,7 +101,7 @@ def post(xml: str, timeout: float | None = None) -> bytes:
         headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
         method="POST",
     )
-    wait = timeout if timeout is not None else current_app.config.get("PE_ONLINE_TIMEOUT", 20)
+    wait = timeout if timeout is not None else float(current_app.config["PE_ONLINE_TIMEOUT"])
     try:
         with urllib.request.urlopen(request, timeout=wait) as response:
             return response.read(5_000_000)
