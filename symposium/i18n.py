@@ -159,7 +159,7 @@ def format_number(value) -> str:
     """Hours and points as people write them: "4,5" in Dutch, "4.5" in English."""
     from flask_babel import format_decimal
 
-    return format_decimal(round(float(value), 1), format="#,##0.##")
+    return format_decimal(round(float(value), 2), format="#,##0.##")
 
 
 def register_template_helpers(app) -> None:

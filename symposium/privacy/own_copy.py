@@ -74,6 +74,7 @@ def personal_data(registration: Registration, now: datetime | None = None) -> di
             "created_at": _iso(registration.created_at),
             "cancelled_at": _iso(registration.cancelled_at),
             "checked_in_at": _iso(registration.checked_in_at),
+            "checked_out_at": _iso(registration.checked_out_at),
         },
         "register_numbers": accreditation.own_copy(registration.id),
         "answers": [
