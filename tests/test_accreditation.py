@@ -285,6 +285,12 @@ def test_the_door_checks_out_and_the_presence_page_says_why(sqlite_app, org, day
     assert post(org, f"{door}/undo").status_code == 302
     db.session.rollback()
     assert db.session.get(type(anna), anna.id).checked_out_at is None
+    post(org, door)
+    post(org, f"/organiser/{edition.slug}/check-in/{anna.id}/undo")  # a wrong tap at the door
+    db.session.rollback()
+    taken_back = db.session.get(type(anna), anna.id)
+    assert (taken_back.checked_in_at, taken_back.checked_out_at) == (None, None)
+    organisers.check_in(anna.id, ACTOR, now=edition.starts_at)
 
     page = text(org.get(f"/organiser/{edition.slug}/accreditation/{accreditation.id}/presence"))
     assert "1 van de 3 mensen met een registernummer komen in aanmerking" in page

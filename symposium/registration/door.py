@@ -117,18 +117,20 @@ def check_in(registration_id: int, actor: Actor, now: datetime | None = None) ->
 
 @use_case
 def undo_check_in(registration_id: int, actor: Actor) -> bool:
-    """Take back a check-in; True when there was one to take back."""
+    """Take back a check-in (and a check-out after it); True when there was one."""
 
     registration = db.session.get(Registration, registration_id)
-    was = registration.checked_in_at
+    was, left = registration.checked_in_at, registration.checked_out_at
     done = _toggle(Registration.checked_in_at, registration_id, None)
     if done:
+        if left is not None:
+            _toggle(Registration.checked_out_at, registration_id, None)
         audit.record(
             actor,
             "registration.undo_check_in",
             registration,
-            before={"checked_in_at": was},
-            after={"checked_in_at": None},
+            before={"checked_in_at": was, "checked_out_at": left},
+            after={"checked_in_at": None, "checked_out_at": None},
         )
     db.session.refresh(registration)
     return done
