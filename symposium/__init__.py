@@ -80,6 +80,7 @@ def register_blueprints(app: Flask) -> None:
     from symposium.web.evaluations import register as register_evaluations
     from symposium.web.operations import init_operations
     from symposium.web.organiser.account_views import bp as organiser_accounts
+    from symposium.web.organiser.accreditation_views import bp as organiser_accreditation
     from symposium.web.organiser.allocation_views import bp as organiser_allocation
     from symposium.web.organiser.checkin_views import bp as organiser_checkin
     from symposium.web.organiser.document_views import bp as organiser_documents
@@ -103,6 +104,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(organiser_allocation)
     app.register_blueprint(organiser_speakers)
     app.register_blueprint(organiser_documents)
+    app.register_blueprint(organiser_accreditation)
     app.register_blueprint(program)
     app.register_blueprint(program_feeds)
     app.register_blueprint(registration)

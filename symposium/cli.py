@@ -7,6 +7,8 @@ from flask import Flask, current_app
 
 
 def register(app: Flask) -> None:
+    app.cli.add_command(accreditation_command)
+
     @app.cli.command("demo")
     def demo_command():
         """Load the demo editions (2019 and the upcoming one); safe to run again."""
@@ -188,3 +190,36 @@ def register(app: Flask) -> None:
         except service.AccountError as error:
             raise click.ClickException(str(error.message)) from error
         click.echo(f"Organiser {user.email} created.")
+
+
+@click.command("accreditation")
+@click.argument("edition")
+@click.option(
+    "--register",
+    type=click.Choice(["registerplein", "skj", "kwaliteitsregister_vv", "big_gaia", "other"]),
+    required=True,
+)
+@click.option(
+    "--format", "kind", type=click.Choice(["pe-xml", "paste", "xlsx", "pdf"]), required=True
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--language", type=click.Choice(["nl", "en"]), default="nl", show_default=True)
+def accreditation_command(edition, register, kind, output, language):
+    """An accreditation's report: PE-online's XML or paste list, or the presence list."""
+    from symposium.accreditation import service
+    from symposium.documents.accreditation import write_report
+    from symposium.program.service import edition_by_slug
+    from symposium.web.attendee.forms import ROLE_LABELS
+
+    found = edition_by_slug(edition, include_drafts=True)
+    if found is None:
+        raise click.ClickException(f"No edition {edition!r}.")
+    accreditation = next(
+        (a for a in service.for_edition(found.id) if a.register.value == register), None
+    )
+    if accreditation is None:
+        raise click.ClickException(f"Edition {edition} has no {register} accreditation.")
+    with current_app.test_request_context():
+        content = write_report(accreditation, kind, language, ROLE_LABELS)
+    output.write_bytes(content)
+    click.echo(f"{service.label(accreditation)} {kind}: {output}")

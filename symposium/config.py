@@ -103,6 +103,10 @@ DEFAULTS: dict[str, Any] = {
     #: how many processes render a long PDF (badges, certificates) side by side;
     #: None: one less than the CPUs, at least one
     "DOCUMENT_PROCESSES": None,
+    #: PE-online's host for its attendance web service (SYMPOSIUM_PE_ONLINE_URL)
+    "PE_ONLINE_URL": "https://www.pe-online.org",
+    #: seconds PE-online may take to answer a submission
+    "PE_ONLINE_TIMEOUT": 30,
 }
 
 

@@ -155,6 +155,13 @@ def url_in_language(language: str) -> str:
     return url_for("program.index", lang=language)
 
 
+def format_number(value) -> str:
+    """Hours and points as people write them: "4,5" in Dutch, "4.5" in English."""
+    from flask_babel import format_decimal
+
+    return format_decimal(round(float(value), 2), format="#,##0.##")
+
+
 def register_template_helpers(app) -> None:
     app.jinja_env.filters.update(
         state=state_label,
@@ -164,6 +171,7 @@ def register_template_helpers(app) -> None:
         time=format_time,
         markdown=safe_markdown,
         local=localized,
+        decimal=format_number,
     )
     app.jinja_env.globals.update(
         time_range=format_time_range,

@@ -9,6 +9,7 @@ from flask_wtf.csrf import generate_csrf
 
 from symposium.accounts import service as accounts
 from symposium.accounts.models import Role, User
+from symposium.accreditation import service as accreditation_service
 from symposium.audit.service import Actor
 from symposium.documents import service as documents
 from symposium.documents.models import DocumentKind
@@ -108,7 +109,14 @@ def example_values(
     room = Room(edition_id=edition.id, name="Zaal 9", capacity=30)
     db.session.add(room)
     db.session.commit()
+    accreditation = accreditation_service.create(
+        edition.id,
+        accreditation_service.AccreditationDraft(register="registerplein", items={session.id: ""}),
+        Actor(None, "o@x.org"),
+    )
     return {
+        "accreditation_id": accreditation.id,
+        "kind": "paste",
         "room_id": room.id,
         "slug": edition.slug,
         "edition_id": edition.id,

@@ -52,6 +52,7 @@ EDITION_PAGES = {
     "attendance": "/organiser/{slug}/attendance",
     "printing": "/organiser/{slug}/documents",
     "evaluation": "/organiser/{slug}/evaluations",
+    "accreditation": "/organiser/{slug}/accreditation",
 }
 
 

@@ -11,6 +11,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
+from symposium.accreditation.presence import EarnedPoints, earned_points
 from symposium.extensions import db
 from symposium.i18n import (
     current_language,
@@ -51,6 +52,9 @@ class Certificate:
     statement: str = ""
     workshops_heading: str = ""
     signature: str = ""
+    #: per register the person asked points in: register, number, activity ID, points
+    points: tuple[EarnedPoints, ...] = ()
+    points_heading: str = ""
 
 
 class NotYetAvailable(Exception):
@@ -92,7 +96,12 @@ def attended(registration: Registration, edition: Edition, counted: set[int]) ->
     return sorted(found, key=lambda session: session.starts_at)
 
 
-def certificate_for(registration: Registration, edition: Edition, counted: set[int]) -> Certificate:
+def certificate_for(
+    registration: Registration,
+    edition: Edition,
+    counted: set[int],
+    earned: Sequence[EarnedPoints] = (),
+) -> Certificate:
     """One certificate in the current language (the caller picks it with force_locale)."""
     tz = edition.timezone
     title, day, venue = (
@@ -116,6 +125,8 @@ def certificate_for(registration: Registration, edition: Edition, counted: set[i
         workshops_heading=_("Workshops attended"),
         signature=_("On behalf of the organisers of %(event)s", event=title),
         text=edition.certificate_text.strip(),
+        points=tuple(earned),
+        points_heading=_("Accreditation points"),
         sessions=tuple(
             AttendedSession(
                 title=localized(session, "title"),
@@ -153,12 +164,15 @@ def certificates(
 ) -> list[Certificate]:
     """Certificates in `language`, or with `own_languages` each in its person's language."""
     counted = sessions_with_attendance(edition.id)
+    earned = earned_points(edition.id)
+
+    def one(registration: Registration) -> Certificate:
+        return certificate_for(registration, edition, counted, earned.get(registration.id, ()))
+
     if own_languages:
-        return each_in_own_language(
-            registrations, lambda r: certificate_for(r, edition, counted), language
-        )
+        return each_in_own_language(registrations, one, language)
     with force_locale(language):
-        return [certificate_for(registration, edition, counted) for registration in registrations]
+        return [one(registration) for registration in registrations]
 
 
 def certificates_html(items: Sequence[Certificate], language: str) -> str:

@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from symposium.accounts.models import User
+from symposium.accreditation import service as accreditation
 from symposium.audit import service as audit
 from symposium.audit.models import AccessEntry, AuditEntry
 from symposium.audit.service import Actor
@@ -255,6 +256,7 @@ PERSON_STEPS: list[Callable[[sa.Select, datetime], int]] = [
     strip_outbox,
     scrub_audit,
     documents.forget_documents,
+    accreditation.forget_numbers,
 ]
 
 

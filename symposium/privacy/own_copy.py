@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from symposium.accreditation import service as accreditation
 from symposium.audit.models import AccessEntry, AuditEntry
 from symposium.evaluations import service as evaluations
 from symposium.extensions import db
@@ -74,7 +75,9 @@ def personal_data(registration: Registration, now: datetime | None = None) -> di
             "created_at": _iso(registration.created_at),
             "cancelled_at": _iso(registration.cancelled_at),
             "checked_in_at": _iso(registration.checked_in_at),
+            "checked_out_at": _iso(registration.checked_out_at),
         },
+        "register_numbers": accreditation.own_copy(registration.id),
         "answers": [
             {"question": labels.get(key, key), "answer": _plain_answer(value)}
             for key, value in (registration.answers or {}).items()

@@ -117,18 +117,61 @@ def check_in(registration_id: int, actor: Actor, now: datetime | None = None) ->
 
 @use_case
 def undo_check_in(registration_id: int, actor: Actor) -> bool:
-    """Take back a check-in; True when there was one to take back."""
+    """Take back a check-in (and a check-out after it); True when there was one."""
 
     registration = db.session.get(Registration, registration_id)
-    was = registration.checked_in_at
+    was, left = registration.checked_in_at, registration.checked_out_at
     done = _toggle(Registration.checked_in_at, registration_id, None)
     if done:
+        if left is not None:
+            _toggle(Registration.checked_out_at, registration_id, None)
         audit.record(
             actor,
             "registration.undo_check_in",
             registration,
-            before={"checked_in_at": was},
-            after={"checked_in_at": None},
+            before={"checked_in_at": was, "checked_out_at": left},
+            after={"checked_in_at": None, "checked_out_at": None},
+        )
+    db.session.refresh(registration)
+    return done
+
+
+@use_case
+def check_out(registration_id: int, actor: Actor, now: datetime | None = None) -> bool:
+    """Mark someone checked in as leaving (scanned again on the way out); True when this
+    call did it, False when they had already left or never came in."""
+
+    registration = db.session.get(Registration, registration_id)
+    if registration.checked_in_at is None:
+        raise NotAllowed(_l("Only someone checked in can be checked out."))
+    moment = now or _now()
+    done = _toggle(Registration.checked_out_at, registration_id, moment)
+    if done:
+        audit.record(
+            actor,
+            "registration.check_out",
+            registration,
+            before={"checked_out_at": None},
+            after={"checked_out_at": moment},
+        )
+    db.session.refresh(registration)
+    return done
+
+
+@use_case
+def undo_check_out(registration_id: int, actor: Actor) -> bool:
+    """Take back a check-out made by mistake: the person is still here."""
+
+    registration = db.session.get(Registration, registration_id)
+    was = registration.checked_out_at
+    done = _toggle(Registration.checked_out_at, registration_id, None)
+    if done:
+        audit.record(
+            actor,
+            "registration.undo_check_out",
+            registration,
+            before={"checked_out_at": was},
+            after={"checked_out_at": None},
         )
     db.session.refresh(registration)
     return done

@@ -89,6 +89,8 @@ class Registration(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: scanned again on leaving (accreditation counts the hours in between)
+    checked_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: when the personal fields were emptied, at the person's request or by a purge;
     #: the row stays for the counts per session, its status and attendance
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -18,6 +18,7 @@ from symposium.registration.door import (
     check_in,
     check_in_count,
     check_in_refusal,
+    check_out,
     door_search,
     get_choice,
     mark_attended,
@@ -25,6 +26,7 @@ from symposium.registration.door import (
     session_attendance,
     undo_attended,
     undo_check_in,
+    undo_check_out,
 )
 from symposium.registration.listing import (
     BY_NAME,
@@ -97,6 +99,7 @@ __all__ = [
     "check_in",
     "check_in_count",
     "check_in_refusal",
+    "check_out",
     "dashboard",
     "detail",
     "details_of",
@@ -117,5 +120,6 @@ __all__ = [
     "session_table",
     "undo_attended",
     "undo_check_in",
+    "undo_check_out",
     "update_details",
 ]

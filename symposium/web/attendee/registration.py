@@ -16,6 +16,9 @@ from flask import (
 from flask_babel import gettext as _
 
 from symposium import privacy
+from symposium.accreditation import service as accreditation
+from symposium.accreditation.numbers import REGISTER_NAMES
+from symposium.accreditation.presence import earned_points
 from symposium.allocation import service as allocation
 from symposium.documents import certificates
 from symposium.evaluations import service as evaluations
@@ -41,7 +44,7 @@ from symposium.web.attendee.forms import (
     rank_fields,
     read_ranking,
 )
-from symposium.web.common import CAPPED, chosen_sessions, edition_or_404
+from symposium.web.common import CAPPED, ServiceForm, chosen_sessions, edition_or_404
 from symposium.web.http_cache import conditional, tag
 
 bp = Blueprint("registration", __name__)
@@ -70,6 +73,8 @@ def register(slug: str):
         choices, errors = form.round_requests(edition, request.form)
         wanted = form.to_request(choices, current_language())
         wanted.answers = form.answers(questions, request.form)
+        numbers, number_errors = accreditation.read_numbers(edition.id, request.form)
+        errors |= number_errors
         if errors:
             errors = service.validate(edition, wanted) | errors
         elif sign_up_capped(edition.id, chosen_sessions(wanted)):
@@ -87,6 +92,7 @@ def register(slug: str):
                 errors = {"form": [error.message]}
             else:
                 count_sign_up(edition.id, chosen_sessions(wanted))
+                accreditation.save_numbers(registration.id, numbers)
                 flash(_("You are signed up."), "registered")
                 return redirect(url_for(".manage", token=manage_token(registration)))
         form.attach(errors)
@@ -101,6 +107,8 @@ def register(slug: str):
         picked=request.form,
         no_session=NO_SESSION,
         questions=questions,
+        registers=accreditation.registers_asked(edition.id),
+        register_names=REGISTER_NAMES,
         preferences=allocation.preferences_state(edition),
         rank_fields=rank_fields,
     ), status
@@ -126,6 +134,7 @@ def manage(token: str):
     """One registration: personal program, changes, waiting lists, cancel."""
     registration = registration_or_404(token)
     edition = registration.edition
+    available = certificates.available(registration)
     return render_template(
         "registration/manage.html",
         edition=edition,
@@ -138,8 +147,10 @@ def manage(token: str):
         manage_link=manage_url(registration),
         statuses=RegistrationStatus,
         materials=speakers.materials_for_attendee(registration),
-        certificate_available=certificates.available(registration),
         evaluation_forms=evaluations.personal_forms(registration),
+        certificate_available=available,
+        registers=accreditation.registers_asked(edition.id),
+        earned=earned_points(edition.id).get(registration.id, []) if available else [],
         details_editable=details.can_edit(registration),
         badge_printed=details.badge_printed(registration),
         preferences=allocation.preferences_state(edition),
@@ -328,3 +339,36 @@ def _session_id_or_400(value: str) -> int:
     if not (value.isascii() and value.isdecimal()) or len(value) > 9:
         abort(400)
     return int(value)
+
+
+@bp.route("/r/<token>/register-numbers", methods=["GET", "POST"])
+def register_numbers(token: str):
+    """The register numbers a person wants accreditation points for."""
+    registration = registration_or_404(token)
+    edition = registration.edition
+    registers = accreditation.registers_asked(edition.id)
+    if not registers:
+        abort(404)
+    errors: dict = {}
+    picked = {
+        accreditation.field_name(r): n for r, n in accreditation.numbers_of(registration.id).items()
+    }
+    if request.method == "POST":
+        if not ServiceForm().validate_on_submit():  # the CSRF check; the numbers follow
+            abort(400)
+        numbers, errors = accreditation.read_numbers(edition.id, request.form)
+        picked = request.form
+        if not errors:
+            accreditation.save_numbers(registration.id, numbers)
+            flash(_("Your register numbers have been saved."), "success")
+            return redirect(url_for(".manage", token=token))
+    return render_template(
+        "registration/register_numbers.html",
+        edition=edition,
+        registration=registration,
+        token=token,
+        registers=registers,
+        register_names=REGISTER_NAMES,
+        picked=picked,
+        errors=errors,
+    )

@@ -100,6 +100,36 @@ def undo_check_in(slug: str, registration_id: int):
     return _back_to_door(slug, registration.id)
 
 
+@bp.post("/<slug>/check-out/<int:registration_id>")
+def check_out(slug: str, registration_id: int):
+    """Check one person out on leaving: the hours between count for accreditation."""
+    registration = _registration_of(edition_or_404(slug, include_drafts=True), registration_id)
+    _checked_out(registration)
+    return _back_to_door(slug, registration.id)
+
+
+@bp.post("/<slug>/check-out/<int:registration_id>/undo")
+def undo_check_out(slug: str, registration_id: int):
+    """Take back a check-out made by mistake."""
+    registration = _registration_of(edition_or_404(slug, include_drafts=True), registration_id)
+    organisers.undo_check_out(registration.id, current_actor())
+    flash(_("%(name)s is no longer checked out.", name=registration.full_name), "success")
+    return _back_to_door(slug, registration.id)
+
+
+def _checked_out(registration) -> None:
+    try:
+        done = organisers.check_out(registration.id, current_actor())
+    except registrations.RegistrationError as error:
+        flash(f"{registration.full_name}: {error.message}", "error")
+    else:
+        name = registration.full_name
+        if done:
+            flash(_("%(name)s is checked out.", name=name), "success")
+        else:
+            flash(_("%(name)s was already checked out.", name=name), "success")
+
+
 def _badge_registration(code: str):
     registration_id = read_checkin_code(current_app.secret_key, code)
     registration = organisers.get(registration_id) if registration_id is not None else None
@@ -154,6 +184,14 @@ def check_in_badge(code: str):
             flash(_("%(name)s is checked in.", name=name), "success")
         else:
             flash(_("%(name)s was already checked in.", name=name), "success")
+    return redirect(url_for(".check_in_by_code", code=code))
+
+
+@bp.post("/check-out/<code>")
+def check_out_badge(code: str):
+    """The badge scanned again on leaving: check the person out (once)."""
+    registration = _badge_registration(code)
+    _checked_out(registration)
     return redirect(url_for(".check_in_by_code", code=code))
 
 
