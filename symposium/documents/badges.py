@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from symposium.documents import layout
-from symposium.documents.rendering import QR_SCHEME
+from symposium.documents.rendering import qr_address
 from symposium.extensions import db
 from symposium.i18n import each_in_own_language, format_day, format_time_range, localized
 from symposium.program.models import Edition
@@ -65,7 +65,7 @@ class BadgeSelection:
 def checkin_qr(url: str) -> str:
     """The QR code's image address: drawn by the process that renders the badge (see
     documents.rendering)."""
-    return QR_SCHEME + url
+    return qr_address(url)
 
 
 def _short(text: str, limit: int) -> str:

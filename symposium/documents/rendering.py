@@ -14,7 +14,7 @@ import base64
 import logging
 from functools import cache
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 STATIC_ROOT = (Path(__file__).resolve().parent.parent.parent / "static").resolve()
 
@@ -28,6 +28,12 @@ class RefusedFetch(ValueError):
 
 
 QR_SCHEME = "qr:"
+
+
+def qr_address(text: str) -> str:
+    """The image address of a QR code of `text`: all of it quoted, so that what WeasyPrint
+    makes of the address and the one unquote in the fetcher give back `text` exactly."""
+    return QR_SCHEME + quote(text, safe="")
 
 
 def qr_png(text: str) -> bytes:

@@ -321,8 +321,9 @@ def deliver_due(batch_size: int = 50, should_stop=lambda: False) -> BatchResult:
     pending = list(claimed)
     smtp = None
     marks = SentMarks()
-    writer = _Writer(claimed, sender)
+    writer = None
     try:
+        writer = _Writer(claimed, sender)
         with interruptible():
             smtp = connect(config)
         while pending and not should_stop():
@@ -369,7 +370,8 @@ def deliver_due(batch_size: int = 50, should_stop=lambda: False) -> BatchResult:
     finally:
         # Hand back first: hanging up waits for the server, and a stop during that wait
         # (or one already asked for) must not leave claimed messages claimed.
-        writer.close()
+        if writer is not None:
+            writer.close()
         marks.close()
         _release(pending)
         _hang_up(smtp, interruptible, stopping=should_stop())
