@@ -12,6 +12,7 @@ from werkzeug.exceptions import SecurityError
 from symposium.config import configure
 from symposium.extensions import babel, csrf, db, limiter, login, mailer, migrate
 from symposium.security import init_security
+from symposium.urls import LazyRule
 
 
 def create_app(config: Mapping[str, Any] | None = None, instance_path: str | None = None) -> Flask:
@@ -22,6 +23,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
         instance_path=str(instance_path) if instance_path else None,
         instance_relative_config=True,
     )
+    app.url_rule_class = LazyRule
     configure(app, dict(config or {}))
     register_extensions(app)
     register_blueprints(app)

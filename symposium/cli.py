@@ -173,7 +173,7 @@ def register(app: Flask) -> None:
                 bar.update(done - shown)
                 shown = done
 
-            pdf = documents.render_plan(content, language, on_progress=progress)
+            pdf = documents.render_plan(content, language, on_progress=progress, waited_for=True)
         output.write_bytes(pdf)
         click.echo(f"{len(content.items)} badges, {len(pdf) // 1024} KiB: {output}")
 

@@ -39,7 +39,10 @@ def select_locale() -> str:
 
 
 def current_language() -> str:
-    return str(get_locale() or "nl")[:2]
+    # `.language`, not str(): Babel writes the whole identifier out again on every str(),
+    # and a mail asks this some 40 times.
+    locale = get_locale()
+    return locale.language[:2] if locale is not None else "nl"
 
 
 @lru_cache(maxsize=4096)

@@ -2,12 +2,19 @@
 
 import re
 import unicodedata
+from functools import cache
 
 import nh3
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False})
+
+@cache
+def _markdown():
+    # Made on first use: importing and setting up markdown-it took every process ~15 ms
+    # at start-up.
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False, "linkify": False})
 
 
 #: Unicode's categories Cc (control characters) and Cs (surrogates), as one pattern: a
@@ -26,13 +33,14 @@ def safe_markdown(text: str, top_heading: int) -> Markup:
     """Markdown as safe HTML: raw HTML shows as text, headings start at h`top_heading`
     (under the page's own) and keep their order, only http(s) and mailto links remain,
     nothing runs."""
-    tokens = _markdown.parse(text or "")
+    markdown = _markdown()
+    tokens = markdown.parse(text or "")
     levels = sorted({int(t.tag[1]) for t in tokens if t.type == "heading_open"})
     tag_for = {level: f"h{min(top_heading + index, 6)}" for index, level in enumerate(levels)}
     for token in tokens:
         if token.type in ("heading_open", "heading_close"):
             token.tag = tag_for[int(token.tag[1])]
-    html = _markdown.renderer.render(tokens, _markdown.options, {})
+    html = markdown.renderer.render(tokens, markdown.options, {})
     tags = {"p", "br", "hr", "ul", "ol", "li", "strong", "em", "a", "blockquote", "code", "pre"}
     tags |= {f"h{level}" for level in range(top_heading, 7)}
     return Markup(  # nh3 keeps only these tags and safe links  # nosec B704

@@ -8,7 +8,24 @@ config.py) refuses requests for other hosts as well.
 from urllib.parse import urlsplit
 
 from flask import current_app
-from werkzeug.routing import MapAdapter
+from werkzeug.routing import MapAdapter, Rule
+
+
+class LazyRule(Rule):
+    """A URL rule whose builder (the code `url_for` runs for it, which Werkzeug writes with
+    `ast` and compiles) is made the first time a URL is built with it: for all rules at
+    start-up that took 40-60 ms, and a process builds only some of them."""
+
+    def _compile_builder(self, append_unknown: bool = True):
+        made = None
+
+        def build(rule: Rule, **values):
+            nonlocal made
+            if made is None:  # two threads may both make it; either result is the same
+                made = Rule._compile_builder(rule, append_unknown)
+            return made(rule, **values)
+
+        return build
 
 
 def _public_adapter() -> MapAdapter:

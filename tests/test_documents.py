@@ -19,7 +19,7 @@ from symposium.audit.service import Actor
 from symposium.documents import service
 from symposium.documents.models import DocumentJob, DocumentKind, JobStatus
 from symposium.documents.parallel import render_in_parallel
-from symposium.documents.rendering import render_pdf
+from symposium.documents.rendering import qr_address, render_pdf
 from symposium.extensions import db
 from symposium.program.models import Session, SummaryStatus
 from symposium.registration import organisers as admin
@@ -188,6 +188,21 @@ def test_the_qr_code_on_a_badge_is_the_check_in_link(sqlite_app, edition, sign_u
             check=True,
         ).stdout.decode()
         assert decoded.strip() == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["https://example.org/check-in/a%41b?x=1&y=2", "Zoë, 王小明 # 100% <sure>"]
+)
+def test_a_qr_image_address_draws_exactly_its_text(text):
+    # Drawn by the process that renders: the address WeasyPrint resolves must give back
+    # the very text, percent signs, spaces and all.
+    html = f'<img style="width:30mm" src="{qr_address(text).replace("&", "&amp;")}">'
+    (image,) = PdfReader(io.BytesIO(render_pdf(html, "badges.css"))).pages[0].images
+    drawn = Image.open(io.BytesIO(image.data)).convert("1")
+    pixels = [
+        [drawn.getpixel((x, y)) == 0 for x in range(drawn.width)] for y in range(drawn.height)
+    ]
+    assert pixels == qr_matrix(text)
 
 
 HARD_NAMES = [

@@ -15,6 +15,13 @@ HEAVY = (
     "fontTools",
     "icalendar",
     "segno",
+    # Flask-Migrate brings Alembic, Mako and Pygments: `flask db` imports them when it runs
+    "flask_migrate",
+    "alembic",
+    "mako",
+    "pygments",
+    "markdown_it",
+    "email_validator",
 )
 
 PROGRAM = """

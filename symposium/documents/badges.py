@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from symposium.documents import layout
+from symposium.documents.rendering import qr_address
 from symposium.extensions import db
 from symposium.i18n import each_in_own_language, format_day, format_time_range, localized
 from symposium.program.models import Edition
@@ -62,17 +63,9 @@ class BadgeSelection:
 
 
 def checkin_qr(url: str) -> str:
-    """The QR code as a PNG data: URL, one pixel per module.
-
-    A PNG of a few hundred bytes, drawn without smoothing, prints as sharp as an SVG and
-    costs WeasyPrint a fraction of laying out an SVG path on every page.
-    """
-    # A fixed mask skips segno's search for the best of eight (three quarters of its time);
-    # every mask gives a valid code, and these short URLs scan well with any of them.
-    import segno  # imported when used: it slows every start-up
-
-    code = segno.make(url, error="m", micro=False, mask=0, boost_error=False)
-    return code.png_data_uri(scale=1, border=2)
+    """The QR code's image address: drawn by the process that renders the badge (see
+    documents.rendering)."""
+    return qr_address(url)
 
 
 def _short(text: str, limit: int) -> str:

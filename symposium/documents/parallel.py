@@ -15,12 +15,12 @@ from concurrent.futures import ProcessPoolExecutor
 from symposium.documents.rendering import render_pdf
 
 
-def process_count(setting: object = None) -> int:
+def process_count(setting: object = None, waited_for: bool = False) -> int:
     """SYMPOSIUM_DOCUMENT_PROCESSES, or one less than the CPUs (the web and the mail worker
-    keep one), at least one."""
+    keep one), at least one; every CPU for a command someone sits waiting for."""
     if setting not in (None, ""):
         return max(1, int(setting))
-    return max(1, (os.cpu_count() or 1) - 1)
+    return max(1, (os.cpu_count() or 1) - (0 if waited_for else 1))
 
 
 def render_in_parallel(

@@ -154,8 +154,9 @@ def door_list(edition: Edition, session: Session, language: str) -> bytes:
     return render_pdf(door_lists.door_list_html(listing, language), "door_list.css")
 
 
-def render_plan(content: Plan, language: str, on_progress=None) -> bytes:
-    """The whole document; `on_progress(items_done)` as chunks finish."""
+def render_plan(content: Plan, language: str, on_progress=None, waited_for=False) -> bytes:
+    """The whole document; `on_progress(items_done)` as chunks finish. `waited_for`: on
+    every CPU, for a command someone sits waiting for (see parallel.process_count)."""
     parts = content.chunks()
     sizes = [len(part) for part in parts]
 
@@ -170,7 +171,7 @@ def render_plan(content: Plan, language: str, on_progress=None) -> bytes:
     # A generator: each chunk's HTML (and QR codes) is made while the processes render
     # the ones before it.
     html = (content.to_html(part, language) for part in parts)
-    processes = process_count(current_app.config.get("DOCUMENT_PROCESSES"))
+    processes = process_count(current_app.config.get("DOCUMENT_PROCESSES"), waited_for)
     return render_in_parallel(html, content.stylesheet, len(parts), progress, processes)
 
 

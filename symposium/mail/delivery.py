@@ -5,11 +5,15 @@ transaction of its own (`FOR UPDATE SKIP LOCKED` lets several workers share the 
 on PostgreSQL). Each message is marked sent right after the SMTP server accepted it, so
 a worker killed mid-batch leaves only unsent messages behind, which the next worker picks
 up when their lease expires.
+
+The batch is written (templates, calendar files) a slice at a time by a thread of its own
+while the SMTP conversation waits for the server: writing took as long as sending.
 """
 
 import logging
 import secrets
 import smtplib
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -317,13 +321,14 @@ def deliver_due(batch_size: int = 50, should_stop=lambda: False) -> BatchResult:
     pending = list(claimed)
     smtp = None
     marks = SentMarks()
+    writer = None
     try:
-        emails = _write_batch(claimed, sender)
+        writer = _Writer(claimed, sender)
         with interruptible():
             smtp = connect(config)
         while pending and not should_stop():
             message_id = pending[0]
-            recipient, email, written, problem = emails[message_id]
+            recipient, email, written, problem = writer.written(message_id)
             if email is None:
                 status = (
                     _record(message_id, problem, final=problem.startswith(UNSENDABLE))
@@ -365,6 +370,8 @@ def deliver_due(batch_size: int = 50, should_stop=lambda: False) -> BatchResult:
     finally:
         # Hand back first: hanging up waits for the server, and a stop during that wait
         # (or one already asked for) must not leave claimed messages claimed.
+        if writer is not None:
+            writer.close()
         marks.close()
         _release(pending)
         _hang_up(smtp, interruptible, stopping=should_stop())
@@ -374,6 +381,50 @@ def deliver_due(batch_size: int = 50, should_stop=lambda: False) -> BatchResult:
 def _close(smtp: smtplib.SMTP | None) -> None:
     if smtp is not None:
         smtp.close()
+
+
+#: messages written at a time by the writer thread: the first slice is what the SMTP
+#: conversation waits for, the rest is written while it runs
+WRITE_SLICE = 10
+
+
+class _Writer:
+    """Writes a claimed batch a slice at a time in a thread with its own app context and
+    database session, while the caller sends what is written: the SMTP conversation spends
+    most of its time waiting for the server, when this process has a CPU to spare. It only
+    reads; marking sent stays with the caller. An in-memory SQLite database (one connection
+    for the whole process) is written in the caller's thread, before sending."""
+
+    def __init__(self, message_ids: list[int], sender: str) -> None:
+        self.slices: dict[int, Future] = {}
+        self.pool: ThreadPoolExecutor | None = None
+        parts = [message_ids[i : i + WRITE_SLICE] for i in range(0, len(message_ids), WRITE_SLICE)]
+        if db.engine.url.database in (None, "", ":memory:"):
+            done: Future = Future()
+            done.set_result(_write_batch(message_ids, sender))
+            self.slices = dict.fromkeys(message_ids, done)
+            return
+        app = current_app._get_current_object()
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mail-writer")
+        for part in parts:  # one thread: the slices are written in order
+            future = self.pool.submit(self._write, app, part, sender)
+            self.slices.update(dict.fromkeys(part, future))
+
+    @staticmethod
+    def _write(app, message_ids: list[int], sender: str) -> dict[int, tuple]:
+        with app.app_context():
+            try:
+                return _write_batch(message_ids, sender)
+            finally:
+                db.session.remove()
+
+    def written(self, message_id: int) -> tuple:
+        return self.slices[message_id].result()[message_id]
+
+    def close(self) -> None:
+        """Stop writing what will not be sent (a stop, a lost connection)."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _write_batch(message_ids: list[int], sender: str) -> dict[int, tuple]:

@@ -353,11 +353,21 @@ _PAGE_STATE = (
 )
 
 
+def _page_state_rows(slug: str) -> list:
+    session = db.session()  # the Session itself: the scoped proxy has no in_transaction()
+    if session.in_transaction() or session.get_bind().dialect.name != "postgresql":
+        return session.connection().execute(_PAGE_STATE, {"slug": slug}).all()
+    # One statement needs no transaction: on PostgreSQL its BEGIN and the ROLLBACK that
+    # ends the request were two of the program page's four round trips.
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        return connection.execute(_PAGE_STATE, {"slug": slug}).all()
+
+
 def page_state(slug: str, now: datetime | None = None) -> PageState | None:
     """A public edition's program version, sign-up state and seats; None if there is none."""
     if has_control_characters(slug):
         return None  # no web address has them (and PostgreSQL refuses NUL in a query)
-    rows = db.session.connection().execute(_PAGE_STATE, {"slug": slug}).all()
+    rows = _page_state_rows(slug)
     if not rows:
         return None
     edition = rows[0]  # has the columns registration_state reads

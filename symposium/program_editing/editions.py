@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
@@ -38,6 +37,7 @@ from symposium.program_editing.dates import (
 from symposium.program_editing.records import _edition_record, _slug_taken
 from symposium.registration import notifications, seats
 from symposium.registration.models import Registration
+from symposium.validation import is_email_address
 
 # -- editions --------------------------------------------------------------------------
 
@@ -144,11 +144,12 @@ def _contact_and_place(fields: _Fields, data: EditionData) -> dict:
     url = values["venue_map_url"]
     if url and fields.ok("venue_map_url") and not re.match(r"^https?://[^\s/]+\.[^\s]+$", url):
         fields.add("venue_map_url", _l("Enter a web address like https://www.openstreetmap.org/…"))
-    if values["contact_email"] and fields.ok("contact_email"):
-        try:
-            validate_email(values["contact_email"], check_deliverability=False)
-        except EmailNotValidError:
-            fields.add("contact_email", _l("Enter an e-mail address like name@example.org."))
+    if (
+        values["contact_email"]
+        and fields.ok("contact_email")
+        and not is_email_address(values["contact_email"])
+    ):
+        fields.add("contact_email", _l("Enter an e-mail address like name@example.org."))
     phone = values["contact_phone"]
     if phone and fields.ok("contact_phone") and not _PHONE.match(phone):
         fields.add("contact_phone", _l("Enter a phone number like 030 123 45 67."))

@@ -1,6 +1,5 @@
 """Speakers and other people on the program."""
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 
 from symposium.audit import service as audit
@@ -10,6 +9,7 @@ from symposium.extensions import db
 from symposium.program.models import Person
 from symposium.program_editing.common import PersonData, _Fields
 from symposium.program_editing.records import _person_record
+from symposium.validation import is_email_address
 
 # -- speakers --------------------------------------------------------------------------
 
@@ -22,11 +22,8 @@ def _person_fields(data: PersonData) -> dict:
         "bio": fields.text("bio", data.bio, 5000, multiline=True),
         "email": fields.text("email", data.email, 254) or None,
     }
-    if values["email"] and fields.ok("email"):
-        try:
-            validate_email(values["email"], check_deliverability=False)
-        except EmailNotValidError:
-            fields.add("email", _l("Enter an e-mail address like name@example.org."))
+    if values["email"] and fields.ok("email") and not is_email_address(values["email"]):
+        fields.add("email", _l("Enter an e-mail address like name@example.org."))
     fields.raise_if_any()
     return values
 

@@ -3,13 +3,13 @@
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import cache
 
 import nh3
 import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
 from symposium.database import use_case
@@ -36,8 +36,14 @@ BUTTON = (
     'color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold">{1}</a>'
 )
 RAW_HTML = re.compile(r"<\s*/?\s*[a-zA-Z!]")
-# "breaks": a single line break, as in an address or a list of times, stays one.
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": True})
+
+
+@cache
+def _markdown():
+    from markdown_it import MarkdownIt  # here: it took every process ~15 ms at start-up
+
+    # "breaks": a single line break, as in an address or a list of times, stays one.
+    return MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": True})
 
 
 @dataclass
@@ -136,7 +142,7 @@ def personalise(draft: MailoutDraft, registration: Registration) -> dict:
         return PLACEHOLDER.sub(value, text)
 
     subject, body = draft.in_language(registration.locale)
-    html = nh3.clean(_markdown.render(body))
+    html = nh3.clean(_markdown().render(body))
     return {
         "subject": fill(subject, html=False),
         "body_text": fill(body, html=False),

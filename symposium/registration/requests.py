@@ -4,7 +4,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 
 from symposium.extensions import db
@@ -16,7 +15,7 @@ from symposium.registration.models import (
     Question,
     QuestionKind,
 )
-from symposium.validation import RuleError, clean_text
+from symposium.validation import RuleError, clean_text, is_email_address
 
 # -- what callers hand in ---------------------------------------------------------------
 
@@ -126,11 +125,8 @@ def validate(edition: Edition, request: RegistrationRequest) -> dict[str, list]:
             if problem is not None:
                 add(name, problem)
 
-    if "email" not in errors:
-        try:
-            validate_email(request.email.strip(), check_deliverability=False)
-        except EmailNotValidError:
-            add("email", _l("Enter an e-mail address like name@example.org."))
+    if "email" not in errors and not is_email_address(request.email.strip()):
+        add("email", _l("Enter an e-mail address like name@example.org."))
     if request.role not in ROLES:
         add("role", _l("Choose your role."))
     if request.consent is not True:
