@@ -3,7 +3,6 @@ accepts, mailed to the finance address, numbered without gaps under concurrency.
 
 import io
 import threading
-from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
@@ -16,7 +15,13 @@ from symposium.mail import delivery
 from symposium.orders import documents, groups, invoicing, service
 from symposium.orders.models import DocumentKind, Invoice, OrderStatus
 from symposium.orders.requests import OrderError
-from tests.test_orders import group_request, paid_edition  # noqa: F401  (fixture)
+from tests.test_orders import group_request, paid_editions
+
+
+@pytest.fixture
+def paid_edition(make_edition):
+    return paid_editions(make_edition)
+
 
 UBL = Path(__file__).parent / "data" / "ubl-2.1" / "maindoc"
 
@@ -95,9 +100,7 @@ def test_the_e_invoice_validates_against_the_ubl_schema(sqlite_app, paid_edition
     assert '<cbc:PayableAmount currencyID="EUR">363.00</cbc:PayableAmount>' in xml
 
 
-def test_cancelling_after_invoicing_makes_a_credit_note_and_leaves_the_invoice(
-    app, paid_edition
-):
+def test_cancelling_after_invoicing_makes_a_credit_note_and_leaves_the_invoice(app, paid_edition):
     edition = paid_edition()
     order = service.place_order(edition.id, group_request(edition, people=4))
     (invoice,) = invoicing.invoices_of(order.id)
@@ -154,9 +157,7 @@ def test_an_organiser_marks_an_invoice_paid_or_a_bank_statement_does(sqlite_app,
     )
 
     assert matched == [two.number]
-    assert {db.session.get(type(first), o.id).status for o in (first, second)} == {
-        OrderStatus.paid
-    }
+    assert {db.session.get(type(first), o.id).status for o in (first, second)} == {OrderStatus.paid}
 
 
 def _other_group(edition):

@@ -11,7 +11,7 @@ from flask_babel import force_locale
 from symposium.documents.rendering import render_pdf
 from symposium.i18n import format_day
 from symposium.orders.models import DocumentKind, Invoice
-from symposium.orders.pricing import euros
+from symposium.orders.pricing import euros, money
 
 #: SI-UBL 2.0: EN 16931 with the Dutch rules; Peppol BIS Billing 3.0 as the process
 CUSTOMIZATION = "urn:cen.eu:en16931:2017#compliant#urn:fdc:nen.nl:nlcius:v1.0"
@@ -20,7 +20,7 @@ POSTCODE = re.compile(r"^\s*(\d{4}\s?[A-Za-z]{2})\s+(.+)$")
 
 
 def address_parts(text: str) -> dict:
-    """"Oudegracht 1\\n3511 AA Utrecht" -> street, postcode, city (Dutch addresses)."""
+    """ "Oudegracht 1\\n3511 AA Utrecht" -> street, postcode, city (Dutch addresses)."""
     lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
     street = lines[0] if lines else ""
     city, postcode = (lines[-1] if len(lines) > 1 else ""), ""
@@ -40,7 +40,7 @@ def invoice_html(invoice: Invoice, locale: str) -> str:
             invoice=invoice,
             data=invoice.data,
             credit=invoice.kind == DocumentKind.credit_note,
-            euros=euros,
+            euros=money,
             issued=format_day(invoice.issued_at, "Europe/Amsterdam"),
             due=format_day(invoice.due_at, "Europe/Amsterdam") if invoice.due_at else "",
             language=locale,

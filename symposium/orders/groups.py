@@ -125,8 +125,14 @@ def _voucher_of(order: Order, now: datetime):
 
 
 @use_case
-def transfer(order_id: int, line_id: int, first_name: str, last_name: str, email: str,
-             now: datetime | None = None) -> Registration:
+def transfer(
+    order_id: int,
+    line_id: int,
+    first_name: str,
+    last_name: str,
+    email: str,
+    now: datetime | None = None,
+) -> Registration:
     """Hand a place to another colleague: their name on the registration, the seats kept,
     a new personal link (the old one stops working) mailed to the new person."""
     now = now or datetime.now(UTC)
@@ -177,8 +183,9 @@ def transfer(order_id: int, line_id: int, first_name: str, last_name: str, email
 
 
 @use_case
-def cancel_person(order_id: int, line_id: int, now: datetime | None = None,
-                  actor: Actor | None = None) -> Invoice | None:
+def cancel_person(
+    order_id: int, line_id: int, now: datetime | None = None, actor: Actor | None = None
+) -> Invoice | None:
     """Cancel one place: the seats go to the waiting lists; invoiced, it gets a credit
     note. The credit note, if any."""
     now = now or datetime.now(UTC)

@@ -10,18 +10,12 @@ import base64
 from flask_babel import gettext as _
 
 from symposium.extensions import db
-from symposium.i18n import current_language, localized
+from symposium.i18n import localized
 from symposium.mail.outbox import Attachment, Mail, builder, queue_later
 from symposium.orders.models import DocumentKind, Invoice, Order
-from symposium.orders.pricing import euros
+from symposium.orders.pricing import money
 from symposium.program.models import Edition
 from symposium.urls import external_url
-
-
-def money(cents: int) -> str:
-    """1234 -> "12,34" for Dutch readers, "12.34" for English ones."""
-    text = euros(cents)
-    return text if current_language() == "en" else text.replace(".", ",")
 
 
 def group_url(order: Order) -> str:
