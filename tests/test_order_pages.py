@@ -102,16 +102,14 @@ def test_a_missing_purchase_order_number_is_shown_at_its_field(sqlite_app, paid_
     answer = place(client, edition, po_number="", **{"attendees.2.email": "not-an-address"})
 
     text = answer.get_data(as_text=True)
-    assert answer.status_code == 422
+    assert answer.status_code == 200 and text.startswith("<!doctype html>")
     assert text.count('aria-invalid="true"') == 1  # the person's address first
     assert 'href="#attendees.2.email"' in text
     assert 'value="Collega3"' in text  # what was typed stays
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Order)) == 0
 
 
-def test_the_contact_transfers_a_place_and_cancels_another(
-    sqlite_app, paid_edition, smtp_server
-):
+def test_the_contact_transfers_a_place_and_cancels_another(sqlite_app, paid_edition, smtp_server):
     edition = paid_edition()
     client = sqlite_app.test_client()
     group = place(client, edition).headers["Location"]

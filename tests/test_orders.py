@@ -25,53 +25,75 @@ def paid_editions(make_edition):
 
     def make(**settings):
         edition = make_edition(**settings)
-        db.session.add(
-            EditionFinance(
-                edition_id=edition.id,
-                supplier_name="Stichting Sociaal Werk Symposium",
-                supplier_address="Oudegracht 1\n3511 AA Utrecht",
-                kvk_number="12345678",
-                vat_number="NL001234567B01",
-                iban="NL91ABNA0417164300",
-                invoice_prefix=f"S{edition.id}",
-                po_number_required=True,
-            )
-        )
-        db.session.add_all(
-            [
-                TicketType(
-                    edition_id=edition.id,
-                    name="Regulier",
-                    name_en="Regular",
-                    price_cents=12100,
-                    vat_rate=Decimal("21"),
-                    quota=None,
-                    position=1,
-                ),
-                TicketType(
-                    edition_id=edition.id,
-                    name="Student",
-                    price_cents=2500,
-                    availability=Availability.student,
-                    vat_exempt=True,
-                    exemption_text="Vrijgesteld van btw (art. 11 lid 1 onder o Wet OB)",
-                    quota=None,
-                    position=2,
-                ),
-                TicketType(
-                    edition_id=edition.id,
-                    name="Partner",
-                    price_cents=0,
-                    availability=Availability.with_code,
-                    quota=None,
-                    position=3,
-                ),
-            ]
-        )
-        db.session.commit()
+        make_paid(edition)
         return edition
 
     return make
+
+
+def make_paid(edition):
+    """Give an edition a supplier and three ticket types (regular, student, partner)."""
+    db.session.add(
+        EditionFinance(
+            edition_id=edition.id,
+            supplier_name="Stichting Sociaal Werk Symposium",
+            supplier_address="Oudegracht 1\n3511 AA Utrecht",
+            kvk_number="12345678",
+            vat_number="NL001234567B01",
+            iban="NL91ABNA0417164300",
+            invoice_prefix=f"S{edition.id}",
+            po_number_required=True,
+        )
+    )
+    db.session.add_all(
+        [
+            TicketType(
+                edition_id=edition.id,
+                name="Regulier",
+                name_en="Regular",
+                price_cents=12100,
+                vat_rate=Decimal("21"),
+                quota=None,
+                position=1,
+            ),
+            TicketType(
+                edition_id=edition.id,
+                name="Student",
+                price_cents=2500,
+                availability=Availability.student,
+                vat_exempt=True,
+                exemption_text="Vrijgesteld van btw (art. 11 lid 1 onder o Wet OB)",
+                quota=None,
+                position=2,
+            ),
+            TicketType(
+                edition_id=edition.id,
+                name="Partner",
+                price_cents=0,
+                availability=Availability.with_code,
+                quota=None,
+                position=3,
+            ),
+        ]
+    )
+    db.session.commit()
+
+
+def an_invoiced_group(edition) -> dict:
+    """A paid edition's order of two colleagues, invoiced: the values the route walks need."""
+    make_paid(edition)
+    order = service.place_order(edition.id, group_request(edition, people=2))
+    (invoice,) = invoicing.invoices_of(order.id)
+    return {
+        "order_id": order.id,
+        "secret": order.secret,
+        "line_id": order.lines[0].id,
+        "invoice_id": invoice.id,
+        "kind": "pdf",
+        "transfer_first": "Nieuwe",
+        "transfer_last": "Collega",
+        "transfer_email": "nieuwe.collega@utrecht.nl",
+    }
 
 
 @pytest.fixture
