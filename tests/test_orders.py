@@ -1,5 +1,6 @@
 """Orders: groups signed up by one contact, tickets, codes, invoices without gaps."""
 
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -162,3 +163,26 @@ def test_a_missing_po_number_is_refused_and_nobody_is_signed_up(sqlite_app, paid
     assert "po_number" in refused.value.errors
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Order)) == 0
+
+
+def test_a_purge_forgets_the_names_in_orders_but_keeps_the_invoices(sqlite_app, paid_edition):
+    from symposium import privacy
+    from symposium.audit.service import Actor
+
+    edition = paid_edition()
+    order = service.place_order(edition.id, group_request(edition, people=2))
+    person = db.session.get(Registration, order.lines[0].registration_id)
+    copy = privacy.personal_data(person)
+    assert copy["order"][0]["order"] == order.reference
+    edition.starts_at = datetime.now(UTC) - timedelta(days=3)
+    edition.ends_at = edition.starts_at + timedelta(hours=8)
+    db.session.commit()
+
+    privacy.purge_edition(edition.id, Actor(None, "org@example.org"))
+
+    db.session.rollback()
+    order = db.session.get(Order, order.id)
+    assert [line.attendee_name for line in order.lines] == ["", ""]
+    assert order.contact_email == "" and order.finance_email == ""
+    (invoice,) = invoicing.invoices_of(order.id)
+    assert invoice.data["buyer"]["po_number"] == "PO-2026-0042"  # kept for the tax office
