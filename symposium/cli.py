@@ -40,6 +40,7 @@ def register(app: Flask) -> None:
 
         from symposium import worker
         from symposium.documents import service as documents
+        from symposium.orders.invoicing import queue_payment_reminders
         from symposium.orders.service import release_expired_holds
         from symposium.registration import holds, service
 
@@ -48,12 +49,16 @@ def register(app: Flask) -> None:
         def reminders(now: datetime) -> int:
             return service.queue_due_reminders(now, current_app.config["REMINDER_DAYS_BEFORE"])
 
+        jobs = [
+            reminders,
+            holds.release_unconfirmed,
+            release_expired_holds,
+            queue_payment_reminders,
+        ]
         stop = worker.StopFlag()
         stop.install()
         if once:
-            worker.run(
-                [reminders, holds.release_unconfirmed, release_expired_holds], stop, once=True
-            )
+            worker.run(jobs, stop, once=True)
             documents.run_pending()
             return
         # Documents take seconds to minutes; a thread of their own keeps mail flowing.
@@ -62,7 +67,7 @@ def register(app: Flask) -> None:
             args=(current_app._get_current_object(), stop),
             daemon=True,
         ).start()
-        worker.run([reminders, holds.release_unconfirmed, release_expired_holds], stop)
+        worker.run(jobs, stop)
 
     @app.cli.command("mail-catcher")
     @click.option("--host", default="127.0.0.1", show_default=True)

@@ -201,3 +201,21 @@ def test_concurrent_invoices_get_numbers_without_gaps_or_twins(app, paid_edition
     assert broken == [] and len(refused) == 3
     assert sorted(sequence for sequence, _ in numbers) == list(range(1, 10))
     assert len({number for _, number in numbers}) == 9
+
+
+def test_an_invoice_past_due_is_reminded_once_a_week(sqlite_app, paid_edition, smtp_server):
+    from datetime import timedelta
+
+    edition = paid_edition()
+    order = service.place_order(edition.id, group_request(edition, people=1))
+    (invoice,) = invoicing.invoices_of(order.id)
+    later = invoice.due_at + timedelta(days=1)
+
+    assert invoicing.queue_payment_reminders(invoice.due_at - timedelta(days=1)) == 0
+    invoicing.queue_payment_reminders(later)
+    invoicing.queue_payment_reminders(later + timedelta(hours=5))  # same week: no second
+    delivery.deliver_due(batch_size=500)
+
+    reminders = [m for m in smtp_server.to("facturen@utrecht.nl") if "Herinnering" in m["Subject"]]
+    assert len(reminders) == 1
+    assert "€ 121,00" in reminders[0].get_body(("plain",)).get_content()
