@@ -78,6 +78,7 @@ def register_blueprints(app: Flask) -> None:
     from symposium.web.attendee.documents import bp as documents
     from symposium.web.attendee.registration import bp as registration
     from symposium.web.operations import init_operations
+    from symposium.web.orders.views import bp as orders
     from symposium.web.organiser.account_views import bp as organiser_accounts
     from symposium.web.organiser.allocation_views import bp as organiser_allocation
     from symposium.web.organiser.checkin_views import bp as organiser_checkin
@@ -110,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(documents)
     app.register_blueprint(program_api)
     app.register_blueprint(registration_api)
+    app.register_blueprint(orders)
     csrf.exempt(registration_api)
     init_operations(app)
 

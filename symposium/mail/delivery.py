@@ -7,6 +7,7 @@ a worker killed mid-batch leaves only unsent messages behind, which the next wor
 up when their lease expires.
 """
 
+import base64
 import logging
 import secrets
 import smtplib
@@ -95,7 +96,7 @@ def build_email(message: OutboxMessage, sender: str, written: Content | None = N
             part = MIMEBase(
                 maintype, subtype, **({"charset": "utf-8"} if maintype == "text" else {})
             )
-            part.set_payload(attachment["content"].encode())
+            part.set_payload(_attachment_bytes(attachment))
             encoders.encode_base64(part)
             part.add_header("Content-Disposition", "attachment", filename=attachment["filename"])
             email.attach(part)
@@ -110,6 +111,13 @@ def build_email(message: OutboxMessage, sender: str, written: Content | None = N
     email["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].strip(">") or None)
     email["X-Symposium-Key"] = message.dedupe_key
     return email
+
+
+def _attachment_bytes(attachment: dict) -> bytes:
+    """Text as UTF-8; binary files (a PDF) are stored as base64 text."""
+    if attachment.get("encoding") == "base64":
+        return base64.b64decode(attachment["content"])
+    return attachment["content"].encode()
 
 
 def _build_international(message: OutboxMessage, sender: str, written: Content) -> EmailMessage:
@@ -127,7 +135,7 @@ def _build_international(message: OutboxMessage, sender: str, written: Content) 
     for attachment in written.attachments:
         maintype, subtype = attachment["content_type"].split("/", 1)
         email.add_attachment(
-            attachment["content"].encode(),
+            _attachment_bytes(attachment),
             maintype=maintype,
             subtype=subtype,
             filename=attachment["filename"],
