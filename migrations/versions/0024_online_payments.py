@@ -1,7 +1,7 @@
 """online payments: payments through Mollie (iDEAL and cards) and their refunds
 
 Revision ID: 0024
-Revises: 0016
+Revises: 0023
 Create Date: 2026-12-05 01:30:00.000000
 
 """
@@ -13,7 +13,7 @@ import symposium.program.models  # noqa: F401  (column types used by autogenerat
 
 # revision identifiers, used by Alembic.
 revision = '0024'
-down_revision = '0016'
+down_revision = '0023'
 branch_labels = None
 depends_on = None
 

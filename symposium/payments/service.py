@@ -19,6 +19,8 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadData, URLSafeSerializer
 
+from symposium.audit import service as audit
+from symposium.audit.service import Actor
 from symposium.database import in_transaction, is_writing, utcnow
 from symposium.extensions import db
 from symposium.payments.models import PROGRESS, Payment, PaymentRefund, PaymentStatus
@@ -125,8 +127,10 @@ def refresh(mollie_id: str) -> Payment:
     return _in_transaction(lambda: _store_state(known, state))
 
 
-def refund(payment: Payment, amount: Decimal, description: str) -> PaymentRefund:
-    """Send (part of) a paid payment back to the payer through Mollie."""
+def refund(
+    payment: Payment, amount: Decimal, description: str, actor: Actor | None = None
+) -> PaymentRefund:
+    """Send (part of) a paid payment back to the payer through Mollie; in the audit log."""
     from mollie.api.objects.payment import Payment as MolliePayment
 
     amount = money(amount)
@@ -166,6 +170,13 @@ def refund(payment: Payment, amount: Decimal, description: str) -> PaymentRefund
             )
             db.session.add(made)
             db.session.flush()
+            audit.record(
+                actor or Actor(None, "system"),
+                "payment.refund",
+                made,
+                after={"payment": mollie_id, "amount": f"{amount:.2f}", "refund": refund_id},
+                label=description[:200],
+            )
         return made
 
     return _in_transaction(store)
