@@ -34,6 +34,7 @@ def register(app: Flask) -> None:
 
         from symposium import worker
         from symposium.documents import service as documents
+        from symposium.orders import online
         from symposium.registration import holds, service
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(message)s")
@@ -44,7 +45,7 @@ def register(app: Flask) -> None:
         stop = worker.StopFlag()
         stop.install()
         if once:
-            worker.run([reminders, holds.release_unconfirmed], stop, once=True)
+            worker.run([reminders, holds.release_unconfirmed, online.sweep], stop, once=True)
             documents.run_pending()
             return
         # Documents take seconds to minutes; a thread of their own keeps mail flowing.
@@ -53,7 +54,8 @@ def register(app: Flask) -> None:
             args=(current_app._get_current_object(), stop),
             daemon=True,
         ).start()
-        worker.run([reminders, holds.release_unconfirmed], stop)
+        # online.sweep: payments whose webhook never came, then places held too long
+        worker.run([reminders, holds.release_unconfirmed, online.sweep], stop)
 
     @app.cli.command("mail-catcher")
     @click.option("--host", default="127.0.0.1", show_default=True)
