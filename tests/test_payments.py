@@ -81,7 +81,7 @@ def test_mollie_failing_is_a_clear_error_and_nothing_half_stored(app, mollie, mo
 
     with pytest.raises(service.PaymentError) as error:
         start(reference="order:2")
-    assert "try again" in error.value.message
+    assert "niets afgeschreven" in str(error.value.message)  # "nothing was charged"
     with pytest.raises(service.PaymentError):
         service.refresh(payment.mollie_id)
     with pytest.raises(service.PaymentError):
