@@ -206,3 +206,18 @@ def test_the_return_page_speaks_the_payers_language(
     ).get_data(as_text=True)
     expected = {"nl": "Je betaling is niet gelukt", "en": "Your payment did not go through"}
     assert expected[language] in page and f'lang="{language}"' in page
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        {"id": "tr_" + "x" * 5000},
+        {"id": "ré_\u0000\ud7ff"},
+        {"id": ["tr_a", "tr_b"]},
+        {"other": "1"},
+    ],
+)
+def test_the_webhook_shrugs_off_whatever_it_is_sent(sqlite_app, client, mollie, form):
+    assert client.post("/payments/webhook", data=form).status_code == 200
+    assert client.get("/payments/webhook").status_code == 404  # only Mollie posts there
+    assert mollie.requests == []
