@@ -131,7 +131,7 @@ def test_when_mollie_cannot_be_asked_the_webhook_asks_to_be_called_again(
     assert order_now(order.id).status == OrderStatus.paid
 
 
-def test_a_return_address_nobody_signed_finds_nothing(sqlite_app, client, paid_edition, mollie):
+def test_a_return_address_nobody_signed_finds_nothing(client, paid_edition, mollie):
     order = student_order(paid_edition())
     start_paying(order)
     assert client.get("/payments/forged-token").status_code == 404
@@ -195,9 +195,7 @@ def test_the_sweep_asks_mollie_when_a_webhook_never_came(app, paid_edition, moll
 
 
 @pytest.mark.parametrize("language", ["nl", "en"])
-def test_the_return_page_speaks_the_payers_language(
-    sqlite_app, client, paid_edition, mollie, language
-):
+def test_the_return_page_speaks_the_payers_language(client, paid_edition, mollie, language):
     order = student_order(paid_edition())
     start_paying(order)
     mollie.settle(payments.latest_for(order.reference).mollie_id, "canceled")
@@ -217,7 +215,7 @@ def test_the_return_page_speaks_the_payers_language(
         {"other": "1"},
     ],
 )
-def test_the_webhook_shrugs_off_whatever_it_is_sent(sqlite_app, client, mollie, form):
+def test_the_webhook_shrugs_off_whatever_it_is_sent(client, mollie, form):
     assert client.post("/payments/webhook", data=form).status_code == 200
     assert client.get("/payments/webhook").status_code == 404  # only Mollie posts there
     assert mollie.requests == []
