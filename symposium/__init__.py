@@ -78,6 +78,7 @@ def register_blueprints(app: Flask) -> None:
     from symposium.web.attendee.documents import bp as documents
     from symposium.web.attendee.registration import bp as registration
     from symposium.web.operations import init_operations
+    from symposium.web.orders.finance_views import bp as organiser_finance
     from symposium.web.orders.views import bp as orders
     from symposium.web.organiser.account_views import bp as organiser_accounts
     from symposium.web.organiser.allocation_views import bp as organiser_allocation
@@ -113,6 +114,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(program_api)
     app.register_blueprint(registration_api)
     app.register_blueprint(orders)
+    app.register_blueprint(organiser_finance)
     app.register_blueprint(payments)
     csrf.exempt("symposium.web.payments.views.webhook")  # Mollie posts it, without a token
     csrf.exempt(registration_api)

@@ -8,7 +8,8 @@ from flask import Flask, current_app
 
 def register(app: Flask) -> None:
     @app.cli.command("demo")
-    def demo_command():
+    @click.option("--paid", is_flag=True, help="The upcoming edition with tickets and invoices.")
+    def demo_command(paid: bool):
         """Load the demo editions (2019 and the upcoming one); safe to run again."""
         from symposium import demo
 
@@ -17,6 +18,11 @@ def register(app: Flask) -> None:
             click.echo(f"Demo editions created: {', '.join(created)}")
         else:
             click.echo("Demo editions already present; nothing changed.")
+        if paid:
+            from symposium.demo.paid import make_paid
+
+            slug = make_paid()
+            click.echo(f"Edition {slug} now sells tickets." if slug else "Tickets already there.")
         password = demo.demo_organiser()
         if password:
             click.echo(
@@ -55,6 +61,7 @@ def register(app: Flask) -> None:
             daemon=True,
         ).start()
         # online.sweep: payments whose webhook never came, then places held too long
+        # (orders.service.release_expired_holds)
         worker.run([reminders, holds.release_unconfirmed, online.sweep], stop)
 
     @app.cli.command("mail-catcher")
@@ -175,6 +182,31 @@ def register(app: Flask) -> None:
             pdf = documents.render_plan(content, language, on_progress=progress)
         output.write_bytes(pdf)
         click.echo(f"{len(content.items)} badges, {len(pdf) // 1024} KiB: {output}")
+
+    @app.cli.command("invoices")
+    @click.argument("edition")
+    @click.option("--format", "kind", type=click.Choice(["pdf", "ubl"]), default="pdf")
+    @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), required=True)
+    @click.option("--language", type=click.Choice(["nl", "en"]), default="nl", show_default=True)
+    def invoices_command(edition: str, kind: str, output: Path, language: str):
+        """Write every invoice and credit note of an edition, as PDF or UBL, into a folder."""
+        from symposium.orders import documents, finance
+        from symposium.program.service import edition_by_slug
+
+        found = edition_by_slug(edition, include_drafts=True)
+        if found is None:
+            raise click.ClickException(f"No edition {edition!r}.")
+        output.mkdir(parents=True, exist_ok=True)
+        written = 0
+        for invoice in finance.finance(found.id).documents:
+            if kind == "pdf":
+                path = output / documents.filename(invoice, "pdf")
+                path.write_bytes(documents.invoice_pdf(invoice, language))
+            else:
+                path = output / documents.filename(invoice, "xml")
+                path.write_text(documents.invoice_ubl(invoice), encoding="utf-8")
+            written += 1
+        click.echo(f"{written} invoices and credit notes written to {output}")
 
     @app.cli.command("create-organiser")
     @click.argument("email")

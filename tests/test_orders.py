@@ -19,9 +19,9 @@ from symposium.registration.models import ChoiceState, Registration, Registratio
 from symposium.registration.requests import RoundRequest
 
 
-@pytest.fixture
-def paid_edition(make_edition):
-    """An edition with a regular (incl. 21 % VAT), a student and an exempt partner ticket."""
+def paid_editions(make_edition):
+    """Makes editions with a regular (incl. 21 % VAT), a student (exempt) and a partner
+    ticket, invoiced by a supplier of their own."""
 
     def make(**settings):
         edition = make_edition(**settings)
@@ -72,6 +72,11 @@ def paid_edition(make_edition):
         return edition
 
     return make
+
+
+@pytest.fixture
+def paid_edition(make_edition):
+    return paid_editions(make_edition)
 
 
 def tickets(edition):

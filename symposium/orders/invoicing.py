@@ -228,7 +228,7 @@ def _settle(invoice: Invoice, actor: Actor, now: datetime) -> None:
     notifications.payment_received(order)
 
 
-REFERENCE = re.compile(r"\b([A-Z]{1,20}-\d{4}-\d{4,})\b|\border-(\d+)\b", re.IGNORECASE)
+REFERENCE = re.compile(r"\b([A-Z0-9]{1,20}-\d{4}-\d{4,})\b|\border-(\d+)\b", re.IGNORECASE)
 
 
 @use_case

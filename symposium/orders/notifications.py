@@ -13,6 +13,7 @@ from symposium.extensions import db
 from symposium.i18n import localized
 from symposium.mail.outbox import Attachment, Mail, builder, queue_later
 from symposium.orders.models import DocumentKind, Invoice, Order
+from symposium.orders.pricing import money
 from symposium.program.models import Edition
 from symposium.urls import external_url
 
@@ -106,6 +107,7 @@ def _build(kind: str, refs: dict) -> Mail | None:
             "invoice": invoice,
             "group_url": group_url(order),
             "open_cents": invoicing.open_cents(order),
+            "money": money,
         },
         attachments=attachments,
     )

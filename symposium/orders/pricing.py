@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from symposium.i18n import current_language
 from symposium.orders.models import TicketType, Voucher, VoucherKind
 
 
@@ -51,6 +52,12 @@ def euros(cents: int) -> str:
     """12345 -> "123.45", as in a bank statement or UBL."""
     sign = "-" if cents < 0 else ""
     return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
+
+
+def money(cents: int) -> str:
+    """1234 -> "12,34" for Dutch readers, "12.34" for English ones."""
+    text = euros(cents)
+    return text if current_language() == "en" else text.replace(".", ",")
 
 
 def rate_text(rate: Decimal) -> str:

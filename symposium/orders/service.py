@@ -292,11 +292,11 @@ def _add_line(
 def start_online_payment(order: Order, *, redirect_url: str, webhook_url: str, locale: str) -> str:
     """Start (or start again) the payment of an order held for it; the checkout URL."""
     try:
-        from symposium.payments.service import start_payment
-    except ImportError as error:
+        from symposium.payments import service as payments
+    except ImportError as error:  # the payments package is not there (yet)
         raise PaymentsUnavailable() from error
     opened = _reopen(order.id)
-    payment = start_payment(
+    payment = payments.start_payment(
         amount=Decimal(opened) / 100,
         description=f"{order.reference}",
         reference=order.reference,

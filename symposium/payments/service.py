@@ -8,6 +8,7 @@ payment is for is the caller's business.
 """
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +30,7 @@ from symposium.validation import RuleError
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 CENT = Decimal("0.01")
+MOLLIE_ID = re.compile(r"tr_[A-Za-z0-9]{1,60}")
 
 
 class PaymentError(RuleError):
@@ -118,6 +120,8 @@ def refresh(mollie_id: str) -> Payment:
     """Fetch the payment's status from Mollie and store it. Safe to call any number of
     times, in any order: a status never moves back (an old answer arriving late is kept
     out), and a final one (paid, failed, canceled, expired) stays."""
+    if not isinstance(mollie_id, str) or not MOLLIE_ID.fullmatch(mollie_id):
+        raise UnknownPayment()  # not even the shape of Mollie's ids: never ours
     known = db.session.scalar(sa.select(Payment.id).where(Payment.mollie_id == mollie_id))
     if known is None:
         raise UnknownPayment()
