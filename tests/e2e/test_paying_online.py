@@ -1,22 +1,21 @@
-"""A student pays with iDEAL against the stand-in Mollie, in both languages: the first
+"""A student pays with iDEAL against the stand-in Mollie, in both languages, from the
+order's pay page (`demo --paid`'s student ticket): the first
 payment fails, the return page offers to try again, the second is paid and the order page
 says so. The return page and the stand-in's checkout pass axe-core's WCAG 2.1 AA rules."""
 
 from collections.abc import Iterator
-from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from symposium.demo.paid import make_paid
 from symposium.extensions import db
-from symposium.orders import online
 from symposium.orders import service as orders
-from symposium.orders.models import Availability, EditionFinance, Order, OrderStatus, TicketType
+from symposium.orders.models import Order, OrderStatus
 from symposium.orders.requests import Attendee, OrderRequest
 from symposium.payments.standin import MollieStandIn
 from symposium.program.service import edition_by_slug
-from symposium.web.payments import views
 from tests.e2e.checks import accessibility_violations, readable, screenshot, scrolls_sideways_by
 from tests.e2e.conftest import LiveSite
 
@@ -24,19 +23,21 @@ pytestmark = pytest.mark.e2e
 
 WORDS = {
     "nl": {
+        "pay": "Betalen met iDEAL of een creditcard",
         "failed": "Mislukt",
         "paid": "Betaald",
         "continue": "Doorgaan",
         "not_through": "Je betaling is niet gelukt",
-        "again": "Opnieuw € 25,00 betalen",
+        "again": "Opnieuw € 45,00 betalen",
         "thanks": "Dank je wel: we hebben je betaling ontvangen.",
     },
     "en": {
+        "pay": "Pay with iDEAL or a card",
         "failed": "Failed",
         "paid": "Paid",
         "continue": "Continue",
         "not_through": "Your payment did not go through",
-        "again": "Pay €25.00 again",
+        "again": "Pay €45.00 again",
         "thanks": "Thank you: we received your payment.",
     },
 }
@@ -49,20 +50,13 @@ def mollie(site: LiveSite) -> Iterator[MollieStandIn]:
         yield standin
 
 
-def student_checkout(site: LiveSite, language: str) -> tuple[int, str]:
-    """What the order form does for a student who pays online: the order, and off to Mollie."""
+def student_order(site: LiveSite, language: str) -> tuple[int, str]:
+    """The demo's paid edition (`demo --paid`) and a student's order to pay online, as the
+    order form leaves it: the order, and its pay page."""
     with site.app.app_context():
+        make_paid()
         edition = edition_by_slug(site.upcoming_edition)
-        db.session.add(EditionFinance(edition_id=edition.id, supplier_name="Stichting Symposium"))
-        student = TicketType(
-            edition_id=edition.id,
-            name="Student",
-            price_cents=2500,
-            vat_exempt=True,
-            availability=Availability.student,
-        )
-        db.session.add(student)
-        db.session.commit()
+        student = next(t for t in orders.ticket_types(edition.id) if t.name == "Student")
         email = "sam.student@hu.nl"
         order = orders.place_order(
             edition.id,
@@ -84,13 +78,7 @@ def student_checkout(site: LiveSite, language: str) -> tuple[int, str]:
                 ],
             ),
         )
-        checkout = online.pay(
-            order,
-            redirect_url=views.return_url(order.reference),
-            webhook_url=views.webhook_url(),
-            locale=language,
-        )
-        return order.id, checkout
+        return order.id, f"/orders/{order.id}/{order.secret}/pay"
 
 
 def order_status(site: LiveSite, order_id: int) -> OrderStatus:
@@ -100,10 +88,13 @@ def order_status(site: LiveSite, order_id: int) -> OrderStatus:
 
 def test_a_student_pays_with_ideal_once_failed_then_paid(site, mollie, open_page, language):
     words = WORDS[language]
-    order_id, checkout = student_checkout(site, language)
+    order_id, pay_page = student_order(site, language)
     page = open_page(site, viewport="phone" if language == "en" else "desktop")
 
-    page.goto(checkout)
+    page.goto(pay_page)
+    assert not (found := accessibility_violations(page)), readable(found)
+    page.get_by_role("button", name=words["pay"]).click()
+    assert page.url.startswith(f"{mollie.base_url}/checkout/")
     assert page.locator("html").get_attribute("lang") == language
     assert not (found := accessibility_violations(page)), readable(found)
     page.get_by_label(words["failed"], exact=True).check()
@@ -125,6 +116,6 @@ def test_a_student_pays_with_ideal_once_failed_then_paid(site, mollie, open_page
     assert f"/orders/{order_id}/" in page.url
     assert order_status(site, order_id) == OrderStatus.paid
     paid = [p for p in mollie.payments.values() if p["status"] == "paid"]
-    assert [p["amount"]["value"] for p in paid] == [f"{Decimal('25.00')}"]
+    assert [p["amount"]["value"] for p in paid] == ["45.00"]
     assert [status for _id, status, _answer in mollie.webhook_calls] == ["failed", "paid"]
     assert all(answer == 200 for _id, _status, answer in mollie.webhook_calls)
