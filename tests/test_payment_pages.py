@@ -219,3 +219,31 @@ def test_the_webhook_shrugs_off_whatever_it_is_sent(client, mollie, form):
     assert client.post("/payments/webhook", data=form).status_code == 200
     assert client.get("/payments/webhook").status_code == 404  # only Mollie posts there
     assert mollie.requests == []
+
+
+def test_a_place_cancelled_from_a_paid_online_order_is_refunded(app, paid_edition, mollie):
+    order = student_order(paid_edition())
+    start_paying(order)
+    payment = payments.latest_for(order.reference)
+    mollie.settle(payment.mollie_id, "paid")
+    online.settle(payments.refresh(payment.mollie_id))
+    line_id = order_now(order.id).active_lines[0].id
+
+    assert online.cancel_person(order.id, line_id) == Decimal("25.00")
+
+    assert order_now(order.id).status == OrderStatus.cancelled
+    assert mollie.payments[payment.mollie_id]["amountRefunded"]["value"] == "25.00"
+
+
+def test_when_the_refund_cannot_be_made_the_place_is_still_cancelled(app, paid_edition, mollie):
+    order = student_order(paid_edition())
+    start_paying(order)
+    payment = payments.latest_for(order.reference)
+    mollie.settle(payment.mollie_id, "paid")
+    online.settle(payments.refresh(payment.mollie_id))
+    mollie.mode = "error"
+
+    with pytest.raises(online.RefundNotYetMade):
+        online.cancel_person(order.id, order_now(order.id).active_lines[0].id)
+    assert order_now(order.id).status == OrderStatus.cancelled
+    assert "refunds" not in mollie.payments[payment.mollie_id]

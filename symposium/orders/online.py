@@ -13,14 +13,26 @@ import logging
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
+
 from symposium.audit.service import Actor
 from symposium.database import use_case
-from symposium.orders import service
-from symposium.orders.models import HOLDING, Order, OrderStatus
+from symposium.extensions import db
+from symposium.orders import groups, service
+from symposium.orders.models import HOLDING, Order, OrderLine, OrderStatus, PaymentMethod
 from symposium.payments import service as payments
 from symposium.payments.models import Payment, PaymentStatus
+from symposium.validation import RuleError
 
 log = logging.getLogger(__name__)
+
+
+class RefundNotYetMade(RuleError):
+    message = _l(
+        "The place has been cancelled, but the payment service could not be reached to "
+        "refund it. The organisers will see to the refund."
+    )
+
 
 #: a payment's places stay held this long past the moment Mollie lets it expire
 MARGIN = timedelta(minutes=1)
@@ -63,6 +75,25 @@ def settle(payment: Payment) -> Order | None:
 def places_released(order: Order) -> bool:
     """The order's hold ran out before it was paid: it has no places any more."""
     return order.status in (OrderStatus.expired, OrderStatus.paid) and not order.active_lines
+
+
+def cancel_person(order_id: int, line_id: int, actor: Actor | None = None) -> Decimal:
+    """Cancel one place (`groups.cancel_person`: seats to the waiting lists, a credit note)
+    and, when the order was paid online, send that place's price back through Mollie. The
+    edition's terms decide when a contact may still cancel (the group page's deadline); an
+    organiser cancels on their own judgement. What was refunded."""
+    line = db.session.get(OrderLine, line_id)
+    cents = line.total_cents if line is not None and line.order_id == order_id else 0
+    groups.cancel_person(order_id, line_id, actor=actor)
+    order = db.session.get(Order, order_id)
+    if order.payment_method != PaymentMethod.online or not cents:
+        return Decimal("0.00")
+    description = f"{order.reference}: {line.attendee_name}"
+    try:
+        return refund_cancelled(order, cents, description, actor=actor)
+    except payments.PaymentError as error:
+        log.warning("%s: place %s cancelled, refund not made: %s", order.reference, line_id, error)
+        raise RefundNotYetMade() from error
 
 
 def refund_cancelled(

@@ -5,7 +5,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 
 from symposium.i18n import current_language
-from symposium.orders import documents, groups, invoicing, reading, service
+from symposium.orders import documents, groups, invoicing, online, reading, service
 from symposium.orders.models import Order
 from symposium.orders.pricing import money
 from symposium.orders.requests import Attendee, OrderError, OrderRequest
@@ -200,7 +200,7 @@ def cancel(order_id: int, secret: str, line_id: int):
     line = _line_or_404(order, line_id)
     if request.method == "POST":
         try:
-            groups.cancel_person(order.id, line.id)
+            online.cancel_person(order.id, line.id)  # paid online: refunded too
         except RuleError as error:
             flash(error.message, "error")
         else:
