@@ -89,6 +89,7 @@ def register_blueprints(app: Flask) -> None:
     from symposium.web.organiser.registration_views import bp as organiser_registrations
     from symposium.web.organiser.speaker_views import bp as organiser_speakers
     from symposium.web.organiser.views import bp as organiser
+    from symposium.web.payments.views import bp as payments
     from symposium.web.public.feeds import bp as program_feeds
     from symposium.web.public.program import bp as program
     from symposium.web.speakers.views import bp as speakers
@@ -114,6 +115,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(registration_api)
     app.register_blueprint(orders)
     app.register_blueprint(organiser_finance)
+    app.register_blueprint(payments)
+    csrf.exempt("symposium.web.payments.views.webhook")  # Mollie posts it, without a token
     csrf.exempt(registration_api)
     init_operations(app)
 

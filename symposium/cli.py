@@ -40,8 +40,8 @@ def register(app: Flask) -> None:
 
         from symposium import worker
         from symposium.documents import service as documents
+        from symposium.orders import online
         from symposium.orders.invoicing import queue_payment_reminders
-        from symposium.orders.service import release_expired_holds
         from symposium.registration import holds, service
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(message)s")
@@ -52,7 +52,7 @@ def register(app: Flask) -> None:
         jobs = [
             reminders,
             holds.release_unconfirmed,
-            release_expired_holds,
+            online.sweep,  # payments whose webhook never came, then holds that ran out
             queue_payment_reminders,
         ]
         stop = worker.StopFlag()

@@ -126,6 +126,11 @@ RULES: dict[str, Rule] = {
     # -- documents for everyone: the booklet of published summaries
     "documents.booklet": Rule(EVERYONE),
     "documents.booklet_progress": Rule(EVERYONE),
+    # -- online payments: Mollie's webhook (it believes nothing it is sent), and the payer's
+    # return address (signed per order; this world has no payment, so nobody gets in)
+    "payments.webhook": Rule(EVERYONE),
+    "payments.returned": Rule(frozenset()),
+    "payments.retry": Rule(frozenset()),
     # -- the speakers' area
     "speakers.index": Rule(SIGNED_IN),
     "speakers.profile": Rule(SIGNED_IN),

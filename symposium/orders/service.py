@@ -401,14 +401,16 @@ def give_back(order: Order, line: OrderLine, now: datetime, actor: Actor | None 
     """A place leaves the order: the person's registration is cancelled (their seats go to
     the waiting lists), the ticket and the code's use are counted back."""
     line.cancelled_at = now
-    if line.registration_id is not None:
-        withdraw(line.registration_id, actor)
+    # The ticket before the seats, in the order `place_order` takes them: the other order
+    # deadlocks against a sign-up under load.
     if line.ticket_type_id is not None:
         db.session.execute(
             sa.update(TicketType)
             .where(TicketType.id == line.ticket_type_id)
             .values(sold=TicketType.sold - 1)
         )
+    if line.registration_id is not None:
+        withdraw(line.registration_id, actor)
     if order.voucher_id is not None:
         db.session.execute(
             sa.update(Voucher).where(Voucher.id == order.voucher_id).values(used=Voucher.used - 1)

@@ -5,7 +5,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 
 from symposium.i18n import current_language
-from symposium.orders import documents, groups, invoicing, reading, service
+from symposium.orders import documents, groups, invoicing, online, reading, service
 from symposium.orders.models import Order
 from symposium.orders.pricing import money
 from symposium.orders.requests import Attendee, OrderError, OrderRequest
@@ -14,6 +14,7 @@ from symposium.registration.requests import RoundRequest
 from symposium.security import sign_up_limit
 from symposium.validation import RuleError
 from symposium.web.common import edition_or_404
+from symposium.web.payments import views as payment_pages
 
 bp = Blueprint("orders", __name__)
 bp.add_app_template_filter(reading.status_label, "order_status")
@@ -199,7 +200,7 @@ def cancel(order_id: int, secret: str, line_id: int):
     line = _line_or_404(order, line_id)
     if request.method == "POST":
         try:
-            groups.cancel_person(order.id, line.id)
+            online.cancel_person(order.id, line.id)  # paid online: refunded too
         except RuleError as error:
             flash(error.message, "error")
         else:
@@ -216,17 +217,12 @@ def pay(order_id: int, secret: str):
     order = _order_or_404(order_id, secret)
     if request.method == "POST":
         try:
-            checkout = service.start_online_payment(
-                order,
-                redirect_url=url_for(".group", order_id=order.id, secret=secret, _external=True),
-                webhook_url=url_for(".group", order_id=order.id, secret=secret, _external=True),
-                locale=current_language(),
-            )
+            # Mollie's return and webhook addresses, its checkout: symposium.web.payments
+            return payment_pages.pay(order)
         except RuleError as error:
             flash(error.message, "error")
-        else:
-            return redirect(checkout, 303)
-    return render_template("orders/pay.html", order=order, group=reading.group_view(order))
+    page = render_template("orders/pay.html", order=order, group=reading.group_view(order))
+    return payment_pages.allow_checkout(Response(page))
 
 
 @bp.route("/orders/<int:order_id>/<secret>/documents/<int:invoice_id>.<any(pdf, xml):kind>")
