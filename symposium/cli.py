@@ -41,6 +41,7 @@ def register(app: Flask) -> None:
         from symposium import worker
         from symposium.documents import service as documents
         from symposium.orders import online
+        from symposium.orders.invoicing import queue_payment_reminders
         from symposium.registration import holds, service
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(message)s")
@@ -48,10 +49,18 @@ def register(app: Flask) -> None:
         def reminders(now: datetime) -> int:
             return service.queue_due_reminders(now, current_app.config["REMINDER_DAYS_BEFORE"])
 
+        jobs = [
+            reminders,
+            holds.release_unconfirmed,
+            # payments whose webhook never came, then places held too long
+            # (orders.service.release_expired_holds)
+            online.sweep,
+            queue_payment_reminders,
+        ]
         stop = worker.StopFlag()
         stop.install()
         if once:
-            worker.run([reminders, holds.release_unconfirmed, online.sweep], stop, once=True)
+            worker.run(jobs, stop, once=True)
             documents.run_pending()
             return
         # Documents take seconds to minutes; a thread of their own keeps mail flowing.
@@ -60,9 +69,7 @@ def register(app: Flask) -> None:
             args=(current_app._get_current_object(), stop),
             daemon=True,
         ).start()
-        # online.sweep: payments whose webhook never came, then places held too long
-        # (orders.service.release_expired_holds)
-        worker.run([reminders, holds.release_unconfirmed, online.sweep], stop)
+        worker.run(jobs, stop)
 
     @app.cli.command("mail-catcher")
     @click.option("--host", default="127.0.0.1", show_default=True)

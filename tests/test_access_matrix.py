@@ -216,6 +216,27 @@ RULES: dict[str, Rule] = {
     "organiser_documents.job": Rule(ORGANISERS),
     "organiser_documents.job_file": Rule(ORGANISERS),
     "organiser_documents.job_progress": Rule(ORGANISERS),
+    # -- a group's order: whoever holds the contact's link (the secret is in the URL)
+    "orders.new_order": Rule(EVERYONE),
+    "orders.group": Rule(EVERYONE),
+    "orders.add_person": Rule(EVERYONE),
+    "orders.transfer": Rule(
+        EVERYONE,
+        form={
+            "first_name": "transfer_first",
+            "last_name": "transfer_last",
+            "email": "transfer_email",
+        },
+    ),
+    "orders.cancel": Rule(EVERYONE),
+    "orders.pay": Rule(EVERYONE),
+    "orders.document": Rule(EVERYONE),
+    "organiser_finance.finance_page": Rule(ORGANISERS),
+    "organiser_finance.mark_paid": Rule(ORGANISERS),
+    "organiser_finance.bank_statement": Rule(ORGANISERS),
+    "organiser_finance.document": Rule(ORGANISERS),
+    "organiser_finance.export_csv": Rule(ORGANISERS),
+    "organiser_finance.export_xlsx": Rule(ORGANISERS),
 }
 
 SIGN_IN_PAGES = {"/sign-in", "/speaker/sign-in"}

@@ -2,6 +2,7 @@
 accepts, mailed to the finance address, numbered without gaps under concurrency."""
 
 import io
+import re
 import threading
 from functools import cache
 from pathlib import Path
@@ -15,6 +16,7 @@ from symposium.mail import delivery
 from symposium.orders import documents, groups, invoicing, service
 from symposium.orders.models import DocumentKind, Invoice, OrderStatus
 from symposium.orders.requests import OrderError
+from symposium.program.models import Edition
 from tests.test_orders import group_request, paid_editions
 
 
@@ -201,3 +203,45 @@ def test_concurrent_invoices_get_numbers_without_gaps_or_twins(app, paid_edition
     assert broken == [] and len(refused) == 3
     assert sorted(sequence for sequence, _ in numbers) == list(range(1, 10))
     assert len({number for _, number in numbers}) == 9
+
+
+def test_an_invoice_past_due_is_reminded_once_a_week(sqlite_app, paid_edition, smtp_server):
+    from datetime import timedelta
+
+    edition = paid_edition()
+    order = service.place_order(edition.id, group_request(edition, people=1))
+    (invoice,) = invoicing.invoices_of(order.id)
+    later = invoice.due_at + timedelta(days=1)
+
+    assert invoicing.queue_payment_reminders(invoice.due_at - timedelta(days=1)) == 0
+    invoicing.queue_payment_reminders(later)
+    invoicing.queue_payment_reminders(later + timedelta(hours=5))  # same week: no second
+    delivery.deliver_due(batch_size=500)
+
+    reminders = [m for m in smtp_server.to("facturen@utrecht.nl") if "Herinnering" in m["Subject"]]
+    assert len(reminders) == 1
+    assert "€ 121,00" in reminders[0].get_body(("plain",)).get_content()
+
+
+def test_the_paid_demo_and_the_invoices_command(sqlite_app, tmp_path):
+    runner = sqlite_app.test_cli_runner()
+
+    demo = runner.invoke(args=["demo", "--paid"])
+    slug = re.search(r"Edition (\S+) now sells tickets", demo.output).group(1)
+    again = runner.invoke(args=["demo", "--paid"])
+    ubl = runner.invoke(args=["invoices", slug, "--format", "ubl", "-o", str(tmp_path / "ubl")])
+    pdf = runner.invoke(args=["invoices", slug, "--format", "pdf", "-o", str(tmp_path / "pdf")])
+
+    assert "Tickets already there." in again.output
+    assert ubl.exit_code == 0 and pdf.exit_code == 0, ubl.output + pdf.output
+    (xml,) = (tmp_path / "ubl").iterdir()
+    assert_valid_ubl(xml.read_text(), "Invoice")
+    assert "4500123456" in xml.read_text()  # the municipality's purchase order number
+    (document,) = (tmp_path / "pdf").iterdir()
+    assert "Gemeente Utrecht" in pdf_text(document.read_bytes())
+    names = [t.name for t in service.ticket_types(db.session.get(Edition, _id(slug)).id)]
+    assert names == ["Regulier", "Student", "Partner"]
+
+
+def _id(slug: str) -> int:
+    return db.session.scalar(sa.select(Edition.id).where(Edition.slug == slug))

@@ -102,7 +102,7 @@ def test_a_missing_purchase_order_number_is_shown_at_its_field(sqlite_app, paid_
     answer = place(client, edition, po_number="", **{"attendees.2.email": "not-an-address"})
 
     text = answer.get_data(as_text=True)
-    assert answer.status_code == 422
+    assert answer.status_code == 200 and text.startswith("<!doctype html>")
     assert text.count('aria-invalid="true"') == 1  # the person's address first
     assert 'href="#attendees.2.email"' in text
     assert 'value="Collega3"' in text  # what was typed stays
@@ -170,3 +170,14 @@ def test_organisers_see_the_money_and_mark_an_invoice_paid(sqlite_app, paid_edit
     assert invoice.number in export.get_data(as_text=True)
     assert organiser.get(f"/organiser/{edition.slug}/finance.xlsx").status_code == 200
     assert client.get(f"/organiser/{edition.slug}/finance").status_code in (302, 401, 403)
+
+
+def test_a_paid_edition_sends_the_sign_up_form_to_the_order_form(sqlite_app, paid_edition):
+    edition = paid_edition()
+    client = sqlite_app.test_client()
+
+    answer = client.get(f"/{edition.slug}/register")
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+
+    assert answer.status_code == 302 and "/order?people=1" in answer.headers["Location"]
+    assert "<h1>Aanmelden</h1>" in page and page.count('name="attendees.') >= 4

@@ -1,5 +1,6 @@
 """Orders: groups signed up by one contact, tickets, codes, invoices without gaps."""
 
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -25,53 +26,75 @@ def paid_editions(make_edition):
 
     def make(**settings):
         edition = make_edition(**settings)
-        db.session.add(
-            EditionFinance(
-                edition_id=edition.id,
-                supplier_name="Stichting Sociaal Werk Symposium",
-                supplier_address="Oudegracht 1\n3511 AA Utrecht",
-                kvk_number="12345678",
-                vat_number="NL001234567B01",
-                iban="NL91ABNA0417164300",
-                invoice_prefix=f"S{edition.id}",
-                po_number_required=True,
-            )
-        )
-        db.session.add_all(
-            [
-                TicketType(
-                    edition_id=edition.id,
-                    name="Regulier",
-                    name_en="Regular",
-                    price_cents=12100,
-                    vat_rate=Decimal("21"),
-                    quota=None,
-                    position=1,
-                ),
-                TicketType(
-                    edition_id=edition.id,
-                    name="Student",
-                    price_cents=2500,
-                    availability=Availability.student,
-                    vat_exempt=True,
-                    exemption_text="Vrijgesteld van btw (art. 11 lid 1 onder o Wet OB)",
-                    quota=None,
-                    position=2,
-                ),
-                TicketType(
-                    edition_id=edition.id,
-                    name="Partner",
-                    price_cents=0,
-                    availability=Availability.with_code,
-                    quota=None,
-                    position=3,
-                ),
-            ]
-        )
-        db.session.commit()
+        make_paid(edition)
         return edition
 
     return make
+
+
+def make_paid(edition):
+    """Give an edition a supplier and three ticket types (regular, student, partner)."""
+    db.session.add(
+        EditionFinance(
+            edition_id=edition.id,
+            supplier_name="Stichting Sociaal Werk Symposium",
+            supplier_address="Oudegracht 1\n3511 AA Utrecht",
+            kvk_number="12345678",
+            vat_number="NL001234567B01",
+            iban="NL91ABNA0417164300",
+            invoice_prefix=f"S{edition.id}",
+            po_number_required=True,
+        )
+    )
+    db.session.add_all(
+        [
+            TicketType(
+                edition_id=edition.id,
+                name="Regulier",
+                name_en="Regular",
+                price_cents=12100,
+                vat_rate=Decimal("21"),
+                quota=None,
+                position=1,
+            ),
+            TicketType(
+                edition_id=edition.id,
+                name="Student",
+                price_cents=2500,
+                availability=Availability.student,
+                vat_exempt=True,
+                exemption_text="Vrijgesteld van btw (art. 11 lid 1 onder o Wet OB)",
+                quota=None,
+                position=2,
+            ),
+            TicketType(
+                edition_id=edition.id,
+                name="Partner",
+                price_cents=0,
+                availability=Availability.with_code,
+                quota=None,
+                position=3,
+            ),
+        ]
+    )
+    db.session.commit()
+
+
+def an_invoiced_group(edition) -> dict:
+    """A paid edition's order of two colleagues, invoiced: the values the route walks need."""
+    make_paid(edition)
+    order = service.place_order(edition.id, group_request(edition, people=2))
+    (invoice,) = invoicing.invoices_of(order.id)
+    return {
+        "order_id": order.id,
+        "secret": order.secret,
+        "line_id": order.lines[0].id,
+        "invoice_id": invoice.id,
+        "kind": "pdf",
+        "transfer_first": "Nieuwe",
+        "transfer_last": "Collega",
+        "transfer_email": "nieuwe.collega@utrecht.nl",
+    }
 
 
 @pytest.fixture
@@ -140,3 +163,26 @@ def test_a_missing_po_number_is_refused_and_nobody_is_signed_up(sqlite_app, paid
     assert "po_number" in refused.value.errors
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Order)) == 0
+
+
+def test_a_purge_forgets_the_names_in_orders_but_keeps_the_invoices(sqlite_app, paid_edition):
+    from symposium import privacy
+    from symposium.audit.service import Actor
+
+    edition = paid_edition()
+    order = service.place_order(edition.id, group_request(edition, people=2))
+    person = db.session.get(Registration, order.lines[0].registration_id)
+    copy = privacy.personal_data(person)
+    assert copy["order"][0]["order"] == order.reference
+    edition.starts_at = datetime.now(UTC) - timedelta(days=3)
+    edition.ends_at = edition.starts_at + timedelta(hours=8)
+    db.session.commit()
+
+    privacy.purge_edition(edition.id, Actor(None, "org@example.org"))
+
+    db.session.rollback()
+    order = db.session.get(Order, order.id)
+    assert [line.attendee_name for line in order.lines] == ["", ""]
+    assert order.contact_email == "" and order.finance_email == ""
+    (invoice,) = invoicing.invoices_of(order.id)
+    assert invoice.data["buyer"]["po_number"] == "PO-2026-0042"  # kept for the tax office

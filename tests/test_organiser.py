@@ -19,6 +19,7 @@ from symposium.program.models import Room
 from symposium.registration import questions, service
 from symposium.registration.personal import checkin_code
 from tests.conftest import person
+from tests.test_orders import an_invoiced_group
 
 PASSWORD = "lange-zin-met-koffie-42"
 
@@ -123,6 +124,7 @@ def example_values(
         "question_id": question_id,
         "user_id": user_id,
         "job_id": job_id,
+        **an_invoiced_group(edition),
     }
 
 

@@ -282,3 +282,33 @@ def _open_invoice(edition_id: int, found: re.Match) -> Invoice | None:
     else:
         query = query.where(Invoice.order_id == int(found.group(2)))
     return db.session.scalars(query.order_by(Invoice.id.desc())).first()
+
+
+#: an unpaid invoice past its due date is reminded once a week
+REMIND_EVERY_DAYS = 7
+
+
+def queue_payment_reminders(now: datetime | None = None) -> int:
+    """Remind the finance address of each invoiced order whose invoice is past due and
+    unpaid, once a week; the number queued."""
+    now = now or datetime.now(UTC)
+    due = db.session.scalars(
+        sa.select(Invoice.id).where(
+            Invoice.kind == DocumentKind.invoice,
+            Invoice.paid_at.is_(None),
+            Invoice.due_at < now,
+        )
+    ).all()
+    db.session.rollback()
+    return sum(1 for invoice_id in due if _remind(invoice_id, now))
+
+
+@use_case
+def _remind(invoice_id: int, now: datetime) -> bool:
+    invoice = db.session.get(Invoice, invoice_id)
+    order = db.session.get(Order, invoice.order_id)
+    if invoice.paid_at is not None or order.status != OrderStatus.invoiced:
+        return False
+    week = (now - invoice.due_at).days // REMIND_EVERY_DAYS
+    notifications.payment_reminder(order, f"{invoice.number}:{week}")
+    return True

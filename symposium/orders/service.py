@@ -39,7 +39,7 @@ from symposium.orders.requests import (
     PaymentsUnavailable,
 )
 from symposium.program.models import Edition
-from symposium.registration.models import Registration
+from symposium.registration.models import Registration, RegistrationStatus
 from symposium.registration.requests import (
     DuplicateRegistration,
     RegistrationError,
@@ -269,6 +269,9 @@ def _add_line(
     # The contact vouches for the address; a paid place must not lapse unconfirmed.
     registration.email_confirmed_at = order.created_at
     cost = price(ticket, voucher) if ticket is not None else None
+    if cost is not None and registration.status == RegistrationStatus.waitlisted:
+        # Nobody pays for a place on the waiting list: the order is refused instead.
+        raise OrderError({key + "email": [_l("The symposium is full: there is no place left.")]})
     line = OrderLine(
         registration_id=registration.id,
         ticket_type_id=ticket.id if ticket else None,

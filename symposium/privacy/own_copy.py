@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from symposium.audit.models import AccessEntry, AuditEntry
 from symposium.extensions import db
 from symposium.mail.models import OutboxMessage
+from symposium.privacy.orders import place_of
 from symposium.registration import service as registrations
 from symposium.registration.models import Registration
 
@@ -104,6 +105,7 @@ def personal_data(registration: Registration, now: datetime | None = None) -> di
             }
             for message in messages
         ],
+        "order": place_of(registration),
         "changes_by_organisers": [
             {"at": _iso(e.at), "action": e.action, "before": e.before, "after": e.after}
             for e in changes

@@ -77,9 +77,19 @@ def _invoice_of(edition, invoice_id: int) -> Invoice | None:
     return invoice if invoice is not None and invoice.edition_id == edition.id else None
 
 
-@bp.route("/<slug>/finance.<any(csv, xlsx):kind>")
-def export(slug: str, kind: str):
-    """Every invoice and credit note as rows for the bookkeeping."""
+@bp.route("/<slug>/finance.csv")
+def export_csv(slug: str):
+    """Every invoice and credit note as CSV rows for the bookkeeping."""
+    return _export(slug, "csv")
+
+
+@bp.route("/<slug>/finance.xlsx")
+def export_xlsx(slug: str):
+    """Every invoice and credit note as an Excel sheet for the bookkeeping."""
+    return _export(slug, "xlsx")
+
+
+def _export(slug: str, kind: str) -> Response:
     edition = edition_or_404(slug, include_drafts=True)
     table = Table(
         title=_("Invoices"),

@@ -109,7 +109,7 @@ def new_order(slug: str):
         rows=rows,
         form=request.form,
         errors=errors,
-    ), (422 if errors else 200)
+    ), 200
 
 
 def _line_or_404(order: Order, line_id: int):
@@ -140,7 +140,7 @@ def _group_page(order: Order, errors: dict, status: int = 200):
         group=reading.group_view(order),
         form=request.form,
         errors=errors,
-    ), (422 if errors else status)
+    ), status
 
 
 @bp.post("/orders/<int:order_id>/<secret>/people")
@@ -190,7 +190,7 @@ def transfer(order_id: int, secret: str, line_id: int):
             return redirect(url_for(".group", order_id=order.id, secret=secret))
     return render_template(
         "orders/transfer.html", order=order, line=line, form=request.form, errors=errors
-    ), (422 if errors else 200)
+    ), 200
 
 
 @bp.route("/orders/<int:order_id>/<secret>/people/<int:line_id>/cancel", methods=["GET", "POST"])
