@@ -247,3 +247,11 @@ def test_when_the_refund_cannot_be_made_the_place_is_still_cancelled(app, paid_e
         online.cancel_person(order.id, order_now(order.id).active_lines[0].id)
     assert order_now(order.id).status == OrderStatus.cancelled
     assert "refunds" not in mollie.payments[payment.mollie_id]
+
+
+def test_the_webhook_is_rate_limited_per_address(sqlite_app, mollie):
+    client = sqlite_app.test_client()
+    answers = [
+        client.post("/payments/webhook", data={"id": "tr_x"}).status_code for _ in range(121)
+    ]
+    assert answers[:120] == [200] * 120 and answers[120] == 429
