@@ -255,3 +255,11 @@ def test_the_webhook_is_rate_limited_per_address(sqlite_app, mollie):
         client.post("/payments/webhook", data={"id": "tr_x"}).status_code for _ in range(121)
     ]
     assert answers[:120] == [200] * 120 and answers[120] == 429
+
+
+def test_retrying_does_not_hold_places_for_ever(sqlite_app, paid_edition, mollie):
+    order = student_order(paid_edition())
+    online._hold_until_expired(order.id, datetime.now(UTC) + timedelta(days=1))
+
+    order = order_now(order.id)
+    assert order.hold_until == order.created_at + timedelta(minutes=30) + online.LONGEST_EXTENSION
