@@ -263,3 +263,18 @@ def test_retrying_does_not_hold_places_for_ever(sqlite_app, paid_edition, mollie
 
     order = order_now(order.id)
     assert order.hold_until == order.created_at + timedelta(minutes=30) + online.LONGEST_EXTENSION
+
+
+def test_back_before_the_bank_confirmed_the_page_says_so_and_keeps_nothing(
+    sqlite_app, paid_edition, mollie
+):
+    client = sqlite_app.test_client()
+    order = student_order(paid_edition())
+    start_paying(order)  # the payer comes back while Mollie still says "open"
+
+    back = client.get(path(views.return_url(order.reference)), headers={"Accept-Language": "en"})
+
+    page = back.get_data(as_text=True)
+    assert back.status_code == 200 and "Your payment is being processed" in page
+    assert "Check again" in page and "no-store" in back.headers["Cache-Control"]
+    assert order_now(order.id).status == OrderStatus.awaiting_payment
