@@ -59,9 +59,11 @@ run serve: export MOLLIE_PORT := $(MOLLIE_PORT)
 run serve: export SYMPOSIUM_MOLLIE_API_ENDPOINT := $(SYMPOSIUM_MOLLIE_API_ENDPOINT)
 run serve: export SYMPOSIUM_MOLLIE_API_KEY := $(SYMPOSIUM_MOLLIE_API_KEY)
 
+# `make run DEMO=--paid`: the upcoming edition sells tickets; pay in the stand-in Mollie.
+DEMO ?=
 run: install-run
 	$(FLASK) db upgrade
-	$(FLASK) demo
+	$(FLASK) demo $(DEMO)
 	@$(SERVE)
 
 # The three processes of `make run` alone: no install, no migration, no demo.

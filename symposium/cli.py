@@ -52,7 +52,9 @@ def register(app: Flask) -> None:
         jobs = [
             reminders,
             holds.release_unconfirmed,
-            online.sweep,  # payments whose webhook never came, then holds that ran out
+            # payments whose webhook never came, then places held too long
+            # (orders.service.release_expired_holds)
+            online.sweep,
             queue_payment_reminders,
         ]
         stop = worker.StopFlag()

@@ -247,3 +247,34 @@ def test_when_the_refund_cannot_be_made_the_place_is_still_cancelled(app, paid_e
         online.cancel_person(order.id, order_now(order.id).active_lines[0].id)
     assert order_now(order.id).status == OrderStatus.cancelled
     assert "refunds" not in mollie.payments[payment.mollie_id]
+
+
+def test_the_webhook_is_rate_limited_per_address(sqlite_app, mollie):
+    client = sqlite_app.test_client()
+    answers = [
+        client.post("/payments/webhook", data={"id": "tr_x"}).status_code for _ in range(121)
+    ]
+    assert answers[:120] == [200] * 120 and answers[120] == 429
+
+
+def test_retrying_does_not_hold_places_for_ever(sqlite_app, paid_edition, mollie):
+    order = student_order(paid_edition())
+    online._hold_until_expired(order.id, datetime.now(UTC) + timedelta(days=1))
+
+    order = order_now(order.id)
+    assert order.hold_until == order.created_at + timedelta(minutes=30) + online.LONGEST_EXTENSION
+
+
+def test_back_before_the_bank_confirmed_the_page_says_so_and_keeps_nothing(
+    sqlite_app, paid_edition, mollie
+):
+    client = sqlite_app.test_client()
+    order = student_order(paid_edition())
+    start_paying(order)  # the payer comes back while Mollie still says "open"
+
+    back = client.get(path(views.return_url(order.reference)), headers={"Accept-Language": "en"})
+
+    page = back.get_data(as_text=True)
+    assert back.status_code == 200 and "Your payment is being processed" in page
+    assert "Check again" in page and "no-store" in back.headers["Cache-Control"]
+    assert order_now(order.id).status == OrderStatus.awaiting_payment

@@ -36,6 +36,8 @@ class RefundNotYetMade(RuleError):
 
 #: a payment's places stay held this long past the moment Mollie lets it expire
 MARGIN = timedelta(minutes=1)
+#: how far past the edition's hold time retries may stretch an order's hold
+LONGEST_EXTENSION = timedelta(minutes=30)
 
 
 def pay(order: Order, *, redirect_url: str, webhook_url: str, locale: str) -> str:
@@ -52,6 +54,11 @@ def pay(order: Order, *, redirect_url: str, webhook_url: str, locale: str) -> st
 @use_case
 def _hold_until_expired(order_id: int, until: datetime) -> None:
     order = service._locked(order_id)
+    finance = service.finance_of(order.edition_id)
+    # Retrying again and again does not hold places for ever: past this, a payment that
+    # still comes in is refunded (`settle`).
+    latest = order.created_at + timedelta(minutes=finance.hold_minutes if finance else 30)
+    until = min(until, latest + LONGEST_EXTENSION)
     if order.status in HOLDING and order.hold_until is not None and order.hold_until < until:
         order.hold_until = until
 
