@@ -52,10 +52,19 @@ run serve: export PORT := $(PORT)
 run serve: export MAIL_PORT := $(MAIL_PORT)
 run serve: export SYMPOSIUM_BASE_URL := $(SYMPOSIUM_BASE_URL)
 run serve: export SYMPOSIUM_MAIL_PORT := $(MAIL_PORT)
+# Payments of a paid edition go to the stand-in Mollie beside the site (Procfile.dev).
+MOLLIE_PORT ?= 5006
+SYMPOSIUM_MOLLIE_API_ENDPOINT ?= http://127.0.0.1:$(MOLLIE_PORT)
+SYMPOSIUM_MOLLIE_API_KEY ?= test_standin
+run serve: export MOLLIE_PORT := $(MOLLIE_PORT)
+run serve: export SYMPOSIUM_MOLLIE_API_ENDPOINT := $(SYMPOSIUM_MOLLIE_API_ENDPOINT)
+run serve: export SYMPOSIUM_MOLLIE_API_KEY := $(SYMPOSIUM_MOLLIE_API_KEY)
 
+# `make run DEMO=--paid`: the upcoming edition sells tickets; pay in the stand-in Mollie.
+DEMO ?=
 run: install-run
 	$(FLASK) db upgrade
-	$(FLASK) demo
+	$(FLASK) demo $(DEMO)
 	@$(SERVE)
 
 # The three processes of `make run` alone: no install, no migration, no demo.

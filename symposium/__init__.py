@@ -81,6 +81,8 @@ def register_blueprints(app: Flask) -> None:
     from symposium.web.attendee.registration import bp as registration
     from symposium.web.evaluations import register as register_evaluations
     from symposium.web.operations import init_operations
+    from symposium.web.orders.finance_views import bp as organiser_finance
+    from symposium.web.orders.views import bp as orders
     from symposium.web.organiser.account_views import bp as organiser_accounts
     from symposium.web.organiser.accreditation_views import bp as organiser_accreditation
     from symposium.web.organiser.allocation_views import bp as organiser_allocation
@@ -91,6 +93,7 @@ def register_blueprints(app: Flask) -> None:
     from symposium.web.organiser.registration_views import bp as organiser_registrations
     from symposium.web.organiser.speaker_views import bp as organiser_speakers
     from symposium.web.organiser.views import bp as organiser
+    from symposium.web.payments.views import bp as payments
     from symposium.web.public.feeds import bp as program_feeds
     from symposium.web.public.program import bp as program
     from symposium.web.speakers.views import bp as speakers
@@ -115,6 +118,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(documents)
     app.register_blueprint(program_api)
     app.register_blueprint(registration_api)
+    app.register_blueprint(orders)
+    app.register_blueprint(organiser_finance)
+    app.register_blueprint(payments)
+    csrf.exempt("symposium.web.payments.views.webhook")  # Mollie posts it, without a token
     csrf.exempt(registration_api)
     register_evaluations(app)
     init_operations(app)

@@ -10,7 +10,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(accreditation_command)
 
     @app.cli.command("demo")
-    def demo_command():
+    @click.option("--paid", is_flag=True, help="The upcoming edition with tickets and invoices.")
+    def demo_command(paid: bool):
         """Load the demo editions (2019 and the upcoming one); safe to run again."""
         from symposium import demo
 
@@ -19,6 +20,11 @@ def register(app: Flask) -> None:
             click.echo(f"Demo editions created: {', '.join(created)}")
         else:
             click.echo("Demo editions already present; nothing changed.")
+        if paid:
+            from symposium.demo.paid import make_paid
+
+            slug = make_paid()
+            click.echo(f"Edition {slug} now sells tickets." if slug else "Tickets already there.")
         password = demo.demo_organiser()
         if password:
             click.echo(
@@ -37,6 +43,8 @@ def register(app: Flask) -> None:
         from symposium import worker
         from symposium.documents import service as documents
         from symposium.evaluations.notifications import queue_due_mails as evaluation_mails
+        from symposium.orders import online
+        from symposium.orders.invoicing import queue_payment_reminders
         from symposium.registration import holds, service
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(message)s")
@@ -44,10 +52,19 @@ def register(app: Flask) -> None:
         def reminders(now: datetime) -> int:
             return service.queue_due_reminders(now, current_app.config["REMINDER_DAYS_BEFORE"])
 
+        jobs = [
+            reminders,
+            holds.release_unconfirmed,
+            # payments whose webhook never came, then places held too long
+            # (orders.service.release_expired_holds)
+            online.sweep,
+            queue_payment_reminders,
+            evaluation_mails,
+        ]
         stop = worker.StopFlag()
         stop.install()
         if once:
-            worker.run([reminders, holds.release_unconfirmed, evaluation_mails], stop, once=True)
+            worker.run(jobs, stop, once=True)
             documents.run_pending()
             return
         # Documents take seconds to minutes; a thread of their own keeps mail flowing.
@@ -56,7 +73,7 @@ def register(app: Flask) -> None:
             args=(current_app._get_current_object(), stop),
             daemon=True,
         ).start()
-        worker.run([reminders, holds.release_unconfirmed, evaluation_mails], stop)
+        worker.run(jobs, stop)
 
     @app.cli.command("mail-catcher")
     @click.option("--host", default="127.0.0.1", show_default=True)
@@ -176,6 +193,31 @@ def register(app: Flask) -> None:
             pdf = documents.render_plan(content, language, on_progress=progress, waited_for=True)
         output.write_bytes(pdf)
         click.echo(f"{len(content.items)} badges, {len(pdf) // 1024} KiB: {output}")
+
+    @app.cli.command("invoices")
+    @click.argument("edition")
+    @click.option("--format", "kind", type=click.Choice(["pdf", "ubl"]), default="pdf")
+    @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), required=True)
+    @click.option("--language", type=click.Choice(["nl", "en"]), default="nl", show_default=True)
+    def invoices_command(edition: str, kind: str, output: Path, language: str):
+        """Write every invoice and credit note of an edition, as PDF or UBL, into a folder."""
+        from symposium.orders import documents, finance
+        from symposium.program.service import edition_by_slug
+
+        found = edition_by_slug(edition, include_drafts=True)
+        if found is None:
+            raise click.ClickException(f"No edition {edition!r}.")
+        output.mkdir(parents=True, exist_ok=True)
+        written = 0
+        for invoice in finance.finance(found.id).documents:
+            if kind == "pdf":
+                path = output / documents.filename(invoice, "pdf")
+                path.write_bytes(documents.invoice_pdf(invoice, language))
+            else:
+                path = output / documents.filename(invoice, "xml")
+                path.write_text(documents.invoice_ubl(invoice), encoding="utf-8")
+            written += 1
+        click.echo(f"{written} invoices and credit notes written to {output}")
 
     @app.cli.command("create-organiser")
     @click.argument("email")

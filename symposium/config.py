@@ -95,6 +95,12 @@ DEFAULTS: dict[str, Any] = {
     "MAX_LONG_TEXT_KB": 1024,
     #: the largest slides or hand-out a speaker can upload, in megabytes
     "MAX_UPLOAD_MB": 25,
+    #: Mollie (iDEAL and cards): the API key ("test_..." or "live_..."; none: no online
+    #: payments), where the API lives ("http://127.0.0.1:5006": the stand-in of `make run`
+    #: and the tests), and how many seconds a call may take before it counts as failed
+    "MOLLIE_API_KEY": None,  # no key here; SYMPOSIUM_MOLLIE_API_KEY sets it
+    "MOLLIE_API_ENDPOINT": "https://api.mollie.com",
+    "MOLLIE_TIMEOUT": 10,
     #: where uploaded materials and photos are kept; "materials" in the instance folder if None
     "MATERIALS_FOLDER": None,
     #: where made badge sheets, certificates and booklets are kept; "documents" in the

@@ -61,6 +61,11 @@ def writing() -> Iterator[None]:
         _writing.reset(token)
 
 
+def is_writing() -> bool:
+    """Whether this runs inside a use case's writing transaction."""
+    return _writing.get()
+
+
 def configure_engine(engine: Engine) -> None:
     if engine.dialect.name != "sqlite":
         return

@@ -127,6 +127,11 @@ RULES: dict[str, Rule] = {
     # -- documents for everyone: the booklet of published summaries
     "documents.booklet": Rule(EVERYONE),
     "documents.booklet_progress": Rule(EVERYONE),
+    # -- online payments: Mollie's webhook (it believes nothing it is sent), and the payer's
+    # return address (signed per order; this world has no payment, so nobody gets in)
+    "payments.webhook": Rule(EVERYONE),
+    "payments.returned": Rule(frozenset()),
+    "payments.retry": Rule(frozenset()),
     # -- the speakers' area
     "speakers.index": Rule(SIGNED_IN),
     "speakers.profile": Rule(SIGNED_IN),
@@ -243,6 +248,27 @@ RULES: dict[str, Rule] = {
             "mail_speakers",
         )
     },
+    # -- a group's order: whoever holds the contact's link (the secret is in the URL)
+    "orders.new_order": Rule(EVERYONE),
+    "orders.group": Rule(EVERYONE),
+    "orders.add_person": Rule(EVERYONE),
+    "orders.transfer": Rule(
+        EVERYONE,
+        form={
+            "first_name": "transfer_first",
+            "last_name": "transfer_last",
+            "email": "transfer_email",
+        },
+    ),
+    "orders.cancel": Rule(EVERYONE),
+    "orders.pay": Rule(EVERYONE),
+    "orders.document": Rule(EVERYONE),
+    "organiser_finance.finance_page": Rule(ORGANISERS),
+    "organiser_finance.mark_paid": Rule(ORGANISERS),
+    "organiser_finance.bank_statement": Rule(ORGANISERS),
+    "organiser_finance.document": Rule(ORGANISERS),
+    "organiser_finance.export_csv": Rule(ORGANISERS),
+    "organiser_finance.export_xlsx": Rule(ORGANISERS),
 }
 
 SIGN_IN_PAGES = {"/sign-in", "/speaker/sign-in"}

@@ -21,6 +21,7 @@ from symposium.registration import questions, service
 from symposium.registration.personal import checkin_code
 from tests.conftest import person
 from tests.evaluation_values import evaluation_values
+from tests.test_orders import an_invoiced_group
 
 PASSWORD = "lange-zin-met-koffie-42"
 
@@ -133,6 +134,7 @@ def example_values(
         "user_id": user_id,
         "job_id": job_id,
         **evaluation_values(edition),
+        **an_invoiced_group(edition),
     }
 
 

@@ -53,6 +53,7 @@ EDITION_PAGES = {
     "printing": "/organiser/{slug}/documents",
     "evaluation": "/organiser/{slug}/evaluations",
     "accreditation": "/organiser/{slug}/accreditation",
+    "finance": "/organiser/{slug}/finance",
 }
 
 

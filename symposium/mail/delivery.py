@@ -10,6 +10,7 @@ The batch is written (templates, calendar files) a slice at a time by a thread o
 while the SMTP conversation waits for the server: writing took as long as sending.
 """
 
+import base64
 import logging
 import secrets
 import smtplib
@@ -99,7 +100,7 @@ def build_email(message: OutboxMessage, sender: str, written: Content | None = N
             part = MIMEBase(
                 maintype, subtype, **({"charset": "utf-8"} if maintype == "text" else {})
             )
-            part.set_payload(attachment["content"].encode())
+            part.set_payload(_attachment_bytes(attachment))
             encoders.encode_base64(part)
             part.add_header("Content-Disposition", "attachment", filename=attachment["filename"])
             email.attach(part)
@@ -114,6 +115,13 @@ def build_email(message: OutboxMessage, sender: str, written: Content | None = N
     email["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].strip(">") or None)
     email["X-Symposium-Key"] = message.dedupe_key
     return email
+
+
+def _attachment_bytes(attachment: dict) -> bytes:
+    """Text as UTF-8; binary files (a PDF) are stored as base64 text."""
+    if attachment.get("encoding") == "base64":
+        return base64.b64decode(attachment["content"])
+    return attachment["content"].encode()
 
 
 def _build_international(message: OutboxMessage, sender: str, written: Content) -> EmailMessage:
@@ -131,7 +139,7 @@ def _build_international(message: OutboxMessage, sender: str, written: Content) 
     for attachment in written.attachments:
         maintype, subtype = attachment["content_type"].split("/", 1)
         email.add_attachment(
-            attachment["content"].encode(),
+            _attachment_bytes(attachment),
             maintype=maintype,
             subtype=subtype,
             filename=attachment["filename"],

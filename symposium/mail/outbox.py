@@ -20,7 +20,9 @@ from symposium.mail.models import OutboxMessage
 class Attachment:
     filename: str
     content_type: str
+    #: text; binary files as base64 text, with `encoding` "base64"
     content: str
+    encoding: str = ""
 
 
 @dataclass

@@ -27,6 +27,7 @@ from symposium.database import truncate_write_ahead_log, use_case
 from symposium.documents import service as documents
 from symposium.extensions import db
 from symposium.mail.models import LinkRequest, MessageStatus, OutboxMessage
+from symposium.privacy import orders
 from symposium.privacy.own_copy import entries_about
 from symposium.privacy.own_copy import personal_data as personal_data
 from symposium.program.models import Edition, Person, Session, session_speaker
@@ -257,6 +258,7 @@ PERSON_STEPS: list[Callable[[sa.Select, datetime], int]] = [
     scrub_audit,
     documents.forget_documents,
     accreditation.forget_numbers,
+    orders.forget_order_places,
 ]
 
 
@@ -270,6 +272,7 @@ def forget_link_requests(edition: Edition, now: datetime) -> int:
 EDITION_STEPS: list[Callable[[Edition, datetime], int]] = [
     forget_speaker_addresses,
     forget_link_requests,
+    orders.forget_order_contacts,
 ]
 #: Files with personal data, removed after the database is committed (a file cannot be
 #: rolled back, so a failure here leaves the database purged and the purge can run again):

@@ -9,6 +9,7 @@ from symposium.audit.models import AccessEntry, AuditEntry
 from symposium.evaluations import service as evaluations
 from symposium.extensions import db
 from symposium.mail.models import OutboxMessage
+from symposium.privacy.orders import place_of
 from symposium.registration import service as registrations
 from symposium.registration.models import Registration
 
@@ -108,6 +109,7 @@ def personal_data(registration: Registration, now: datetime | None = None) -> di
             }
             for message in messages
         ],
+        "order": place_of(registration),
         "changes_by_organisers": [
             {"at": _iso(e.at), "action": e.action, "before": e.before, "after": e.after}
             for e in changes

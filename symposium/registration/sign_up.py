@@ -42,7 +42,16 @@ from symposium.registration.requests import (
 def register(
     edition_id: int, request: RegistrationRequest, now: datetime | None = None
 ) -> Registration:
-    """Sign someone up: a venue place, then per round the seat or waiting place they asked for.
+    """Sign someone up: a venue place, then per round the seat or waiting place they asked for."""
+    registration = enrol(edition_id, request, now)
+    keep_after_commit(registration, registration.edition, *registration.choices)  # the answer
+    return registration
+
+
+def enrol(
+    edition_id: int, request: RegistrationRequest, now: datetime | None = None
+) -> Registration:
+    """`register` inside the caller's transaction (a group's order signs up several).
 
     The counters everyone shares (seats in the session rows, places in the edition's row)
     are written last, just before the commit, so that their row locks are held briefly.
@@ -125,7 +134,6 @@ def register(
     if place_last and not seats.claim_venue_place(edition.id):
         raise TryAgain()  # a venue limit was set meanwhile, and reached
     seats.forget_counters()
-    keep_after_commit(registration, edition, *registration.choices)  # what the answer shows
     return registration
 
 
@@ -323,7 +331,11 @@ def leave_waitlist(registration_id: int, round_id: int) -> None:
 @use_case
 def cancel(registration_id: int, actor: Actor | None = None) -> list[Choice]:
     """Cancel a registration: its seats go to the people waiting, in the same transaction."""
+    return withdraw(registration_id, actor)
 
+
+def withdraw(registration_id: int, actor: Actor | None = None) -> list[Choice]:
+    """`cancel` inside the caller's transaction (a group's contact cancels a colleague)."""
     registration = _locked(registration_id)
     if registration.status == RegistrationStatus.cancelled:
         return []

@@ -23,6 +23,7 @@ from symposium.allocation import service as allocation
 from symposium.documents import certificates
 from symposium.evaluations import service as evaluations
 from symposium.i18n import current_language
+from symposium.orders import service as orders
 from symposium.program import service as program_service
 from symposium.registration import holds, service
 from symposium.registration import own_details as details
@@ -65,6 +66,8 @@ def registration_or_404(token: str) -> Registration:
 def register(slug: str):
     """Sign-up form with one breakout choice per round."""
     edition = edition_or_404(slug)
+    if orders.finance_of(edition.id) is not None:  # a paid edition: places are bought
+        return redirect(url_for("orders.new_order", slug=slug, people=1))
     form = RegistrationForm()
     questions = service.edition_questions(edition.id)
     errors: dict[str, list] = {}
