@@ -31,7 +31,7 @@ from symposium.registration import notifications
 from symposium.registration.models import Registration, RegistrationStatus, new_manage_secret
 from symposium.registration.requests import DuplicateRegistration, normalise_email
 from symposium.registration.sign_up import _locked as locked_registration
-from symposium.validation import Fields
+from symposium.validation import Fields, is_email_address
 
 #: the group page changes nothing of an order that expired or was cancelled
 CHANGEABLE = (
@@ -142,13 +142,8 @@ def transfer(
     first = fields.text("first_name", first_name, 100, _l("Enter a first name."))
     last = fields.text("last_name", last_name, 100, _l("Enter a last name."))
     address = fields.text("email", email, 254, _l("Enter an e-mail address."))
-    if address and fields.ok("email"):
-        from email_validator import EmailNotValidError, validate_email
-
-        try:
-            validate_email(address, check_deliverability=False)
-        except EmailNotValidError:
-            fields.add("email", _l("Enter an e-mail address like name@example.org."))
+    if address and fields.ok("email") and not is_email_address(address):
+        fields.add("email", _l("Enter an e-mail address like name@example.org."))
     fields.raise_if_any()
     registration = locked_registration(line.registration_id)
     key = normalise_email(address)

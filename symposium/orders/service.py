@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 
 from symposium.audit import service as audit
@@ -46,7 +45,7 @@ from symposium.registration.requests import (
     RegistrationRequest,
 )
 from symposium.registration.sign_up import enrol, withdraw
-from symposium.validation import Fields
+from symposium.validation import Fields, is_email_address
 
 #: a group larger than this is an event of its own: the organisers take it by mail
 MAX_ATTENDEES = 50
@@ -123,11 +122,8 @@ def _check_invoice_details(finance: EditionFinance, request: OrderRequest, field
 
 def _email(fields: Fields, name: str, value, required: bool) -> str:
     text = fields.text(name, value, 254, _l("Enter an e-mail address.") if required else None)
-    if text and fields.ok(name):
-        try:
-            validate_email(text, check_deliverability=False)
-        except EmailNotValidError:
-            fields.add(name, _l("Enter an e-mail address like name@example.org."))
+    if text and fields.ok(name) and not is_email_address(text):
+        fields.add(name, _l("Enter an e-mail address like name@example.org."))
     return text.lower()
 
 
