@@ -17,9 +17,12 @@ install-run: $(RUN_INSTALLED) $(COMPILED) fonts
 
 # Badges must print names in Latin, Greek, Cyrillic, Arabic and Chinese script: WeasyPrint
 # embeds Noto Sans (with Noto Sans Arabic) and WenQuanYi Micro Hei from these packages.
-FONT_PACKAGES := fonts-noto-core fonts-wqy-microhei
+# WeasyPrint subsets the fonts it embeds with HarfBuzz's subsetter, which Pango's own
+# packages do not bring along.
+FONT_PACKAGES := fonts-noto-core fonts-wqy-microhei libharfbuzz-subset0
 fonts:
-	@if fc-list 2>/dev/null | grep -q NotoSansArabic && fc-list | grep -qi wqy; then :; \
+	@if fc-list 2>/dev/null | grep -q NotoSansArabic && fc-list | grep -qi wqy \
+	  && { /sbin/ldconfig -p 2>/dev/null || ldconfig -p; } | grep -q libharfbuzz-subset; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  echo "Installing fonts for badges: $(FONT_PACKAGES)"; \
 	  apt-get install -y -q $(FONT_PACKAGES) >/dev/null 2>&1 || \
