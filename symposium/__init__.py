@@ -89,6 +89,7 @@ def register_blueprints(app: Flask) -> None:
     from symposium.web.organiser.views import bp as organiser
     from symposium.web.public.feeds import bp as program_feeds
     from symposium.web.public.program import bp as program
+    from symposium.web.signals import register as register_signals
     from symposium.web.speakers.views import bp as speakers
     from symposium.web.speakers.views import downloads as speaker_files
 
@@ -111,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(program_api)
     app.register_blueprint(registration_api)
     csrf.exempt(registration_api)
+    register_signals(app)
     init_operations(app)
 
 

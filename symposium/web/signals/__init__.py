@@ -1,0 +1,9 @@
+"""Signals: the room form, moderation, the harvest and the regional agenda."""
+
+
+def register(app) -> None:
+    from symposium.web.signals.public import bp as signals_public
+    from symposium.web.signals.room import bp as signals_room
+
+    app.register_blueprint(signals_room)
+    app.register_blueprint(signals_public)

@@ -1,0 +1,181 @@
+"""Signals from practice: sent from the room on a phone, moderated by the session's host,
+supported once per browser, shown in the harvest and its JSON only once approved."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from symposium.audit.service import Actor
+from symposium.database import use_case
+from symposium.extensions import db
+from symposium.signals import harvest, service
+from symposium.signals.models import Signal, SignalSource, SignalStatus
+from tests.test_organiser import csrf_for, text
+
+ACTOR = Actor(None, "test@example.org")
+
+
+@pytest.fixture
+def today_edition(make_edition):
+    """An edition taking place today, with two themes."""
+    now = datetime.now(UTC)
+    edition = make_edition(starts=now - timedelta(hours=1), rounds=1, sessions_per_round=2)
+    service.set_themes(edition.id, "Huisuitzettingen | Evictions\nEenzaamheid", ACTOR)
+    return edition
+
+
+@pytest.fixture
+def client(app):
+    """A browser that reads English."""
+    return english(app.test_client())
+
+
+def english(client):
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
+def session_of(edition, slug="workshop-1-1"):
+    return next(s for s in edition.sessions if s.slug == slug)
+
+
+def test_add_signal_makes_an_unapproved_signal_in_the_callers_transaction(app, today_edition):
+    session = session_of(today_edition)
+
+    @use_case
+    def evaluation_turns_answer_into_signal():
+        return service.add_signal(
+            today_edition,
+            text="  Jongeren met een beperking vallen tussen wal en schip. ",
+            kind="bottleneck",
+            perspective="lived_experience",
+            themes=["eenzaamheid"],
+            session=session,
+            source="evaluation",
+        ).id
+
+    signal = db.session.get(Signal, evaluation_turns_answer_into_signal())
+    assert signal.status == SignalStatus.pending
+    assert signal.text == "Jongeren met een beperking vallen tussen wal en schip."
+    assert [t.slug for t in signal.themes] == ["eenzaamheid"]
+    assert signal.source == SignalSource.evaluation
+    assert harvest.as_json(today_edition)["themes"][1]["signals"] == []
+
+
+@pytest.mark.parametrize(
+    "fields, field",
+    [
+        ({"text": " "}, "text"),
+        ({"text": "x" * 2001}, "text"),
+        ({"text": "a\x00b"}, "text"),
+        ({"text": "ok", "kind": "gossip"}, "kind"),
+        ({"text": "ok", "perspective": "alien"}, "perspective"),
+        ({"text": "ok", "themes": ["not-a-theme"]}, "themes"),
+    ],
+)
+def test_add_signal_refuses_bad_fields_and_keeps_nothing(sqlite_app, today_edition, fields, field):
+    with pytest.raises(service.SignalError) as refused:
+        use_case(lambda: service.add_signal(today_edition, **fields))()
+    assert field in refused.value.errors
+    assert db.session.scalar(sa.select(sa.func.count(Signal.id))) == 0
+
+
+def room_post(client, edition, session, **data):
+    data.setdefault("csrf_token", csrf_for(client))
+    return client.post(f"/{edition.slug}/sessions/{session.slug}/signal", data=data)
+
+
+def test_a_phone_sends_a_signal_that_shows_only_after_approval(app, client, today_edition):
+    session = session_of(today_edition)
+    form = client.get(f"/{today_edition.slug}/sessions/{session.slug}/signal")
+    assert form.status_code == 200 and "Send signal" in text(form)
+
+    sent = room_post(
+        client,
+        today_edition,
+        session,
+        text="Huurachterstand <b>te laat</b> gezien",
+        theme="huisuitzettingen",
+    )
+    assert sent.status_code == 302 and sent.location.endswith("/signal/thanks")
+    assert "Thank you for your signal" in text(client.get(sent.location))
+
+    assert "te laat" not in text(client.get(f"/{today_edition.slug}/harvest"))
+    assert client.get(f"/{today_edition.slug}/signals.json").json["themes"][0]["signals"] == []
+
+    signal = db.session.scalars(sa.select(Signal)).one()
+    service.moderate(signal.id, True, ACTOR)
+
+    page = client.get(f"/{today_edition.slug}/harvest").get_data(as_text=True)
+    assert "Huurachterstand &lt;b&gt;te laat&lt;/b&gt; gezien" in page
+    exported = client.get(f"/{today_edition.slug}/signals.json").json
+    assert exported["edition"] == today_edition.slug
+    assert exported["themes"][0]["signals"] == [
+        {
+            "text": "Huurachterstand <b>te laat</b> gezien",
+            "kind": "practice",
+            "perspective": "professional",
+            "session": session.slug,
+        }
+    ]
+
+
+def test_an_empty_signal_is_refused_beside_its_field(sqlite_app, today_edition):
+    client = english(sqlite_app.test_client())
+    session = session_of(today_edition)
+    refused = room_post(client, today_edition, session, text="   ", name="Anna")
+    page = text(refused)
+    assert refused.status_code == 200
+    assert "Error:" in page and "Write your signal or question." in page
+    assert db.session.scalar(sa.select(sa.func.count(Signal.id))) == 0
+
+
+def test_the_room_form_is_closed_on_other_days(sqlite_app, make_edition):
+    edition = make_edition()  # in 60 days
+    client = english(sqlite_app.test_client())
+    session = session_of(edition)
+    page = room_post(client, edition, session, text="Te vroeg")
+    assert "This form is closed" in text(page)
+    assert db.session.scalar(sa.select(sa.func.count(Signal.id))) == 0
+
+
+def test_the_projector_shows_a_qr_code_and_the_short_link(sqlite_app, make_edition):
+    edition = make_edition()
+    client = english(sqlite_app.test_client())
+    session = session_of(edition)
+    page = text(client.get(f"/{edition.slug}/sessions/{session.slug}/projector"))
+    short = f"/{edition.slug}/s/{session.id}"
+    assert short in page
+    qr = client.get(f"/{edition.slug}/sessions/{session.slug}/qr.svg")
+    assert qr.mimetype == "image/svg+xml" and b"<svg" in qr.data
+    assert client.get(short).location.endswith(f"/sessions/{session.slug}/signal")
+
+
+def test_each_browser_supports_a_signal_once(app, client, today_edition):
+    signal_id = use_case(lambda: service.add_signal(today_edition, text="Eenzame ouderen").id)()
+    url = f"/{today_edition.slug}/signals/{signal_id}/support"
+    not_yet = client.post(url, data={"csrf_token": csrf_for(client)})
+    assert db.session.get(Signal, signal_id).supports == 0  # not public, not counted
+    service.moderate(signal_id, True, ACTOR)
+    for _ in range(3):
+        client.post(url, data={"csrf_token": csrf_for(client)})
+    other = english(app.test_client())
+    other.post(url, data={"csrf_token": csrf_for(other)})
+    db.session.expire_all()
+    assert db.session.get(Signal, signal_id).supports == 2
+    assert not_yet.status_code == 302
+    assert "You recognise this" in text(client.get(f"/{today_edition.slug}/harvest"))
+
+
+def test_merging_a_duplicate_counts_it_with_the_other(app, today_edition):
+    first, second = (
+        use_case(lambda t=t: service.add_signal(today_edition, text=t).id)()
+        for t in ("Wachtlijsten schuldhulp", "Lange wachtlijst bij schuldhulp")
+    )
+    service.moderate(first, True, ACTOR)
+    service.merge(second, first, ACTOR)
+    with pytest.raises(service.SignalError):
+        service.merge(first, first, ACTOR)
+    shown = harvest.approved(today_edition.id)
+    assert [(s.text, s.supports) for s in shown] == [("Wachtlijsten schuldhulp", 1)]
