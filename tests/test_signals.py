@@ -179,3 +179,59 @@ def test_merging_a_duplicate_counts_it_with_the_other(app, today_edition):
         service.merge(first, first, ACTOR)
     shown = harvest.approved(today_edition.id)
     assert [(s.text, s.supports) for s in shown] == [("Wachtlijsten schuldhulp", 1)]
+
+
+# -- the host ----------------------------------------------------------------------------
+
+
+def speakers_of(edition):
+    """Ana speaks in workshop 1.1, Bo in workshop 1.2; both signed in by their links."""
+    from symposium.program.models import Person
+    from symposium.speakers import service as speakers
+
+    mine, theirs = session_of(edition), session_of(edition, "workshop-1-2")
+    ana = Person(name="Ana de Spreker", email="ana@example.org")
+    bo = Person(name="Bo van Praat", email="bo@example.org")
+    mine.speakers, theirs.speakers = [ana], [bo]
+    db.session.commit()
+    return speakers.invite(ana.id, "en", ACTOR), speakers.invite(bo.id, "en", ACTOR)
+
+
+def test_the_host_approves_and_merges_and_only_then_the_public_sees_it(sqlite_app, today_edition):
+    from tests.test_speakers import as_user
+
+    ana, bo = speakers_of(today_edition)
+    session = session_of(today_edition)
+    phone = english(sqlite_app.test_client())
+    for words in ("Huisuitzetting door kleine schuld", "Uitzetting om een kleine schuld", "Nep"):
+        room_post(phone, today_edition, session, text=words)
+    host = as_user(english(sqlite_app.test_client()), ana)
+    base = f"/{today_edition.slug}/sessions/{session.slug}/signals"
+    page = text(host.get(f"{base}/host"))
+    assert "3 signals wait for you" in page and "Huisuitzetting door kleine schuld" in page
+    assert "http-equiv" not in host.get(f"{base}/host").get_data(as_text=True)
+    assert 'http-equiv="refresh"' in host.get(f"{base}/host?live=1").get_data(as_text=True)
+
+    first, second, fake = db.session.scalars(sa.select(Signal.id).order_by(Signal.id)).all()
+    token = csrf_for(host)
+    host.post(f"{base}/{first}/moderate", data={"csrf_token": token, "decision": "approve"})
+    host.post(f"{base}/{fake}/moderate", data={"csrf_token": token, "decision": "reject"})
+    assert "Which signal says the same?" in text(host.get(f"{base}/{second}/merge"))
+    refused = host.post(f"{base}/{second}/merge", data={"csrf_token": token})
+    assert "Choose the signal to merge this one into." in text(refused)
+    merged = host.post(f"{base}/{second}/merge", data={"csrf_token": token, "into": first})
+    assert merged.status_code == 302
+
+    public = text(phone.get(f"/{today_edition.slug}/harvest"))
+    assert "Huisuitzetting door kleine schuld" in public
+    assert "1 person recognises this" in public
+    assert "Uitzetting om een kleine schuld" not in public and "Nep" not in public
+
+    other_speaker = as_user(english(sqlite_app.test_client()), bo)
+    assert other_speaker.get(f"{base}/host").status_code == 403
+    assert phone.get(f"{base}/host").status_code == 302
+    stranger = other_speaker.post(
+        f"{base}/{first}/moderate",
+        data={"csrf_token": csrf_for(other_speaker), "decision": "reject"},
+    )
+    assert stranger.status_code == 403
