@@ -235,3 +235,124 @@ def test_the_host_approves_and_merges_and_only_then_the_public_sees_it(sqlite_ap
         data={"csrf_token": csrf_for(other_speaker), "decision": "reject"},
     )
     assert stranger.status_code == 403
+
+
+# -- organisers: themes, moderation, agenda, CSV, publishing ------------------------------
+
+
+@pytest.fixture
+def organiser_client(sqlite_app):
+    from symposium.accounts import service as accounts
+    from tests.test_organiser import PASSWORD, sign_in
+
+    accounts.create_organiser("org@example.org", "Olga Organiser", PASSWORD)
+    client = english(sqlite_app.test_client())
+    assert sign_in(client).status_code == 302
+    return client
+
+
+def post(client, url, **data):
+    return client.post(url, data={"csrf_token": csrf_for(client), **data})
+
+
+def test_organisers_edit_themes_and_a_bad_list_changes_nothing(organiser_client, today_edition):
+    url = f"/organiser/{today_edition.slug}/signals"
+    assert "Huisuitzettingen | Evictions" in text(organiser_client.get(url))
+    refused = post(organiser_client, f"{url}/themes", themes="Armoede\narmoede")
+    assert refused.status_code == 400 and "Line 2 repeats a theme." in text(refused)
+    assert [t.slug for t in service.themes_of(today_edition.id)] == [
+        "huisuitzettingen",
+        "eenzaamheid",
+    ]
+    post(organiser_client, f"{url}/themes", themes="Eenzaamheid | Loneliness\nArmoede")
+    themes = service.themes_of(today_edition.id)
+    assert [(t.title, t.title_en) for t in themes] == [
+        ("Eenzaamheid", "Loneliness"),
+        ("Armoede", ""),
+    ]
+
+
+def test_an_agenda_item_carries_signals_into_the_regional_agenda(
+    organiser_client, today_edition, make_edition
+):
+    signal_id = use_case(
+        lambda: (
+            service.add_signal(
+                today_edition,
+                text="Deurwaarders zien schulden eerder dan het wijkteam",
+                perspective="policy",
+                themes=["huisuitzettingen"],
+            ).id
+        )
+    )()
+    post(
+        organiser_client,
+        f"/organiser/{today_edition.slug}/signals/{signal_id}/moderate",
+        decision="approve",
+    )
+    later = make_edition(slug="2099")
+    workshop = session_of(later)
+    refused = post(organiser_client, "/organiser/agenda/new", title=" ", status="proposed")
+    assert refused.status_code == 400 and "Give the item a title." in text(refused)
+    saved = post(
+        organiser_client,
+        "/organiser/agenda/new",
+        title="Huisuitzettingen voorkomen met vroegsignalering",
+        partners="Gemeente, woningcorporaties",
+        status="on_agenda",
+        signals=str(signal_id),
+        themes=str(service.themes_of(today_edition.id)[0].id),
+        sessions=str(workshop.id),
+    )
+    assert saved.status_code == 302
+    item_url = saved.location
+    follow = post(
+        organiser_client,
+        f"{item_url}/follow-ups",
+        happened_on="2099-02-01",
+        text="De wethouder nam de suggesties mee",
+        status="taken_up",
+    )
+    assert follow.status_code == 302
+
+    agenda_page = text(organiser_client.get("/agenda"))
+    assert "Huisuitzettingen voorkomen met vroegsignalering" in agenda_page
+    assert (
+        "Taken up by policy" in agenda_page and "De wethouder nam de suggesties mee" in agenda_page
+    )
+    assert "1 signal behind it: Policy 1" in agenda_page
+    assert f"{workshop.title} (2099)" in agenda_page
+    exported = organiser_client.get(f"/{today_edition.slug}/signals.json").json
+    assert exported["themes"][0]["agenda_items"] == [
+        {
+            "title": "Huisuitzettingen voorkomen met vroegsignalering",
+            "status": "taken_up",
+            "signal_count": 1,
+        }
+    ]
+    harvest_page = text(organiser_client.get(f"/{today_edition.slug}/harvest"))
+    assert "Signals per theme" in harvest_page and "Signals per perspective" in harvest_page
+    csv = organiser_client.get(f"/organiser/{today_edition.slug}/signals.csv")
+    assert csv.mimetype == "text/csv"
+    assert "Deurwaarders zien schulden eerder dan het wijkteam" in csv.get_data(as_text=True)
+    assert "Huisuitzettingen voorkomen" in text(organiser_client.get("/organiser/agenda"))
+
+
+def test_publishing_the_harvest_mails_the_attendees_who_asked_once(
+    organiser_client, today_edition, sign_up, smtp_server
+):
+    from symposium.mail import delivery
+    from symposium.signals import publishing
+
+    asked, not_asked = sign_up(today_edition, 1), sign_up(today_edition, 2)
+    publishing.subscribe(asked.id)
+    url = f"/organiser/{today_edition.slug}/signals/publish"
+    assert "Publish and send the mail" in text(organiser_client.get(url))
+    done = post(organiser_client, url)
+    assert "1 attendees will get a mail" in text(organiser_client.get(done.location))
+    post(organiser_client, url)
+    delivery.deliver_due(batch_size=500)
+    harvest_url = f"/{today_edition.slug}/harvest"
+    harvest_mails = [m for m in smtp_server.messages if harvest_url in m.as_string()]
+    assert [m["To"] for m in harvest_mails] == [asked.email]
+    assert not_asked.email not in [m["To"] for m in harvest_mails]
