@@ -356,3 +356,24 @@ def test_publishing_the_harvest_mails_the_attendees_who_asked_once(
     harvest_mails = [m for m in smtp_server.messages if harvest_url in m.as_string()]
     assert [m["To"] for m in harvest_mails] == [asked.email]
     assert not_asked.email not in [m["To"] for m in harvest_mails]
+
+
+def test_the_json_export_keeps_the_word_of_the_openapi_document(app, client, today_edition):
+    import json
+
+    import jsonschema
+
+    from symposium.web.api.program import OPENAPI
+
+    document = json.loads(OPENAPI.read_text())
+    operation = document["paths"]["/{slug}/signals.json"]["get"]
+    schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    signal_id = use_case(
+        lambda: service.add_signal(today_edition, text="Eenzaamheid onder mantelzorgers").id
+    )()
+    service.moderate(signal_id, True, ACTOR)
+    answer = client.get(f"/{today_edition.slug}/signals.json")
+    jsonschema.validate(answer.json, {**schema, "components": document["components"]})
+    assert answer.json["themes"][-1]["slug"] == "other"
+    missing = client.get("/no-such-edition/signals.json")
+    assert missing.status_code == 404 and missing.json["error"]

@@ -5,6 +5,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from symposium.extensions import db
@@ -23,6 +24,7 @@ from symposium.signals.models import (
 
 #: the slug of the group of signals that name no theme
 NO_THEME = "other"
+NO_THEME_TITLE = _l("No theme")
 
 
 @dataclass
@@ -114,7 +116,7 @@ def harvest(edition: Edition) -> Harvest:
         )
     )
     groups = {t.id: ThemeHarvest(t.slug, localized(t, "title")) for t in themes}
-    other = ThemeHarvest(NO_THEME, "")
+    other = ThemeHarvest(NO_THEME, str(NO_THEME_TITLE))
     for signal in signals:
         for theme in signal.themes or [None]:
             (groups[theme.id] if theme is not None else other).signals.append(signal)
@@ -133,7 +135,7 @@ def harvest(edition: Edition) -> Harvest:
     return Harvest(
         edition=edition,
         themes=ordered,
-        per_theme=[(g.title or NO_THEME, len(g.signals)) for g in ordered],
+        per_theme=[(g.title, len(g.signals)) for g in ordered],
         per_perspective=[(str(PERSPECTIVES[p]), perspectives[p]) for p in Perspective],
         session_harvests=session_harvests(edition.id),
     )
