@@ -377,3 +377,49 @@ def test_the_json_export_keeps_the_word_of_the_openapi_document(app, client, tod
     assert answer.json["themes"][-1]["slug"] == "other"
     missing = client.get("/no-such-edition/signals.json")
     assert missing.status_code == 404 and missing.json["error"]
+
+
+# -- sign-up and afterwards --------------------------------------------------------------
+
+
+def test_sign_up_asks_for_a_signal_only_when_the_edition_wants_it(sqlite_app, today_edition):
+    from symposium.signals.models import HarvestSubscription
+    from tests.test_sign_up_pages import form_for
+
+    client = english(sqlite_app.test_client())
+    assert "Which signal or question do you bring?" not in text(
+        client.get(f"/{today_edition.slug}/register")
+    )
+    service.save_settings(today_edition.id, True, None, ACTOR)
+    assert "Which signal or question do you bring?" in text(
+        client.get(f"/{today_edition.slug}/register")
+    )
+    too_long = form_for(client, today_edition, signal_text="x" * 2001)
+    refused = client.post(f"/{today_edition.slug}/register", data=too_long)
+    assert "Use at most 2000 characters." in text(refused)
+    data = form_for(
+        client, today_edition, signal_text="Wachtlijsten in de jeugdzorg", harvest_mail="y"
+    )
+    assert client.post(f"/{today_edition.slug}/register", data=data).status_code == 302
+    signal = db.session.scalars(sa.select(Signal)).one()
+    assert (signal.source, signal.status, signal.name) == (
+        SignalSource.sign_up,
+        SignalStatus.pending,
+        "",
+    )
+    assert db.session.scalar(sa.select(sa.func.count(HarvestSubscription.registration_id))) == 1
+
+
+def test_the_afterwards_form_takes_signals_until_its_closing_date(sqlite_app, make_edition):
+    edition = make_edition(starts=datetime.now(UTC) - timedelta(days=3))
+    client = english(sqlite_app.test_client())
+    url = f"/{edition.slug}/signal"
+    assert "This form is closed" in text(client.get(url))
+    service.save_settings(edition.id, False, datetime.now(UTC) + timedelta(days=7), ACTOR)
+    sent = client.post(url, data={"csrf_token": csrf_for(client), "text": "Te weinig tijd"})
+    assert "Thank you for your signal" in text(sent)
+    assert db.session.scalars(sa.select(Signal.source)).all() == [SignalSource.afterwards]
+    service.save_settings(edition.id, False, datetime.now(UTC) - timedelta(minutes=1), ACTOR)
+    closed = client.post(url, data={"csrf_token": csrf_for(client), "text": "Te laat"})
+    assert "This form is closed" in text(closed)
+    assert db.session.scalar(sa.select(sa.func.count(Signal.id))) == 1

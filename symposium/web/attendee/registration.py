@@ -23,6 +23,7 @@ from symposium.program import service as program_service
 from symposium.registration import holds, service
 from symposium.registration import own_details as details
 from symposium.registration.calendar import personal_calendar
+from symposium.signals import sign_up as signals_at_sign_up
 from symposium.registration.models import Registration, RegistrationStatus
 from symposium.registration.personal import (
     PersonalProgram,
@@ -69,6 +70,7 @@ def register(slug: str):
         choices, errors = form.round_requests(edition, request.form)
         wanted = form.to_request(choices, current_language())
         wanted.answers = form.answers(questions, request.form)
+        errors |= signals_at_sign_up.check(edition.id, request.form.get("signal_text", ""))
         if errors:
             errors = service.validate(edition, wanted) | errors
         elif sign_up_capped(edition.id, chosen_sessions(wanted)):
@@ -86,6 +88,12 @@ def register(slug: str):
                 errors = {"form": [error.message]}
             else:
                 count_sign_up(edition.id, chosen_sessions(wanted))
+                signals_at_sign_up.bring(
+                    edition.id,
+                    registration.id,
+                    request.form.get("signal_text", ""),
+                    request.form.get("harvest_mail") == "y",
+                )
                 flash(_("You are signed up."), "registered")
                 return redirect(url_for(".manage", token=manage_token(registration)))
         form.attach(errors)
@@ -97,6 +105,7 @@ def register(slug: str):
         program=program_service.program(edition),
         state=program_service.registration_state(edition),
         venue_full=program_service.venue_is_full(edition),
+        asks_signal=signals_at_sign_up.asks(edition.id),
         picked=request.form,
         no_session=NO_SESSION,
         questions=questions,
