@@ -423,3 +423,19 @@ def test_the_afterwards_form_takes_signals_until_its_closing_date(sqlite_app, ma
     closed = client.post(url, data={"csrf_token": csrf_for(client), "text": "Te laat"})
     assert "This form is closed" in text(closed)
     assert db.session.scalar(sa.select(sa.func.count(Signal.id))) == 1
+
+
+def test_erasure_and_purge_forget_the_harvest_wish_and_chosen_names(
+    sqlite_app, today_edition, sign_up
+):
+    from symposium import privacy
+    from symposium.signals import publishing
+    from symposium.signals.models import HarvestSubscription
+
+    person = sign_up(today_edition, 1)
+    publishing.subscribe(person.id)
+    use_case(lambda: service.add_signal(today_edition, text="Signaal", name="Anna Jansen"))()
+    privacy.erase(person.id)
+    assert db.session.scalar(sa.select(sa.func.count(HarvestSubscription.registration_id))) == 0
+    privacy.purge_edition(today_edition.id, ACTOR, now=today_edition.ends_at + timedelta(days=1))
+    assert db.session.scalars(sa.select(Signal.name)).all() == [""]

@@ -92,3 +92,25 @@ def _harvest_mail(refs: dict) -> Mail | None:
         },
         registration_id=registration.id,
     )
+
+
+# -- personal data (called by symposium.privacy) ---------------------------------------
+
+
+def forget_subscriptions(who: sa.Select, now: datetime) -> int:
+    """Erasure and purge: the wish for the harvest mail goes with the person."""
+    deleted = sa.delete(HarvestSubscription).where(HarvestSubscription.registration_id.in_(who))
+    return db.session.execute(deleted).rowcount
+
+
+def forget_signal_names(edition: Edition, now: datetime) -> int:
+    """Purge: the names people chose to show with their signals; the signals stay."""
+    from symposium.signals.models import Signal
+
+    cleared = (
+        sa.update(Signal)
+        .where(Signal.edition_id == edition.id, Signal.name != "")
+        .values(name="")
+        .execution_options(synchronize_session=False)
+    )
+    return db.session.execute(cleared).rowcount
