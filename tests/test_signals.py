@@ -439,3 +439,54 @@ def test_erasure_and_purge_forget_the_harvest_wish_and_chosen_names(
     assert db.session.scalar(sa.select(sa.func.count(HarvestSubscription.registration_id))) == 0
     privacy.purge_edition(today_edition.id, ACTOR, now=today_edition.ends_at + timedelta(days=1))
     assert db.session.scalars(sa.select(Signal.name)).all() == [""]
+
+
+# -- the rapporteur ----------------------------------------------------------------------
+
+
+def test_a_rapporteur_invited_by_mail_writes_the_sessions_harvest(
+    organiser_client, today_edition, smtp_server
+):
+    from symposium.mail import delivery
+    from symposium.signals.models import SessionHarvest
+    from tests.test_speakers import link_in
+
+    session = session_of(today_edition)
+    url = f"/organiser/{today_edition.slug}/signals/rapporteurs"
+    refused = post(organiser_client, url, session=str(session.id), name="Rita", email="nope")
+    assert refused.status_code == 400 and "Enter an e-mail address like" in text(refused)
+    invited = post(
+        organiser_client,
+        url,
+        session=str(session.id),
+        name="Rita Rapporteur",
+        email="rita@example.org",
+        locale="en",
+    )
+    assert invited.status_code == 302
+    assert "Rita Rapporteur" in text(organiser_client.get(url))
+    delivery.deliver_due(batch_size=500)
+    message = smtp_server.to("rita@example.org")[0]
+    body = message.get_body(("plain",)).get_content()
+    assert "rapporteur" in body
+    rita = english(organiser_client.application.test_client())
+    assert post(rita, link_in(message)).status_code == 302
+    write = f"/{today_edition.slug}/sessions/{session.slug}/harvest/write"
+    assert "Sessions you write the harvest of" in text(rita.get("/speaker/"))
+    bad = post(rita, write, main_points="Veel", **{"at_table-student": "veel"})
+    assert "Enter a number of people, like 4." in text(bad)
+    saved = post(
+        rita,
+        write,
+        main_points="Agenderen gebeurt ook buiten de beleidstafel.",
+        signals="- Professionals voelen zich niet gehoord\n\n- Te weinig tijd voor netwerken",
+        agreements="De Werkplaats organiseert een kenniscafé.",
+        **{"at_table-professional": "14", "at_table-lived_experience": "2"},
+    )
+    assert saved.status_code == 302
+    found = db.session.get(SessionHarvest, session.id)
+    assert found.at_table == {"professional": 14, "lived_experience": 2}
+    page = text(rita.get(f"/{today_edition.slug}/harvest"))
+    assert "Agenderen gebeurt ook buiten de beleidstafel." in page
+    assert "Professionals voelen zich niet gehoord" in page and "Lived experience: 2" in page
+    assert rita.get(f"/{today_edition.slug}/sessions/workshop-1-2/harvest/write").status_code == 403

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from symposium.database import UTCDateTime, utcnow
 from symposium.extensions import db
-from symposium.program.models import Edition, Session
+from symposium.program.models import Edition, Person, Session
 
 
 class SignalKind(enum.StrEnum):
@@ -230,6 +230,7 @@ class SessionHarvest(db.Model):
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     session: Mapped[Session] = relationship()
+    rapporteur: Mapped[Person | None] = relationship()
 
 
 class HarvestSubscription(db.Model):

@@ -11,3 +11,14 @@ def register(app) -> None:
     app.register_blueprint(signals_public)
     app.register_blueprint(signals_host)
     app.register_blueprint(organiser_signals)
+
+    @app.context_processor
+    def _rapporteur_sessions():
+        from flask_login import current_user
+
+        from symposium.signals.rapporteurs import sessions_reported_by
+
+        def reported_sessions():
+            return sessions_reported_by(getattr(current_user, "person_id", None))
+
+        return {"reported_sessions": reported_sessions}

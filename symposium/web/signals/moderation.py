@@ -9,9 +9,9 @@ from flask_login import current_user
 
 from symposium.audit.service import Actor
 from symposium.program import service as program
-from symposium.signals import service
+from symposium.signals import rapporteurs, service
 from symposium.signals.labels import KINDS, PERSPECTIVES, SOURCES
-from symposium.signals.models import SignalStatus
+from symposium.signals.models import Perspective, SignalStatus
 from symposium.speakers.rules import Act, may
 from symposium.web.common import edition_or_404, found_or_404
 
@@ -31,7 +31,8 @@ def host_only(view):
             return redirect(url_for("speakers.sign_in"))
         edition = edition_or_404(slug, include_drafts=True)
         session = found_or_404(program.session_by_slug(edition, session_slug))
-        if not may(current_user._get_current_object(), session, Act.view):
+        user = current_user._get_current_object()
+        if not (may(user, session, Act.view) or rapporteurs.is_rapporteur(user, session)):
             abort(403)
         return view(edition, session, **kwargs)
 
@@ -109,4 +110,40 @@ def merge(edition, session, signal_id: int):
         duplicate=duplicate,
         others=[s for s in signals if s.id != signal_id],
         errors=errors,
+    )
+
+
+@bp.route("/<slug>/sessions/<session_slug>/harvest/write", methods=["GET", "POST"])
+@host_only
+def write(edition, session):
+    """The rapporteur writes the session's harvest."""
+    found = rapporteurs.harvest_of(session.id)
+    errors: dict = {}
+    typed = request.form if request.method == "POST" else None
+    if typed is not None:
+        try:
+            rapporteurs.save(session.id, typed.to_dict(), _actor())
+        except service.SignalError as error:
+            errors = error.errors
+        else:
+            flash(_("The session's harvest has been saved."), "success")
+            return redirect(url_for(".write", slug=edition.slug, session_slug=session.slug))
+    if typed is None:
+        typed = {
+            "main_points": found.main_points if found else "",
+            "questions": found.questions if found else "",
+            "agreements": found.agreements if found else "",
+        } | {
+            f"at_table-{key}": str(count)
+            for key, count in (found.at_table if found else {}).items()
+        }
+    return render_template(
+        "signals/write.html",
+        edition=edition,
+        session=session,
+        typed=typed,
+        errors=errors,
+        perspectives=PERSPECTIVES,
+        all_perspectives=list(Perspective),
+        signals=[s for s in service.for_session(session.id) if s.status == SignalStatus.approved],
     )

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from symposium.i18n import current_language, parse_date
 from symposium.program.service import all_editions
 from symposium.registration import exports
-from symposium.signals import agenda, harvest, publishing, service
+from symposium.signals import agenda, harvest, publishing, rapporteurs, service
 from symposium.signals.labels import AGENDA_STATUSES, KINDS, PERSPECTIVES, SOURCES
 from symposium.signals.models import SignalStatus
 from symposium.web.access import current_actor
@@ -225,3 +225,37 @@ def follow_up(item_id: int):
         return _item_page(item, _data_of(item), error.errors), 400
     flash(_("The step has been added to the history."), "success")
     return redirect(url_for(".agenda_item", item_id=item.id, _anchor="history"))
+
+
+@bp.route("/<slug>/signals/rapporteurs", methods=["GET", "POST"])
+def rapporteur_list(slug: str):
+    """A rapporteur per session: invite someone by mail."""
+    edition = edition_or_404(slug, include_drafts=True)
+    errors: dict = {}
+    if request.method == "POST":
+        form = request.form
+        try:
+            session_id = int(form.get("session", ""))
+        except ValueError:
+            errors = {"session": [_("Choose a session.")]}
+        else:
+            try:
+                rapporteurs.invite(
+                    session_id,
+                    form.get("name", ""),
+                    form.get("email", ""),
+                    form.get("locale", "nl"),
+                    current_actor(),
+                )
+            except service.SignalError as error:
+                errors = error.errors
+            else:
+                flash(_("The invitation is on its way."), "success")
+                return redirect(url_for(".rapporteur_list", slug=slug))
+    return render_template(
+        "signals/organiser_rapporteurs.html",
+        edition=edition,
+        harvests={s.id: rapporteurs.harvest_of(s.id) for s in edition.sessions},
+        errors=errors,
+        typed=request.form,
+    ), 400 if errors else 200
