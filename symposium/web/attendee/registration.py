@@ -23,7 +23,6 @@ from symposium.program import service as program_service
 from symposium.registration import holds, service
 from symposium.registration import own_details as details
 from symposium.registration.calendar import personal_calendar
-from symposium.signals import sign_up as signals_at_sign_up
 from symposium.registration.models import Registration, RegistrationStatus
 from symposium.registration.personal import (
     PersonalProgram,
@@ -32,6 +31,7 @@ from symposium.registration.personal import (
     personal_program,
 )
 from symposium.security import count_sign_up, link_limit, sign_up_capped, sign_up_limit
+from symposium.signals import sign_up as signals_at_sign_up
 from symposium.speakers import service as speakers
 from symposium.web.attendee.forms import (
     NO_SESSION,
