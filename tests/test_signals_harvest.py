@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from symposium.database import use_case
 from symposium.extensions import db
+from symposium.program.models import Session
 from symposium.signals import service
 from symposium.signals.models import Signal, SignalSource, SignalStatus
 from tests.test_organiser import csrf_for, text
@@ -176,3 +177,34 @@ def test_the_booklet_ends_with_the_harvest_chapter(sqlite_app, today_edition, tm
     assert "Oogst" in pages[1] or "Harvest" in pages[1]
     last = " ".join(pages[2:])
     assert "Huisuitzettingen" in last and "Schulden blijven te lang onzichtbaar" in last
+
+
+# -- the demo ----------------------------------------------------------------------------
+
+
+def test_the_demo_harvest_of_2019_feeds_an_agenda_that_reaches_the_next_edition(sqlite_app):
+    from symposium import demo
+    from symposium.signals.models import SessionHarvest
+
+    demo.load(today=datetime(2026, 11, 28).date())
+    client = english(sqlite_app.test_client())
+    harvest = text(client.get("/2019/harvest"))
+    assert "Evictions and financial security" in harvest
+    assert "Een kleine huurschuld loopt op tot een uitzetting" in harvest
+    assert "Deurwaarders zouden standaard" not in harvest  # still waiting for approval
+    agenda = text(client.get("/agenda"))
+    for status in ("Taken up by policy", "Being researched", "Proposed"):
+        assert status in agenda
+    assert "De wethouder nam de concrete suggesties mee" in agenda
+    assert "(2027)" in agenda  # a session of the next edition works on an item
+    upcoming = client.get("/2027/signals.json").json
+    assert [t["slug"] for t in upcoming["themes"]][:2] == [
+        "eenzaamheid",
+        "zelfredzaamheid-jongeren",
+    ]
+    invited = db.session.scalars(
+        sa.select(SessionHarvest.session_id).where(SessionHarvest.rapporteur_id.is_not(None))
+    ).all()
+    assert [db.session.get(Session, i).edition.slug for i in invited] == ["2027"]
+    demo.load(today=datetime(2026, 11, 28).date())  # a second load adds nothing
+    assert db.session.scalar(sa.select(sa.func.count(SessionHarvest.session_id))) == 2

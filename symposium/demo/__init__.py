@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from symposium.accounts.models import User
 from symposium.accounts.service import create_organiser
+from symposium.demo import signals as demo_signals
 from symposium.demo.afterwards import afterwards_2019, demo_pdf
 from symposium.extensions import db
 from symposium.program.models import (
@@ -401,4 +402,5 @@ def load(today: date | None = None) -> list[str]:
         db.session.commit()
         _sign_up_demo_people(edition)
         created.append(edition.slug)
+    demo_signals.load(today)
     return created
