@@ -51,6 +51,7 @@ EDITION_PAGES = {
     "check-in": "/organiser/{slug}/check-in",
     "attendance": "/organiser/{slug}/attendance",
     "printing": "/organiser/{slug}/documents",
+    "signals": "/organiser/{slug}/signals",
 }
 
 
