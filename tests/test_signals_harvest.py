@@ -208,3 +208,14 @@ def test_the_demo_harvest_of_2019_feeds_an_agenda_that_reaches_the_next_edition(
     assert [db.session.get(Session, i).edition.slug for i in invited] == ["2027"]
     demo.load(today=datetime(2026, 11, 28).date())  # a second load adds nothing
     assert db.session.scalar(sa.select(sa.func.count(SessionHarvest.session_id))) == 2
+
+
+def test_the_door_list_carries_the_short_link_to_the_room_form(sqlite_app, make_edition):
+    from tests.test_documents import pages_of
+
+    edition = make_edition()
+    session = session_of(edition)
+    client = signed_in_organiser(sqlite_app)
+    pdf = client.get(f"/organiser/{edition.slug}/sessions/{session.id}/door-list.pdf?lang=en")
+    (page,) = pages_of(pdf.data)
+    assert f"/{edition.slug}/s/{session.id}" in page.replace("\n", "")
