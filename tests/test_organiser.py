@@ -18,6 +18,7 @@ from symposium.mail.models import Mailout, MessageStatus, OutboxMessage
 from symposium.program.models import Room
 from symposium.registration import questions, service
 from symposium.registration.personal import checkin_code
+from symposium.signals.models import AgendaItem, Signal
 from tests.conftest import person
 
 PASSWORD = "lange-zin-met-koffie-42"
@@ -106,9 +107,14 @@ def example_values(
     choice = registration.choices[0]
     room = Room(edition_id=edition.id, name="Zaal 9", capacity=30)
     db.session.add(room)
+    signal = Signal(edition_id=edition.id, session_id=session.id, text="Signaal", status="approved")
+    item = AgendaItem(title="Vraag voor de regio", signals=[signal])
+    db.session.add(item)
     db.session.commit()
     return {
         "room_id": room.id,
+        "signal_id": signal.id,
+        "item_id": item.id,
         "slug": edition.slug,
         "edition_id": edition.id,
         "round_id": round_.id,

@@ -69,8 +69,7 @@ def harvest_chapter(edition: Edition) -> HarvestChapter | None:
         HarvestTheme(
             title=group.title,
             signals=tuple(
-                f"{s.text} ({KINDS[s.kind]} · {PERSPECTIVES[s.perspective]})"
-                for s in group.signals
+                f"{s.text} ({KINDS[s.kind]} · {PERSPECTIVES[s.perspective]})" for s in group.signals
             ),
             agenda_items=tuple(
                 (

@@ -57,7 +57,7 @@ def themes(slug: str):
     try:
         service.set_themes(edition.id, typed, current_actor())
     except service.SignalError as error:
-        return _edition_page(edition, error.errors, typed), 400
+        return _edition_page(edition, error.errors, typed)
     flash(_("The themes have been saved."), "success")
     return redirect(url_for(".signals", slug=slug))
 
@@ -73,7 +73,7 @@ def settings(slug: str):
         if day is None:
             return _edition_page(
                 edition, {"afterwards_until": [_("Enter the date as 2027-12-31.")]}
-            ), 400
+            )
         until = datetime.combine(day, time(23, 59), ZoneInfo(edition.timezone))
     service.save_settings(
         edition.id, request.form.get("ask_at_sign_up") == "y", until, current_actor()
@@ -202,7 +202,7 @@ def agenda_item(item_id: int | None = None):
         try:
             saved = agenda.save_item(item_id, data, current_actor())
         except service.SignalError as error:
-            return _item_page(item, data, error.errors), 400
+            return _item_page(item, data, error.errors)
         flash(_("The agenda item has been saved."), "success")
         return redirect(url_for(".agenda_item", item_id=saved.id))
     return _item_page(item, _data_of(item), {})
@@ -222,7 +222,7 @@ def follow_up(item_id: int):
             current_actor(),
         )
     except service.SignalError as error:
-        return _item_page(item, _data_of(item), error.errors), 400
+        return _item_page(item, _data_of(item), error.errors)
     flash(_("The step has been added to the history."), "success")
     return redirect(url_for(".agenda_item", item_id=item.id, _anchor="history"))
 
@@ -258,4 +258,4 @@ def rapporteur_list(slug: str):
         harvests={s.id: rapporteurs.harvest_of(s.id) for s in edition.sessions},
         errors=errors,
         typed=request.form,
-    ), 400 if errors else 200
+    )
