@@ -96,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
     from symposium.web.payments.views import bp as payments
     from symposium.web.public.feeds import bp as program_feeds
     from symposium.web.public.program import bp as program
+    from symposium.web.signals import register as register_signals
     from symposium.web.speakers.views import bp as speakers
     from symposium.web.speakers.views import downloads as speaker_files
 
@@ -124,6 +125,7 @@ def register_blueprints(app: Flask) -> None:
     csrf.exempt("symposium.web.payments.views.webhook")  # Mollie posts it, without a token
     csrf.exempt(registration_api)
     register_evaluations(app)
+    register_signals(app)
     init_operations(app)
 
 

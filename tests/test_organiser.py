@@ -19,6 +19,7 @@ from symposium.mail.models import Mailout, MessageStatus, OutboxMessage
 from symposium.program.models import Room
 from symposium.registration import questions, service
 from symposium.registration.personal import checkin_code
+from symposium.signals.models import AgendaItem, Signal
 from tests.conftest import person
 from tests.evaluation_values import evaluation_values
 from tests.test_orders import an_invoiced_group
@@ -109,6 +110,9 @@ def example_values(
     choice = registration.choices[0]
     room = Room(edition_id=edition.id, name="Zaal 9", capacity=30)
     db.session.add(room)
+    signal = Signal(edition_id=edition.id, session_id=session.id, text="Signaal", status="approved")
+    item = AgendaItem(title="Vraag voor de regio", signals=[signal])
+    db.session.add(item)
     db.session.commit()
     accreditation = accreditation_service.create(
         edition.id,
@@ -119,6 +123,8 @@ def example_values(
         "accreditation_id": accreditation.id,
         "kind": "paste",
         "room_id": room.id,
+        "signal_id": signal.id,
+        "item_id": item.id,
         "slug": edition.slug,
         "edition_id": edition.id,
         "round_id": round_.id,

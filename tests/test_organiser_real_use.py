@@ -54,6 +54,7 @@ EDITION_PAGES = {
     "evaluation": "/organiser/{slug}/evaluations",
     "accreditation": "/organiser/{slug}/accreditation",
     "finance": "/organiser/{slug}/finance",
+    "signals": "/organiser/{slug}/signals",
 }
 
 

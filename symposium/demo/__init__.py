@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from symposium.accounts.models import User
 from symposium.accounts.service import create_organiser
 from symposium.demo.accreditation import add_accreditations
+from symposium.demo import signals as demo_signals
 from symposium.demo.afterwards import afterwards_2019, demo_pdf
 from symposium.demo.evaluations import load_evaluations
 from symposium.extensions import db
@@ -405,4 +406,5 @@ def load(today: date | None = None) -> list[str]:
         created.append(edition.slug)
     load_evaluations(upcoming_slug)
     add_accreditations(["2019", upcoming_slug])
+    demo_signals.load(today)
     return created

@@ -6,11 +6,13 @@ import sqlalchemy as sa
 from flask import render_template
 from flask_babel import force_locale
 
+from symposium.documents.badges import checkin_qr
 from symposium.extensions import db
 from symposium.i18n import format_day, format_time_range
 from symposium.program.models import Edition, Session, SessionKind
 from symposium.registration.listing import BY_NAME
 from symposium.registration.models import Choice, ChoiceState, Registration, RegistrationStatus
+from symposium.urls import external_url
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,9 @@ class DoorList:
     room: str
     #: (full name, organisation), by last name
     people: tuple[tuple[str, str], ...]
+    #: the short link to the session's room form for signals, and its QR code (data: URL)
+    signal_url: str = ""
+    signal_qr: str = ""
 
 
 def session_of(edition: Edition, session_id: int) -> Session | None:
@@ -57,7 +62,14 @@ def door_list(edition: Edition, session: Session, language: str) -> DoorList:
                 (f"{first} {last}", organisation)
                 for first, last, organisation in db.session.execute(query)
             ),
+            signal_url=(url := signal_link(edition, session)),
+            signal_qr=checkin_qr(url),
         )
+
+
+def signal_link(edition: Edition, session: Session) -> str:
+    """The short link of the room form for signals (symposium.signals), as on the projector."""
+    return external_url("signals.short", slug=edition.slug, session_id=session.id)
 
 
 def door_list_html(door: DoorList, language: str) -> str:

@@ -34,6 +34,7 @@ from symposium.program.models import Edition, Person, Session, session_speaker
 from symposium.registration import service as registrations
 from symposium.registration.models import Choice, Registration, new_manage_secret
 from symposium.registration.tokens import read_manage_token
+from symposium.signals import publishing as signal_data
 from symposium.text import safe_markdown
 from symposium.validation import RuleError
 
@@ -259,6 +260,7 @@ PERSON_STEPS: list[Callable[[sa.Select, datetime], int]] = [
     documents.forget_documents,
     accreditation.forget_numbers,
     orders.forget_order_places,
+    signal_data.forget_subscriptions,
 ]
 
 
@@ -273,6 +275,7 @@ EDITION_STEPS: list[Callable[[Edition, datetime], int]] = [
     forget_speaker_addresses,
     forget_link_requests,
     orders.forget_order_contacts,
+    signal_data.forget_signal_names,
 ]
 #: Files with personal data, removed after the database is committed (a file cannot be
 #: rolled back, so a failure here leaves the database purged and the purge can run again):

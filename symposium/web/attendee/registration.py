@@ -36,6 +36,7 @@ from symposium.registration.personal import (
     personal_program,
 )
 from symposium.security import count_sign_up, link_limit, sign_up_capped, sign_up_limit
+from symposium.signals import sign_up as signals_at_sign_up
 from symposium.speakers import service as speakers
 from symposium.web.attendee.forms import (
     NO_SESSION,
@@ -78,6 +79,7 @@ def register(slug: str):
         wanted.answers = form.answers(questions, request.form)
         numbers, number_errors = accreditation.read_numbers(edition.id, request.form)
         errors |= number_errors
+        errors |= signals_at_sign_up.check(edition.id, request.form.get("signal_text", ""))
         if errors:
             errors = service.validate(edition, wanted) | errors
         elif sign_up_capped(edition.id, chosen_sessions(wanted)):
@@ -96,6 +98,12 @@ def register(slug: str):
             else:
                 count_sign_up(edition.id, chosen_sessions(wanted))
                 accreditation.save_numbers(registration.id, numbers)
+                signals_at_sign_up.bring(
+                    edition.id,
+                    registration.id,
+                    request.form.get("signal_text", ""),
+                    request.form.get("harvest_mail") == "y",
+                )
                 flash(_("You are signed up."), "registered")
                 return redirect(url_for(".manage", token=manage_token(registration)))
         form.attach(errors)
@@ -107,6 +115,7 @@ def register(slug: str):
         program=program_service.program(edition),
         state=program_service.registration_state(edition),
         venue_full=program_service.venue_is_full(edition),
+        asks_signal=signals_at_sign_up.asks(edition.id),
         picked=request.form,
         no_session=NO_SESSION,
         questions=questions,
