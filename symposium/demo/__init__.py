@@ -15,8 +15,8 @@ import sqlalchemy as sa
 
 from symposium.accounts.models import User
 from symposium.accounts.service import create_organiser
-from symposium.demo.accreditation import add_accreditations
 from symposium.demo import signals as demo_signals
+from symposium.demo.accreditation import add_accreditations
 from symposium.demo.afterwards import afterwards_2019, demo_pdf
 from symposium.demo.evaluations import load_evaluations
 from symposium.extensions import db
