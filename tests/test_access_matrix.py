@@ -246,6 +246,7 @@ RULES: dict[str, Rule] = {
             "answers",
             "report",
             "mail_speakers",
+            "day_signal",
         )
     },
     # -- a group's order: whoever holds the contact's link (the secret is in the URL)

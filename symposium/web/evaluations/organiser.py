@@ -4,10 +4,21 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 
 from symposium.documents import evaluation_report
-from symposium.evaluations import charts, exports, forms, notifications, results, service
+from symposium.evaluations import (
+    charts,
+    exports,
+    forms,
+    notifications,
+    results,
+    service,
+    to_signals,
+)
 from symposium.evaluations.forms import AUDIENCE_LABELS, KIND_LABELS, QuestionData, SettingsData
 from symposium.evaluations.models import Audience, EvaluationKind, FormScope
+from symposium.signals.labels import KINDS
+from symposium.signals.models import SignalKind
 from symposium.urls import external_url
+from symposium.web.access import current_actor
 from symposium.web.common import edition_or_404
 from symposium.web.organiser.blueprint import organiser_blueprint
 
@@ -66,7 +77,27 @@ def day_results(slug: str):
         result=result,
         chart=charts.question_chart,
         earlier=[],
+        next_year=to_signals.NEXT_YEAR,
+        turned=to_signals.turned(edition.id),
+        kinds=KINDS,
+        default_kind=SignalKind.research_question,
+        added=request.args.get("added", type=int),
     )
+
+
+@bp.post("/<slug>/evaluations/day/signals")
+def day_signal(slug: str):
+    """Turn one "next year" answer into a signal waiting for approval."""
+    edition = _edition(slug)
+    try:
+        signal = to_signals.turn_into_signal(
+            edition.id, request.form.get("text", ""), request.form.get("kind", ""), current_actor()
+        )
+    except to_signals.SignalError as error:
+        problems = [str(m) for messages in error.errors.values() for m in messages]
+        flash(" ".join(problems) or error.message, "error")
+        return redirect(url_for(".day_results", slug=slug, _anchor="next-year"))
+    return redirect(url_for(".day_results", slug=slug, added=signal.id, _anchor="next-year"))
 
 
 @bp.route("/<slug>/evaluations/sessions/<session_slug>")
