@@ -3,7 +3,6 @@ accepts, mailed to the finance address, numbered without gaps under concurrency.
 
 import io
 import re
-import threading
 from functools import cache
 from pathlib import Path
 
@@ -15,9 +14,8 @@ from symposium.extensions import db
 from symposium.mail import delivery
 from symposium.orders import documents, groups, invoicing, service
 from symposium.orders.models import DocumentKind, Invoice, OrderStatus
-from symposium.orders.requests import OrderError
 from symposium.program.models import Edition
-from tests.test_orders import group_request, paid_editions
+from tests.test_orders import group_request, paid_editions, race
 
 
 @pytest.fixture
@@ -177,30 +175,14 @@ def test_concurrent_invoices_get_numbers_without_gaps_or_twins(app, paid_edition
         if number % 4 == 0:
             request.attendees[0].ticket_type_id = 999_999  # refused: no number used up
         requests.append(request)
-    refused, broken = [], []
-    barrier = threading.Barrier(len(requests))
-
-    def order(request) -> None:
-        with app.app_context():
-            barrier.wait()
-            try:
-                service.place_order(edition.id, request)
-            except OrderError as error:
-                refused.append(error)
-            except Exception as error:  # a failure of the test, shown below
-                broken.append(error)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=order, args=(request,)) for request in requests]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    edition_id = edition.id
+    placed, refused = race(
+        app, [(lambda r=r: service.place_order(edition_id, r)) for r in requests]
+    )
 
     db.session.rollback()
     numbers = db.session.execute(sa.select(Invoice.sequence, Invoice.number)).all()
-    assert broken == [] and len(refused) == 3
+    assert len(placed) == 9 and len(refused) == 3
     assert sorted(sequence for sequence, _ in numbers) == list(range(1, 10))
     assert len({number for _, number in numbers}) == 9
 

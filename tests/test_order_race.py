@@ -1,7 +1,6 @@
 """Orders racing for the last places while payments complete and expire: no overbooking,
 no payment lost."""
 
-import threading
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
@@ -12,10 +11,10 @@ from symposium.database import in_transaction
 from symposium.extensions import db
 from symposium.orders import service
 from symposium.orders.models import Order, OrderStatus
-from symposium.orders.requests import Attendee, OrderError, OrderRequest
+from symposium.orders.requests import Attendee, OrderRequest
 from symposium.program.models import Edition
 from symposium.registration.models import Registration, RegistrationStatus
-from tests.test_orders import make_paid
+from tests.test_orders import make_paid, race
 
 
 def online_order(edition_id: int, ticket_id: int, number: int) -> OrderRequest:
@@ -34,30 +33,6 @@ def online_order(edition_id: int, ticket_id: int, number: int) -> OrderRequest:
             )
         ],
     )
-
-
-def race(app, jobs) -> tuple[list, list]:
-    """Run the jobs at once, each on a connection of its own; (results, errors)."""
-    results, errors = [], []
-    barrier = threading.Barrier(len(jobs))
-
-    def run(job):
-        with app.app_context():
-            barrier.wait()
-            try:
-                result = job()
-                results.append(getattr(result, "id", result))
-            except OrderError as error:
-                errors.append(error)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results, errors
 
 
 def payment(order_id: int, status: str):

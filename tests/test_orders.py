@@ -1,5 +1,6 @@
 """Orders: groups signed up by one contact, tickets, codes, invoices without gaps."""
 
+import threading
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -186,3 +187,27 @@ def test_a_purge_forgets_the_names_in_orders_but_keeps_the_invoices(sqlite_app, 
     assert order.contact_email == "" and order.finance_email == ""
     (invoice,) = invoicing.invoices_of(order.id)
     assert invoice.data["buyer"]["po_number"] == "PO-2026-0042"  # kept for the tax office
+
+
+def race(app, jobs) -> tuple[list, list]:
+    """Run the jobs at once, each on a connection of its own; (results, errors)."""
+    results, errors = [], []
+    barrier = threading.Barrier(len(jobs))
+
+    def run(job):
+        with app.app_context():
+            barrier.wait()
+            try:
+                result = job()
+                results.append(getattr(result, "id", result))
+            except OrderError as error:
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, errors
