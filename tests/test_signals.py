@@ -135,12 +135,13 @@ def test_an_empty_signal_is_refused_beside_its_field(sqlite_app, today_edition):
     assert db.session.scalar(sa.select(sa.func.count(Signal.id))) == 0
 
 
-def test_the_room_form_is_closed_on_other_days(sqlite_app, make_edition):
+def test_the_room_form_says_it_opens_on_the_day(sqlite_app, make_edition):
     edition = make_edition()  # in 60 days
     client = english(sqlite_app.test_client())
     session = session_of(edition)
     page = room_post(client, edition, session, text="Te vroeg")
-    assert "This form is closed" in text(page)
+    assert "This form opens on the day of the symposium" in text(page)
+    assert "no longer" not in text(page)
     assert db.session.scalar(sa.select(sa.func.count(Signal.id))) == 0
 
 

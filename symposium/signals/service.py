@@ -190,14 +190,19 @@ def save_settings(
     )
 
 
+def room_opens_at(edition: Edition) -> datetime:
+    """Midnight before the edition starts, in its time zone."""
+    zone = ZoneInfo(edition.timezone)
+    return datetime.combine(edition.starts_at.astimezone(zone).date(), time(), zone)
+
+
 def room_open(edition: Edition, now: datetime | None = None) -> bool:
     """The room form takes signals on the day itself: from midnight before the edition
     starts until midnight after it ends, in the edition's time zone."""
     now = now or utcnow()
     zone = ZoneInfo(edition.timezone)
-    first = datetime.combine(edition.starts_at.astimezone(zone).date(), time(), zone)
     last = datetime.combine(edition.ends_at.astimezone(zone).date(), time(), zone)
-    return first <= now < last + timedelta(days=1)
+    return room_opens_at(edition) <= now < last + timedelta(days=1)
 
 
 def afterwards_open(edition: Edition, now: datetime | None = None) -> bool:

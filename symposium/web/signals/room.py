@@ -15,6 +15,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
+from symposium.database import utcnow
 from symposium.extensions import limiter
 from symposium.program import service as program
 from symposium.signals import service
@@ -76,6 +77,7 @@ def room(slug: str, session_slug: str):
         form=form,
         errors=form.errors,
         is_open=is_open,
+        not_yet=service.room_opens_at(edition) > utcnow(),
         action=url_for(".room", slug=slug, session_slug=session_slug),
     )
 
