@@ -94,6 +94,8 @@ def parse_answer(body: bytes) -> Answer:
 def post(xml: str, timeout: float | None = None) -> bytes:
     """POST the XML as the form field `sXML`; the answer's body."""
     base = str(current_app.config["PE_ONLINE_URL"]).rstrip("/")
+    if not base.startswith(("https://", "http://")):
+        raise PeOnlineError(_l("PE-online's address must start with https://."))
     data = urllib.parse.urlencode({"sXML": xml}).encode("utf-8")
     request = urllib.request.Request(
         base + PATH,
@@ -103,7 +105,7 @@ def post(xml: str, timeout: float | None = None) -> bytes:
     )
     wait = timeout if timeout is not None else float(current_app.config["PE_ONLINE_TIMEOUT"])
     try:
-        with urllib.request.urlopen(request, timeout=wait) as response:
+        with urllib.request.urlopen(request, timeout=wait) as response:  # http(s), checked  # nosec B310
             return response.read(5_000_000)
     except TimeoutError:
         raise PeOnlineError(

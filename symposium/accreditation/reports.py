@@ -3,7 +3,7 @@
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape  # escapes text, never parses XML  # nosec B406
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
