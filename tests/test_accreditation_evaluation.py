@@ -26,7 +26,8 @@ def require_evaluation(accreditation: Accreditation, on: bool = True) -> Accredi
 
 def fill_in_the_day(registration) -> None:
     forms.ensure_forms(registration.edition_id)
-    asked = {q.key: q for q in evaluations.form_of(registration.edition_id, FormScope.day).questions}
+    day = evaluations.form_of(registration.edition_id, FormScope.day)
+    asked = {q.key: q for q in day.questions}
     evaluations.answer(registration.id, "day", {asked["recommend"].field_name: "9"})
     db.session.commit()
 
@@ -91,7 +92,7 @@ def test_the_organiser_ticks_the_setting_and_sees_the_reason_and_may_correct_it(
     page = text(org.get(f"{base}/{accreditation.id}/presence"))
     assert "Anna Tester 461000001 2 van 2 Nee Dagevaluatie niet ingevuld." in page
     personal = text(sqlite_app.test_client().get(f"/r/{manage_token(anna)}"))
-    assert "vul voor je accreditatiepunten de evaluatie van de dag als geheel in" in personal.lower()
+    assert "Vul voor je accreditatiepunten de evaluatie van de dag als geheel in." in personal
     pdf = sqlite_app.test_client().get(f"/r/{manage_token(anna)}/certificate.pdf")
     assert "Accreditatiepunten" not in PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text()
 

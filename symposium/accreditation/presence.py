@@ -157,9 +157,9 @@ def outcomes(accreditation: Accreditation) -> list[Outcome]:
     found = []
     for registration, number in rows:
         present, total, qualifies, points, reason = _judge(accreditation, registration, ticked)
-        if qualifies and accreditation.requires_evaluation:
-            if not evaluations.filled_in(registration):
-                qualifies, reason = False, NO_EVALUATION
+        wants_evaluation = qualifies and accreditation.requires_evaluation
+        if wants_evaluation and not evaluations.filled_in(registration):
+            qualifies, reason = False, NO_EVALUATION
         correction = corrections.get(registration.id)
         if correction is not None:
             qualifies, reason = correction.qualifies, correction.reason
