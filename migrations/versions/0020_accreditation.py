@@ -31,6 +31,7 @@ def upgrade():
     sa.Column('granted', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('per_session', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('min_presence_percent', sa.Integer(), server_default='80', nullable=False),
+    sa.Column('requires_evaluation', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('created_at', symposium.database.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint('min_presence_percent BETWEEN 0 AND 100', name=op.f('ck_accreditation_accreditation_presence_percent')),
     sa.ForeignKeyConstraint(['edition_id'], ['edition.id'], name=op.f('fk_accreditation_edition_id_edition'), ondelete='CASCADE'),

@@ -45,6 +45,8 @@ class Accreditation(db.Model):
     per_session: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     #: share of the accredited time a person must be present to qualify
     min_presence_percent: Mapped[int] = mapped_column(default=80, server_default="80")
+    #: the register asks for an evaluation: only who filled in the day's form qualifies
+    requires_evaluation: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     edition: Mapped[Edition] = relationship()

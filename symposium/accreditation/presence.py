@@ -19,6 +19,7 @@ from symposium.accreditation.service import accredited_hours, item_points, label
 from symposium.audit import service as audit
 from symposium.audit.service import Actor
 from symposium.database import use_case, utcnow
+from symposium.evaluations import service as evaluations
 from symposium.extensions import db
 from symposium.i18n import format_number
 from symposium.program.models import SessionKind
@@ -89,6 +90,7 @@ def present_intervals(
 
 
 NOT_CHECKED_IN = _l("Not checked in.")
+NO_EVALUATION = _l("Day's evaluation not filled in.")
 
 
 def _judge(accreditation: Accreditation, registration: Registration, ticked: set[int]):
@@ -155,10 +157,15 @@ def outcomes(accreditation: Accreditation) -> list[Outcome]:
     found = []
     for registration, number in rows:
         present, total, qualifies, points, reason = _judge(accreditation, registration, ticked)
+        wants_evaluation = qualifies and accreditation.requires_evaluation
+        if wants_evaluation and not evaluations.filled_in(registration):
+            qualifies, reason = False, NO_EVALUATION
         correction = corrections.get(registration.id)
         if correction is not None:
             qualifies, reason = correction.qualifies, correction.reason
-            points = (points or accreditation.points) if qualifies else Decimal(0)
+            points = points or accreditation.points
+        if not qualifies:
+            points = Decimal(0)
         found.append(
             Outcome(
                 registration=registration,
@@ -173,6 +180,22 @@ def outcomes(accreditation: Accreditation) -> list[Outcome]:
             )
         )
     return found
+
+
+def evaluation_needed(registration: Registration) -> bool:
+    """Whether this person still has to fill in the day's evaluation for points in a
+    register they gave a number for that asks for it."""
+    asks = db.session.scalar(
+        sa.select(Accreditation.id)
+        .join(RegisterNumber, RegisterNumber.register == Accreditation.register)
+        .where(
+            Accreditation.edition_id == registration.edition_id,
+            Accreditation.requires_evaluation,
+            RegisterNumber.registration_id == registration.id,
+        )
+        .limit(1)
+    )
+    return asks is not None and not evaluations.filled_in(registration)
 
 
 def outcome_for_id(accreditation: Accreditation, registration_id: int) -> Outcome | None:

@@ -79,6 +79,7 @@ class AccreditationDraft:
     granted: bool = False
     per_session: bool = False
     min_presence_percent: str = "80"
+    requires_evaluation: bool = False
     #: the counted items: session id -> its own points as typed ("" for its net hours)
     items: dict[int, str] = field(default_factory=dict)
 
@@ -150,6 +151,7 @@ def _snapshot(accreditation: Accreditation) -> dict:
         "granted": accreditation.granted,
         "per_session": accreditation.per_session,
         "min_presence_percent": accreditation.min_presence_percent,
+        "requires_evaluation": accreditation.requires_evaluation,
         "items": sorted(item.session_id for item in accreditation.items),
     }
 
@@ -163,6 +165,7 @@ def _apply(accreditation: Accreditation, values: dict) -> None:
         setattr(accreditation, name, values[name])
     accreditation.granted = values["granted"]
     accreditation.per_session = values["per_session"]
+    accreditation.requires_evaluation = values["requires_evaluation"]
     wanted = values["items"]
     accreditation.items = [
         AccreditedItem(session_id=session_id, points=points)
@@ -183,7 +186,11 @@ def create(edition_id: int, draft: AccreditationDraft, actor: Actor) -> Accredit
     """A new accreditation; without points given, the day's net content hours."""
     edition = db.session.get(Edition, edition_id)
     values = _check(edition, draft, None)
-    values.update(granted=draft.granted, per_session=draft.per_session)
+    values.update(
+        granted=draft.granted,
+        per_session=draft.per_session,
+        requires_evaluation=draft.requires_evaluation,
+    )
     accreditation = Accreditation(edition_id=edition_id)
     db.session.add(accreditation)
     _apply(accreditation, values)
@@ -201,7 +208,11 @@ def create(edition_id: int, draft: AccreditationDraft, actor: Actor) -> Accredit
 def update(accreditation_id: int, draft: AccreditationDraft, actor: Actor) -> None:
     accreditation = db.session.get(Accreditation, accreditation_id)
     values = _check(accreditation.edition, draft, accreditation_id)
-    values.update(granted=draft.granted, per_session=draft.per_session)
+    values.update(
+        granted=draft.granted,
+        per_session=draft.per_session,
+        requires_evaluation=draft.requires_evaluation,
+    )
     before = _snapshot(accreditation)
     _apply(accreditation, values)
     audit.record(
@@ -254,6 +265,7 @@ def draft_of(accreditation: Accreditation) -> AccreditationDraft:
         granted=accreditation.granted,
         per_session=accreditation.per_session,
         min_presence_percent=str(accreditation.min_presence_percent),
+        requires_evaluation=accreditation.requires_evaluation,
         items={
             i.session_id: "" if i.points is None else str(i.points) for i in accreditation.items
         },

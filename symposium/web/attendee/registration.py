@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from symposium import privacy
 from symposium.accreditation import service as accreditation
 from symposium.accreditation.numbers import REGISTER_NAMES
-from symposium.accreditation.presence import earned_points
+from symposium.accreditation.presence import earned_points, evaluation_needed
 from symposium.allocation import service as allocation
 from symposium.documents import certificates
 from symposium.evaluations import service as evaluations
@@ -160,6 +160,7 @@ def manage(token: str):
         statuses=RegistrationStatus,
         materials=speakers.materials_for_attendee(registration),
         evaluation_forms=evaluations.personal_forms(registration),
+        evaluation_for_points=evaluation_needed(registration),
         certificate_available=available,
         registers=accreditation.registers_asked(edition.id),
         earned=earned_points(edition.id).get(registration.id, []) if available else [],

@@ -34,6 +34,7 @@ class AccreditationForm(ServiceForm):
         description=_l("Share of the accredited time a person must be present to qualify."),
         default="80",
     )
+    requires_evaluation = BooleanField(_l("Requires the day's evaluation to be filled in"))
 
     def draft(self, formdata) -> AccreditationDraft:
         items = {}
@@ -48,6 +49,7 @@ class AccreditationForm(ServiceForm):
             granted=bool(self.granted.data),
             per_session=bool(self.per_session.data),
             min_presence_percent=self.min_presence_percent.data or "",
+            requires_evaluation=bool(self.requires_evaluation.data),
             items=items,
         )
 
