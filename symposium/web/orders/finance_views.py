@@ -94,7 +94,7 @@ def _export(slug: str, kind: str) -> Response:
     table = Table(
         title=_("Invoices"),
         header=[
-            _("Number"),
+            _("Invoice number"),
             _("Kind"),
             _("Date"),
             _("Due date"),
