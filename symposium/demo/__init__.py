@@ -18,6 +18,7 @@ from symposium.accounts.service import create_organiser
 from symposium.demo import signals as demo_signals
 from symposium.demo.accreditation import add_accreditations
 from symposium.demo.afterwards import afterwards_2019, demo_pdf
+from symposium.demo.attendees import add_attendees_2019
 from symposium.demo.evaluations import load_evaluations
 from symposium.extensions import db
 from symposium.program.models import (
@@ -404,6 +405,7 @@ def load(today: date | None = None) -> list[str]:
         db.session.commit()
         _sign_up_demo_people(edition)
         created.append(edition.slug)
+    add_attendees_2019()
     load_evaluations(upcoming_slug)
     add_accreditations(["2019", upcoming_slug])
     demo_signals.load(today)
