@@ -181,3 +181,15 @@ def test_a_paid_edition_sends_the_sign_up_form_to_the_order_form(sqlite_app, pai
 
     assert answer.status_code == 302 and "/order?people=1" in answer.headers["Location"]
     assert "<h1>Aanmelden</h1>" in page and page.count('name="attendees.') >= 4
+
+
+def test_the_json_sign_up_of_a_paid_edition_points_to_the_order_form(sqlite_app, paid_edition):
+    edition = paid_edition()
+    client = sqlite_app.test_client()
+    body = {"first_name": "Gratis", "last_name": "Poging", "email": "gratis@example.org"}
+
+    answer = client.post(f"/api/v1/editions/{edition.slug}/registrations", json=body)
+
+    assert answer.status_code == 403
+    assert f"/{edition.slug}/order" in answer.get_json()["error"]
+    assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 0

@@ -3,12 +3,14 @@
 from flask import Blueprint, abort, jsonify, request
 
 from symposium.i18n import current_language
+from symposium.orders import service as orders
 from symposium.program.service import edition_by_slug
 from symposium.registration import service
 from symposium.registration.models import ChoiceState
 from symposium.registration.personal import manage_url
 from symposium.registration.rankings import is_ranked
 from symposium.security import count_sign_up, sign_up_capped, sign_up_limit
+from symposium.urls import external_url
 from symposium.web.common import CAPPED, chosen_sessions
 
 bp = Blueprint("registration_api", __name__, url_prefix="/api/v1")
@@ -98,6 +100,9 @@ def create_registration(slug: str):
     edition = edition_by_slug(slug)
     if edition is None:
         abort(404)
+    if orders.finance_of(edition.id) is not None:  # a place is bought through an order
+        order_url = external_url("orders.new_order", slug=slug, people=1)
+        return jsonify(error=f"This edition sells tickets: order a place at {order_url}"), 403
     try:
         data = request.get_json(silent=True) if request.is_json else None
     except RecursionError:  # nested deeper than Python reads: no sign-up either
