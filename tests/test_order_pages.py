@@ -193,3 +193,25 @@ def test_the_json_sign_up_of_a_paid_edition_points_to_the_order_form(sqlite_app,
     assert answer.status_code == 403
     assert f"/{edition.slug}/order" in answer.get_json()["error"]
     assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 0
+
+
+def test_cancelling_a_bought_place_from_ones_own_link_credits_the_buyer(sqlite_app, paid_edition):
+    from symposium.orders.models import OrderLine
+    from symposium.registration.personal import manage_token
+
+    edition = paid_edition()
+    client = sqlite_app.test_client()
+    assert place(client, edition).status_code == 302
+    line = db.session.scalars(sa.select(OrderLine).order_by(OrderLine.id)).first()
+    token = manage_token(db.session.get(Registration, line.registration_id))
+
+    client.post(f"/r/{token}/cancel", data={"csrf_token": csrf_for(client)})
+
+    db.session.rollback()
+    assert db.session.get(Registration, line.registration_id).status == (
+        RegistrationStatus.cancelled
+    )
+    assert db.session.get(OrderLine, line.id).cancelled_at is not None
+    kinds = sorted(i.kind.value for i in db.session.scalars(sa.select(Invoice)))
+    assert kinds == ["credit_note", "invoice"]
+    assert db.session.get(Order, line.order_id).total_cents == 3 * line.total_cents

@@ -58,6 +58,17 @@ def may_change(order: Order, now: datetime | None = None) -> bool:
     return order.status in CHANGEABLE and (deadline is None or now < deadline)
 
 
+def changeable_place_of(registration_id: int, now: datetime | None = None) -> OrderLine | None:
+    """The person's bought place while its group may still change: cancelling it then goes
+    through the order (a credit note, a refund), as on the group page."""
+    line = db.session.scalar(
+        sa.select(OrderLine).where(
+            OrderLine.registration_id == registration_id, OrderLine.cancelled_at.is_(None)
+        )
+    )
+    return line if line is not None and may_change(line.order, now) else None
+
+
 def _changeable(order_id: int, now: datetime) -> Order:
     order = _locked(order_id)
     if not may_change(order, now):

@@ -23,6 +23,7 @@ from symposium.allocation import service as allocation
 from symposium.documents import certificates
 from symposium.evaluations import service as evaluations
 from symposium.i18n import current_language
+from symposium.orders import groups, online
 from symposium.orders import service as orders
 from symposium.program import service as program_service
 from symposium.registration import holds, service
@@ -274,8 +275,16 @@ def cancel(token: str):
     """Ask once more, then cancel the registration and free its seats."""
     registration = registration_or_404(token)
     if request.method == "POST":
-        service.cancel(registration.id)
-        flash(_("Your registration has been cancelled."), "success")
+        place = groups.changeable_place_of(registration.id)
+        try:
+            if place is not None:  # a bought place: credited (and refunded) to the buyer
+                online.cancel_person(place.order_id, place.id)
+            else:
+                service.cancel(registration.id)
+        except online.RefundNotYetMade as error:
+            flash(error.message, "error")
+        else:
+            flash(_("Your registration has been cancelled."), "success")
         return redirect(url_for(".manage", token=token))
     return render_template(
         "registration/cancel.html",
