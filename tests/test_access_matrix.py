@@ -91,7 +91,10 @@ RULES: dict[str, Rule] = {
     "program_api.editions": Rule(EVERYONE),
     "program_api.edition": Rule(EVERYONE),
     "program_api.openapi": Rule(EVERYONE),
-    "registration_api.create_registration": Rule(EVERYONE, json=API_SIGN_UP),
+    # the world's edition sells tickets (an invoiced group); JSON sign-up is for free ones
+    "registration_api.create_registration": Rule(
+        EVERYONE, json=API_SIGN_UP, values={"slug": "free_slug"}
+    ),
     "registration.register": Rule(EVERYONE),
     "registration.send_link": Rule(EVERYONE),
     "speaker_files.photo": Rule(EVERYONE),
@@ -409,12 +412,13 @@ def test_every_route_has_a_rule(sqlite_app):
 
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_each_route_answers_each_visitor_as_the_rules_say(
-    sqlite_app, cast, organiser, file_store, tmp_path, persona
+    sqlite_app, cast, organiser, file_store, tmp_path, persona, make_edition
 ):
     sqlite_app.config["DOCUMENTS_FOLDER"] = str(tmp_path / "documents")
     edition = cast.edition
     registration = service.register(edition.id, person(1, {cast.mine.round_id: cast.mine.id}))
     values = world_values(edition, cast, registration, organiser)
+    values["free_slug"] = make_edition().slug
     own_token = make_manage_token(
         sqlite_app.secret_key, registration.id, registration.manage_secret
     )

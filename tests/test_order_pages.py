@@ -190,7 +190,7 @@ def test_the_json_sign_up_of_a_paid_edition_points_to_the_order_form(sqlite_app,
 
     answer = client.post(f"/api/v1/editions/{edition.slug}/registrations", json=body)
 
-    assert answer.status_code == 403
+    assert answer.status_code == 409
     assert f"/{edition.slug}/order" in answer.get_json()["error"]
     assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 0
 

@@ -96,13 +96,14 @@ def _messages(errors: dict[str, list]) -> dict[str, list[str]]:
 @bp.post("/editions/<slug>/registrations")
 @sign_up_limit
 def create_registration(slug: str):
-    """Sign up: 201 with the choices' states, 409 duplicate, 422 field errors, 400 not JSON."""
+    """Sign up: 201 with the choices' states, 409 duplicate (or a paid edition), 422 field
+    errors, 400 not JSON."""
     edition = edition_by_slug(slug)
     if edition is None:
         abort(404)
     if orders.finance_of(edition.id) is not None:  # a place is bought through an order
         order_url = external_url("orders.new_order", slug=slug, people=1)
-        return jsonify(error=f"This edition sells tickets: order a place at {order_url}"), 403
+        return jsonify(error=f"This edition sells tickets: order a place at {order_url}"), 409
     try:
         data = request.get_json(silent=True) if request.is_json else None
     except RecursionError:  # nested deeper than Python reads: no sign-up either
