@@ -288,6 +288,7 @@ RULES: dict[str, Rule] = {
     "signals_host.merge": Rule(SESSION_A),
     "signals_host.moderate": Rule(SESSION_A),
     "signals_host.write": Rule(SESSION_A),
+    "signals_public.harvest_mail": Rule(HOLDER),
     "organiser_signals.signals": Rule(ORGANISERS),
     "organiser_signals.themes": Rule(ORGANISERS),
     "organiser_signals.settings": Rule(ORGANISERS),

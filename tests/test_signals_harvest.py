@@ -62,6 +62,24 @@ def test_sign_up_asks_for_a_signal_only_when_the_edition_wants_it(sqlite_app, to
     )
     assert db.session.scalar(sa.select(sa.func.count(HarvestSubscription.registration_id))) == 1
 
+    # the wish is in the person's own copy, and they can take it back from their page
+    token = _token_of_the_only_registration()
+    own = client.get(f"/r/{token}/my-data.json").get_json()
+    assert own["harvest_mail"] == {"asked": True, "mailed_at": None}
+    page = text(client.get(f"/r/{token}"))
+    assert "No mail about the harvest" in page
+    client.post(f"/r/{token}/harvest-mail", data={"csrf_token": csrf_for(client), "wanted": "no"})
+    assert "Mail me the harvest" in text(client.get(f"/r/{token}"))
+    assert client.get(f"/r/{token}/my-data.json").get_json()["harvest_mail"] is None
+    assert db.session.scalar(sa.select(sa.func.count(HarvestSubscription.registration_id))) == 0
+
+
+def _token_of_the_only_registration() -> str:
+    from symposium.registration.models import Registration
+    from symposium.registration.personal import manage_token
+
+    return manage_token(db.session.scalars(sa.select(Registration)).one())
+
 
 def test_the_afterwards_form_takes_signals_until_its_closing_date(sqlite_app, make_edition):
     edition = make_edition(starts=datetime.now(UTC) - timedelta(days=3))

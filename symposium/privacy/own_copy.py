@@ -12,6 +12,7 @@ from symposium.mail.models import OutboxMessage
 from symposium.privacy.orders import place_of
 from symposium.registration import service as registrations
 from symposium.registration.models import Registration
+from symposium.signals import publishing as signals
 
 
 def _now() -> datetime:
@@ -115,6 +116,7 @@ def personal_data(registration: Registration, now: datetime | None = None) -> di
             for e in changes
         ],
         "evaluation_answers": evaluations.own_answers(registration),
+        "harvest_mail": signals.own_copy(registration.id),
         "seen_by_organisers": [
             {"at": _iso(e.at), "action": e.action, "details": e.details} for e in looked_at
         ],

@@ -33,6 +33,14 @@ def subscribed(registration_id: int) -> bool:
     return db.session.get(HarvestSubscription, registration_id) is not None
 
 
+def own_copy(registration_id: int) -> dict | None:
+    """For the person's own copy: that they asked for the harvest mail, and when it went."""
+    found = db.session.get(HarvestSubscription, registration_id)
+    if found is None:
+        return None
+    return {"asked": True, "mailed_at": found.mailed_at.isoformat() if found.mailed_at else None}
+
+
 @use_case
 def publish_harvest(edition_id: int, actor: Actor, now: datetime | None = None) -> int:
     """Mark the harvest published and mail the confirmed attendees who opted in (once each,

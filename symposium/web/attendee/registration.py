@@ -38,6 +38,7 @@ from symposium.registration.personal import (
 )
 from symposium.security import count_sign_up, link_limit, sign_up_capped, sign_up_limit
 from symposium.signals import sign_up as signals_at_sign_up
+from symposium.signals.publishing import subscribed as harvest_mail_wanted
 from symposium.speakers import service as speakers
 from symposium.web.attendee.forms import (
     NO_SESSION,
@@ -161,6 +162,8 @@ def manage(token: str):
         statuses=RegistrationStatus,
         materials=speakers.materials_for_attendee(registration),
         evaluation_forms=evaluations.personal_forms(registration),
+        harvest_mail=signals_at_sign_up.asks(edition.id)
+        and {"wanted": harvest_mail_wanted(registration.id)},
         evaluation_for_points=evaluation_needed(registration),
         certificate_available=available,
         registers=accreditation.registers_asked(edition.id),

@@ -1,13 +1,15 @@
 """Public pages of what the symposia yield: an edition's harvest, the regional agenda, and
 the harvest as JSON."""
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_date
+from flask_babel import gettext as _
 
 from symposium.program.service import edition_by_slug
-from symposium.signals import agenda, harvest, service
+from symposium.signals import agenda, harvest, publishing, service
 from symposium.signals.labels import AGENDA_STATUSES, KINDS, PERSPECTIVES
-from symposium.web.common import edition_or_404
+from symposium.web.attendee.registration import registration_or_404
+from symposium.web.common import ServiceForm, edition_or_404
 from symposium.web.signals.room import SUPPORT_COOKIE
 
 bp = Blueprint("signals_public", __name__)
@@ -57,3 +59,19 @@ def signals_json(slug: str):
     response = jsonify(harvest.as_json(edition))
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+@bp.post("/r/<token>/harvest-mail")
+def harvest_mail(token: str):
+    """Ask for, or stop, the mail that comes when the edition's harvest is published."""
+    registration = registration_or_404(token)
+    if ServiceForm().validate_on_submit():
+        wanted = request.form.get("wanted") == "yes"
+        publishing.subscribe(registration.id, wanted)
+        flash(
+            _("You will get a mail when the harvest is published.")
+            if wanted
+            else _("You will not get a mail about the harvest."),
+            "success",
+        )
+    return redirect(url_for("registration.manage", token=token) + "#harvest-mail")
