@@ -123,8 +123,10 @@ def _judge(accreditation: Accreditation, registration: Registration, ticked: set
     return present, total, False, Decimal(0), reason
 
 
-def outcomes(accreditation: Accreditation) -> list[Outcome]:
-    """Everyone who gave a number for this register, by name: qualifies or not, and why."""
+def outcomes(accreditation: Accreditation, only: int | None = None) -> list[Outcome]:
+    """Everyone who gave a number for this register (or just registration `only`), by
+    name: qualifies or not, and why."""
+    chosen = sa.true() if only is None else Registration.id == only
     rows = db.session.execute(
         sa.select(Registration, RegisterNumber.number)
         .join(RegisterNumber, RegisterNumber.registration_id == Registration.id)
@@ -133,6 +135,7 @@ def outcomes(accreditation: Accreditation) -> list[Outcome]:
             Registration.status == RegistrationStatus.confirmed,
             Registration.erased_at.is_(None),
             RegisterNumber.register == accreditation.register,
+            chosen,
         )
         .options(selectinload(Registration.choices))
         .order_by(*BY_NAME)
@@ -200,7 +203,7 @@ def evaluation_needed(registration: Registration) -> bool:
 
 def outcome_for_id(accreditation: Accreditation, registration_id: int) -> Outcome | None:
     """One person's outcome; None when they gave no number for this register."""
-    return next((o for o in outcomes(accreditation) if o.registration.id == registration_id), None)
+    return next(iter(outcomes(accreditation, only=registration_id)), None)
 
 
 class InvalidCorrection(RuleError):
@@ -255,10 +258,13 @@ class EarnedPoints:
     hours: float
 
 
-def earned_points(edition_id: int, now=None) -> dict[int, list[EarnedPoints]]:
-    """Per registration id, the points earned in each register the person gave a number
-    for: only for granted accreditations, and only once the day is over (before that,
-    attendance is not known)."""
+def earned_points(
+    edition_id: int, now=None, only: int | None = None
+) -> dict[int, list[EarnedPoints]]:
+    """Per registration id (or for registration `only`: one person's page need not judge
+    everyone), the points earned in each register the person gave a number for: only for
+    granted accreditations, and only once the day is over (before that, attendance is not
+    known)."""
     found: dict[int, list[EarnedPoints]] = {}
     accreditations = db.session.scalars(
         sa.select(Accreditation)
@@ -268,7 +274,7 @@ def earned_points(edition_id: int, now=None) -> dict[int, list[EarnedPoints]]:
     if not accreditations or accreditations[0].edition.ends_at > (now or utcnow()):
         return found
     for accreditation in accreditations:
-        for outcome in outcomes(accreditation):
+        for outcome in outcomes(accreditation, only):
             if outcome.qualifies:
                 found.setdefault(outcome.registration.id, []).append(
                     EarnedPoints(

@@ -167,7 +167,9 @@ def manage(token: str):
         evaluation_for_points=evaluation_needed(registration),
         certificate_available=available,
         registers=accreditation.registers_asked(edition.id),
-        earned=earned_points(edition.id).get(registration.id, []) if available else [],
+        earned=earned_points(edition.id, only=registration.id).get(registration.id, [])
+        if available
+        else [],
         details_editable=details.can_edit(registration),
         badge_printed=details.badge_printed(registration),
         preferences=allocation.preferences_state(edition),
