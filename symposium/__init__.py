@@ -68,9 +68,17 @@ def register_extensions(app: Flask) -> None:
         default_translation_directories=app.root_path + "/../translations",
     )
     with app.app_context():
-        configure_engine(db.engine)
+        configure_engine(db.engine, ping_after_idle=_ping_after_idle(app))
     register_template_helpers(app)
     app.jinja_env.globals["external_url"] = external_url
+
+
+def _ping_after_idle(app: Flask) -> float | None:
+    """Seconds after which an idle pooled connection is tested; None where the engine
+    options ask for SQLAlchemy's own test before every use."""
+    if app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping"):
+        return None
+    return float(app.config["DATABASE_PING_AFTER_IDLE_SECONDS"])
 
 
 def register_blueprints(app: Flask) -> None:

@@ -33,6 +33,10 @@ DEFAULTS: dict[str, Any] = {
     "TRUSTED_PROXIES": 0,
     #: PostgreSQL ends a statement that runs longer than this many seconds (0: never)
     "STATEMENT_TIMEOUT_SECONDS": 30,
+    #: a pooled PostgreSQL connection unused for longer than this is tested (SELECT 1)
+    #: before use; one used more recently is trusted: if it broke meanwhile, the request
+    #: or use case runs again on a new one (symposium.database)
+    "DATABASE_PING_AFTER_IDLE_SECONDS": 5,
     #: where materials, photos and made documents are kept: None for the local folders
     #: below, or "s3://bucket/prefix" for S3-compatible object storage shared by every host
     "STORAGE_URL": None,
@@ -155,10 +159,10 @@ def trusted_hosts(base_url: str, production: bool) -> list[str]:
 
 
 def _engine_options(app: Flask) -> None:
-    """A pooled connection is tested before use (a restarted database or a dropped
-    connection costs a reconnect, not a 500); PostgreSQL ends runaway statements."""
+    """PostgreSQL ends runaway statements. No `pool_pre_ping`: a SELECT 1 before every
+    use was a second round trip on each program page; connections that sat idle are
+    tested instead (symposium.database.configure_engine), and SQLite's, a file, never."""
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-    options.setdefault("pool_pre_ping", True)
     url = str(app.config["SQLALCHEMY_DATABASE_URI"])
     timeout = int(float(app.config["STATEMENT_TIMEOUT_SECONDS"] or 0) * 1000)
     if url.startswith("postgresql") and timeout:

@@ -9,6 +9,7 @@ pages do not queue behind each other.
 import functools
 import logging
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from contextvars import ContextVar
@@ -66,8 +67,10 @@ def is_writing() -> bool:
     return _writing.get()
 
 
-def configure_engine(engine: Engine) -> None:
+def configure_engine(engine: Engine, ping_after_idle: float | None = None) -> None:
     if engine.dialect.name != "sqlite":
+        if ping_after_idle is not None:
+            _ping_after_idle(engine, ping_after_idle)
         return
 
     @sa.event.listens_for(engine, "connect")
@@ -86,7 +89,60 @@ def configure_engine(engine: Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def on_begin(connection):
+        if connection.get_execution_options().get(_ONE_STATEMENT):
+            return  # one SELECT is atomic by itself: no BEGIN (see one_statement_read)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _writing.get() else "BEGIN")
+
+
+_IDLE_SINCE = "symposium.idle_since"
+
+
+def _ping_after_idle(engine: Engine, seconds: float) -> None:
+    """Test a pooled connection (SELECT 1) before use only when it sat unused for longer
+    than `seconds`: a database restart, a firewall or a network hiccup most likely broke
+    it then. Pinging every checkout (`pool_pre_ping`) cost a round trip per request. A
+    connection that broke while in steady use fails at its first statement instead; the
+    whole pool is then renewed, and the request (symposium.web.operations) or use case
+    (`in_transaction`) runs again on a new connection, as both do for any lost one."""
+
+    @sa.event.listens_for(engine, "connect")
+    def on_connect(_dbapi_connection, record):
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkin")
+    def on_checkin(_dbapi_connection, record):
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def on_checkout(dbapi_connection, record, _proxy):
+        idle_since = record.info.get(_IDLE_SINCE)
+        if idle_since is None or time.monotonic() - idle_since <= seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            # As pool_pre_ping does: this connection, and every other one as old, is
+            # replaced by a new one.
+            raise sa.exc.InvalidatePoolError() from error
+
+
+_ONE_STATEMENT = "symposium_one_statement"
+
+
+@contextmanager
+def one_statement_read() -> Iterator[sa.Connection]:
+    """A connection of its own for one reading statement, outside any transaction: no
+    BEGIN and ROLLBACK round trips on PostgreSQL, no BEGIN on SQLite. Only where the
+    request holds no transaction of its own (its session would see its own writes)."""
+    engine = db.engine
+    if engine.dialect.name == "sqlite":
+        # AUTOCOMMIT would reset pysqlite's isolation_level on return (configure_engine
+        # sets it to None); skipping our BEGIN has the same effect.
+        options = {_ONE_STATEMENT: True}
+    else:
+        options = {"isolation_level": "AUTOCOMMIT"}
+    with engine.connect().execution_options(**options) as connection:
+        yield connection
 
 
 class TryAgain(Exception):
@@ -204,12 +260,15 @@ def lost_connection(error: BaseException) -> bool:
 
 
 def start_counting_commits() -> None:
-    db.session.info["committed"] = False
+    # Without a session yet nothing was committed; making one only to say so cost every
+    # request that reads nothing through it (the program page) a Session.
+    if db.session.registry.has():
+        db.session.info["committed"] = False
 
 
 def committed_anything() -> bool:
     """Whether a use case committed since `start_counting_commits`."""
-    return bool(db.session.info.get("committed"))
+    return db.session.registry.has() and bool(db.session.info.get("committed"))
 
 
 def _transaction_id() -> int | None:

@@ -17,6 +17,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
+from symposium.database import one_statement_read
 from symposium.extensions import db
 from symposium.program.models import (
     Edition,
@@ -354,12 +355,12 @@ _PAGE_STATE = (
 
 
 def _page_state_rows(slug: str) -> list:
-    session = db.session()  # the Session itself: the scoped proxy has no in_transaction()
-    if session.in_transaction() or session.get_bind().dialect.name != "postgresql":
-        return session.connection().execute(_PAGE_STATE, {"slug": slug}).all()
-    # One statement needs no transaction: on PostgreSQL its BEGIN and the ROLLBACK that
-    # ends the request were two of the program page's four round trips.
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+    # The request's own session only when it holds a transaction already (it may have
+    # written); else no session is made at all, and no transaction: on PostgreSQL a
+    # BEGIN and a ROLLBACK were two of the program page's four round trips.
+    if db.session.registry.has() and db.session().in_transaction():
+        return db.session.connection().execute(_PAGE_STATE, {"slug": slug}).all()
+    with one_statement_read() as connection:
         return connection.execute(_PAGE_STATE, {"slug": slug}).all()
 
 
