@@ -52,7 +52,9 @@ def register_extensions(app: Flask) -> None:
     from symposium.database import configure_engine
     from symposium.i18n import register_template_helpers, select_locale
     from symposium.urls import external_url
+    from symposium.web.session_cookies import SessionCookies
 
+    app.session_interface = SessionCookies()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     csrf.init_app(app)

@@ -4,6 +4,8 @@ Defaults only: a view that sets a Content-Security-Policy, a Referrer-Policy or 
 header of its own keeps it (material downloads, the embeddable program, the calendar).
 """
 
+from functools import lru_cache
+
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_limiter import RateLimitExceeded
@@ -103,6 +105,7 @@ def init_security(app: Flask) -> None:
     app.register_error_handler(RateLimitExceeded, too_many_requests)
 
 
+@lru_cache(maxsize=1024)  # a few policies, endpoints and types: worked out once each
 def content_security_policy(existing: str, endpoint: str | None, mimetype: str | None) -> str:
     """The view's own policy if it set one (plus frame-ancestors), else the defaults."""
     directives = [part.strip() for part in existing.split(";") if part.strip()]
@@ -122,13 +125,18 @@ def content_security_policy(existing: str, endpoint: str | None, mimetype: str |
     return "; ".join([d for d in defaults if d.split()[0] not in names] + directives)
 
 
+@lru_cache(maxsize=1024)
+def _framed_by_self_only(policy: str) -> bool:
+    return "frame-ancestors 'self'" in [part.strip() for part in policy.split(";")]
+
+
 def security_headers(response: Response) -> Response:
     headers = response.headers
     policy = content_security_policy(
         headers.get("Content-Security-Policy", ""), request.endpoint, response.mimetype
     )
     headers["Content-Security-Policy"] = policy
-    if "frame-ancestors 'self'" in [part.strip() for part in policy.split(";")]:
+    if _framed_by_self_only(policy):
         headers.setdefault("X-Frame-Options", "SAMEORIGIN")  # browsers without CSP 2
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", REFERRER_POLICY)

@@ -332,46 +332,73 @@ class PageState:
 
 
 _edition, _session = Edition.__table__, Session.__table__
-#: built once; the edition by its (unique) slug with its sessions' seats by edition id
-_PAGE_STATE = (
+
+
+def _text(column: sa.ColumnElement) -> sa.ColumnElement:
+    return sa.cast(column, sa.String)
+
+
+_SPACE, _COMMA, _NO_LIMIT = (sa.literal_column(f"'{text}'") for text in (" ", ",", "-"))
+#: every session's seats as one text, "id capacity taken waiting" joined by commas ("-"
+#: for no limit): one row, so that the edition's columns (dates, which take time to read)
+#: are read once and not once per session. Fixed SQL text, no parameters to fill in.
+_SEATS = (
     sa.select(
-        _edition.c.id,
-        _edition.c.program_version,
-        _edition.c.status,
-        _edition.c.registration_opens_at,
-        _edition.c.registration_closes_at,
-        _edition.c.starts_at,
-        _edition.c.ends_at,
-        _edition.c.venue_capacity,
-        _edition.c.registered,
-        _session.c.id.label("session_id"),
-        _session.c.capacity,
-        _session.c.taken,
-        _session.c.waiting,
+        sa.func.aggregate_strings(
+            _text(_session.c.id)
+            + _SPACE
+            + sa.func.coalesce(_text(_session.c.capacity), _NO_LIMIT)
+            + _SPACE
+            + _text(_session.c.taken)
+            + _SPACE
+            + _text(_session.c.waiting),
+            _COMMA,
+        )
     )
-    .select_from(_edition.outerjoin(_session, _session.c.edition_id == _edition.c.id))
-    .where(_edition.c.slug == sa.bindparam("slug"), _edition.c.status != EditionStatus.draft)
+    .where(_session.c.edition_id == _edition.c.id)
+    .scalar_subquery()
 )
+#: built once; the edition by its (unique) slug, its sessions' seats by edition id
+_PAGE_STATE = sa.select(
+    _edition.c.id,
+    _edition.c.program_version,
+    _edition.c.status,
+    _edition.c.registration_opens_at,
+    _edition.c.registration_closes_at,
+    _edition.c.starts_at,
+    _edition.c.ends_at,
+    _edition.c.venue_capacity,
+    _edition.c.registered,
+    _SEATS.label("seats"),
+).where(_edition.c.slug == sa.bindparam("slug"), _edition.c.status != EditionStatus.draft)
 
 
-def _page_state_rows(slug: str) -> list:
+def _page_state_row(slug: str) -> sa.Row | None:
     # The request's own session only when it holds a transaction already (it may have
     # written); else no session is made at all, and no transaction: on PostgreSQL a
     # BEGIN and a ROLLBACK were two of the program page's four round trips.
     if db.session.registry.has() and db.session().in_transaction():
-        return db.session.connection().execute(_PAGE_STATE, {"slug": slug}).all()
+        return db.session.connection().execute(_PAGE_STATE, {"slug": slug}).first()
     with one_statement_read() as connection:
-        return connection.execute(_PAGE_STATE, {"slug": slug}).all()
+        return connection.execute(_PAGE_STATE, {"slug": slug}).first()
+
+
+def _read_seats(text: str | None) -> dict[int, Seats]:
+    seats = {}
+    for item in text.split(",") if text else ():
+        session_id, capacity, taken, waiting = item.split(" ")
+        limit = None if capacity == "-" else int(capacity)
+        seats[int(session_id)] = Seats(limit, int(taken), int(waiting))
+    return seats
 
 
 def page_state(slug: str, now: datetime | None = None) -> PageState | None:
     """A public edition's program version, sign-up state and seats; None if there is none."""
     if has_control_characters(slug):
         return None  # no web address has them (and PostgreSQL refuses NUL in a query)
-    rows = _page_state_rows(slug)
-    if not rows:
+    edition = _page_state_row(slug)  # has the columns registration_state reads
+    if edition is None:
         return None
-    edition = rows[0]  # has the columns registration_state reads
     return PageState(
         edition_id=edition.id,
         program_version=edition.program_version,
@@ -379,11 +406,7 @@ def page_state(slug: str, now: datetime | None = None) -> PageState | None:
         venue_full=edition.venue_capacity is not None
         and edition.registered >= edition.venue_capacity,
         past=has_taken_place(edition, now),  # type: ignore[arg-type]
-        seats={
-            row.session_id: Seats(row.capacity, row.taken, row.waiting)
-            for row in rows
-            if row.session_id is not None
-        },
+        seats=_read_seats(edition.seats),
     )
 
 

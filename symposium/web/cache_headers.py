@@ -8,18 +8,30 @@ the request say so in `Vary`, so that a cache never hands a Dutch page to an Eng
 reader.
 """
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request, session
 from flask_login import current_user
+from flask_login.config import COOKIE_NAME
 
 #: areas whose every answer is about someone: organisers, speakers, a registration's holder
 PERSONAL_PATHS = ("/organiser", "/speaker", "/r/", "/sign-in")
+
+
+def signed_in() -> bool:
+    """`current_user.is_authenticated`, without asking Flask-Login when it would find no
+    one: an empty session and no remember-me cookie. Asking it hashes every visitor's
+    address and browser (session protection) before it sees that the session is empty."""
+    if "_login_user" not in g and session.get("_user_id") is None and not session:
+        remember = current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME)
+        if remember not in request.cookies:
+            return False
+    return current_user.is_authenticated
 
 
 def shows_personal_data() -> bool:
     return (
         request.method not in ("GET", "HEAD")
         or request.path.startswith(PERSONAL_PATHS)
-        or current_user.is_authenticated
+        or signed_in()
     )
 
 

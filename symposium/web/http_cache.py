@@ -17,7 +17,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from flask import Response, current_app, request, session
-from flask_login import current_user
+
+from symposium.web.cache_headers import signed_in
 
 if TYPE_CHECKING:
     from symposium.program.service import Program
@@ -104,7 +105,7 @@ def conditional(
 
 def shows_personal_parts() -> bool:
     """True when a page would show something for this visitor only (a flash, a sign-out)."""
-    return bool(session.get("_flashes")) or current_user.is_authenticated
+    return bool(session.get("_flashes")) or signed_in()
 
 
 def program_etag(kind: str, program: "Program", language: str, *more: object) -> str:
