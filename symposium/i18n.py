@@ -14,6 +14,8 @@ from babel.dates import format_datetime
 from flask import current_app, g, has_request_context, request, session, url_for
 from flask_babel import force_locale, get_locale, get_translations, gettext
 from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 from symposium.text import safe_markdown
 
@@ -35,7 +37,15 @@ def select_locale() -> str:
         return asked
     if session.get("lang") in languages:
         return session["lang"]
-    return request.accept_languages.best_match(languages) or languages[0]
+    header = request.headers.get("Accept-Language", "")
+    return _best_language(header, tuple(languages)) or languages[0]
+
+
+@lru_cache(maxsize=512)
+def _best_language(header: str, languages: tuple[str, ...]) -> str | None:
+    """The browser's preferred language of ours: the few headers browsers send, each
+    read once (Werkzeug parses it anew on every request)."""
+    return parse_accept_header(header, LanguageAccept).best_match(languages)
 
 
 def current_language() -> str:

@@ -126,22 +126,29 @@ def content_security_policy(existing: str, endpoint: str | None, mimetype: str |
 
 
 @lru_cache(maxsize=1024)
-def _framed_by_self_only(policy: str) -> bool:
-    return "frame-ancestors 'self'" in [part.strip() for part in policy.split(";")]
+def _default_headers(policy: str, secure: bool) -> tuple[tuple[str, str], ...]:
+    """The headers an answer with this policy gets unless its view set them itself."""
+    defaults = []
+    if "frame-ancestors 'self'" in [part.strip() for part in policy.split(";")]:
+        defaults.append(("X-Frame-Options", "SAMEORIGIN"))  # browsers without CSP 2
+    defaults += [("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", REFERRER_POLICY)]
+    if secure:
+        defaults.append(("Strict-Transport-Security", HSTS))
+    return tuple(defaults)
 
 
 def security_headers(response: Response) -> Response:
     headers = response.headers
-    policy = content_security_policy(
-        headers.get("Content-Security-Policy", ""), request.endpoint, response.mimetype
-    )
-    headers["Content-Security-Policy"] = policy
-    if _framed_by_self_only(policy):
-        headers.setdefault("X-Frame-Options", "SAMEORIGIN")  # browsers without CSP 2
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", REFERRER_POLICY)
-    if request.is_secure or str(current_app.config["BASE_URL"]).startswith("https://"):
-        headers.setdefault("Strict-Transport-Security", HSTS)
+    existing = headers.get("Content-Security-Policy", "")
+    policy = content_security_policy(existing, request.endpoint, response.mimetype)
+    if policy != existing:
+        headers["Content-Security-Policy"] = policy
+    secure = request.is_secure or str(current_app.config["BASE_URL"]).startswith("https://")
+    # headers.setdefault for each, with one look at the headers rather than one per name
+    present = {name.lower() for name, _value in headers}
+    for name, value in _default_headers(policy, secure):
+        if name.lower() not in present:
+            headers.add(name, value)
     return response
 
 

@@ -18,9 +18,9 @@ PERSONAL_PATHS = ("/organiser", "/speaker", "/r/", "/sign-in")
 
 def signed_in() -> bool:
     """`current_user.is_authenticated`, without asking Flask-Login when it would find no
-    one: an empty session and no remember-me cookie. Asking it hashes every visitor's
-    address and browser (session protection) before it sees that the session is empty."""
-    if "_login_user" not in g and session.get("_user_id") is None and not session:
+    one: no user in the session and no remember-me cookie. Asking it hashes every
+    visitor's address and browser (session protection) before it looks."""
+    if "_login_user" not in g and session.get("_user_id") is None:
         remember = current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME)
         if remember not in request.cookies:
             return False
@@ -35,6 +35,18 @@ def shows_personal_data() -> bool:
     )
 
 
+def add_vary(response: Response, names: tuple[str, ...]) -> None:
+    """`response.vary.update(names)`, without writing the header again when it names
+    them already (the program page's do: three hooks add the same two names)."""
+    current = response.headers.get("Vary")
+    if not current:
+        response.headers["Vary"] = ", ".join(names)  # as response.vary would write it
+        return
+    named = {part.strip().lower() for part in current.split(",")}
+    if any(name.lower() not in named for name in names):
+        response.vary.update(names)
+
+
 def cache_headers(response: Response) -> Response:
     if request.endpoint == "static":
         return response
@@ -42,7 +54,7 @@ def cache_headers(response: Response) -> Response:
     if not declared or (shows_personal_data() and not response.cache_control.public):
         response.headers["Cache-Control"] = "no-store"
     if g.get("language_from_request"):
-        response.vary.update(("Accept-Language", "Cookie"))
+        add_vary(response, ("Accept-Language", "Cookie"))
     return response
 
 

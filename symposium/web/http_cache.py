@@ -14,11 +14,13 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from flask import Response, current_app, request, session
+from werkzeug.http import http_date, quote_etag
 
-from symposium.web.cache_headers import signed_in
+from symposium.web.cache_headers import add_vary, signed_in
 
 if TYPE_CHECKING:
     from symposium.program.service import Program
@@ -29,6 +31,8 @@ _lock = threading.Lock()
 
 #: what makes the language of an answer (see symposium.i18n.select_locale)
 LANGUAGE_HEADERS = ("Accept-Language", "Cookie")
+#: request headers that can make an answer 304 Not Modified or 412 (make_conditional)
+_CONDITIONS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH")
 
 
 def tag(*parts: object) -> str:
@@ -42,6 +46,11 @@ class _Seen:
     since: datetime
     #: another answer had the same Last-Modified second: the date alone proves nothing
     ambiguous: bool
+
+    @cached_property
+    def last_modified(self) -> str:
+        """`since` as an HTTP date, written once rather than for every answer."""
+        return http_date(self.since)
 
 
 def _seen(resource: Hashable, etag: str) -> _Seen:
@@ -82,25 +91,38 @@ def conditional(
     seen = _seen(resource, etag)
 
     def headed(response: Response) -> Response:
-        response.set_etag(etag, weak=weak)
-        response.last_modified = seen.since
+        headers = response.headers
+        headers["ETag"] = quote_etag(etag, weak)
+        headers["Last-Modified"] = seen.last_modified
         # Always ask again; a 304 costs next to nothing.
-        response.cache_control.no_cache = True
-        if private:
-            response.cache_control.private = True
-        response.vary.update(vary)
+        if "Cache-Control" in headers:
+            response.cache_control.no_cache = True
+            if private:
+                response.cache_control.private = True
+        else:  # what the lines above write, without parsing and writing it twice
+            headers["Cache-Control"] = "no-cache, private" if private else "no-cache"
+        add_vary(response, vary)
         return response
 
-    decides = not (seen.ambiguous and not request.if_none_match)
+    conditions = [name for name in _CONDITIONS if name in request.environ]
+    decides = not (seen.ambiguous and "HTTP_IF_NONE_MATCH" not in conditions)
     if not isinstance(response, Response):
-        if decides and (request.if_none_match or request.if_modified_since):
+        if decides and conditions:
             # Asked with an empty answer first: a 304 needs no body.
             probe = headed(Response()).make_conditional(request)
             if probe.status_code == 304:
                 return probe
         response = response()
     headed(response)
-    return response.make_conditional(request) if decides else response
+    if not decides:
+        return response
+    if conditions:
+        return response.make_conditional(request)
+    # What make_conditional does when the request asks nothing (most do): add the date.
+    headers = response.headers
+    if request.method in ("GET", "HEAD") and "Date" not in headers:
+        headers["Date"] = http_date()
+    return response
 
 
 def shows_personal_parts() -> bool:
