@@ -89,7 +89,7 @@ def configure_engine(engine: Engine, ping_after_idle: float | None = None) -> No
 
     @sa.event.listens_for(engine, "begin")
     def on_begin(connection):
-        if connection.get_execution_options().get(_ONE_STATEMENT):
+        if _one_statement.get():
             return  # one SELECT is atomic by itself: no BEGIN (see one_statement_read)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _writing.get() else "BEGIN")
 
@@ -126,7 +126,7 @@ def _ping_after_idle(engine: Engine, seconds: float) -> None:
             raise sa.exc.InvalidatePoolError() from error
 
 
-_ONE_STATEMENT = "symposium_one_statement"
+_one_statement: ContextVar[bool] = ContextVar("one_statement", default=False)
 
 
 @contextmanager
@@ -135,14 +135,18 @@ def one_statement_read() -> Iterator[sa.Connection]:
     BEGIN and ROLLBACK round trips on PostgreSQL, no BEGIN on SQLite. Only where the
     request holds no transaction of its own (its session would see its own writes)."""
     engine = db.engine
-    if engine.dialect.name == "sqlite":
-        # AUTOCOMMIT would reset pysqlite's isolation_level on return (configure_engine
-        # sets it to None); skipping our BEGIN has the same effect.
-        options = {_ONE_STATEMENT: True}
-    else:
-        options = {"isolation_level": "AUTOCOMMIT"}
-    with engine.connect().execution_options(**options) as connection:
-        yield connection
+    if engine.dialect.name != "sqlite":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            yield connection
+        return
+    # AUTOCOMMIT would reset pysqlite's isolation_level on return (configure_engine sets
+    # it to None); skipping our BEGIN has the same effect.
+    token = _one_statement.set(True)
+    try:
+        with engine.connect() as connection:
+            yield connection
+    finally:
+        _one_statement.reset(token)
 
 
 class TryAgain(Exception):

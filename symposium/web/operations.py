@@ -8,6 +8,7 @@ and the document jobs; who may read it is SYMPOSIUM_METRICS.
 
 import os
 import time
+from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, current_app, g, jsonify, request
 from flask_login import current_user
@@ -103,12 +104,24 @@ def _started() -> None:
     g.operations_started = time.perf_counter()
 
 
+#: each labelled series looked up once (`labels()` checks and locks on every call)
+_series: dict[tuple, Any] = {}
+
+
+def _labelled(metric, *labels: str):
+    key = (metric, *labels)
+    found = _series.get(key)
+    if found is None:
+        found = _series.setdefault(key, metric.labels(*labels))
+    return found
+
+
 def _answered(response: Response) -> Response:
     started = g.pop("operations_started", None)
     endpoint = request.endpoint or "unknown"
     if started is not None and endpoint != "operations.metrics":
-        LATENCY.labels(endpoint).observe(time.perf_counter() - started)
-        REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
+        _labelled(LATENCY, endpoint).observe(time.perf_counter() - started)
+        _labelled(REQUESTS, endpoint, request.method, str(response.status_code)).inc()
     return response
 
 
