@@ -42,3 +42,13 @@ def test_create_app_imports_no_heavy_library(tmp_path):
         check=True,
     )
     assert json.loads(done.stdout.splitlines()[-1]) == []
+
+
+def test_importing_the_package_alone_imports_no_framework(tmp_path):
+    # create_app() imports them, with the garbage collector paused (symposium/__init__.py)
+    program = "import json, sys, symposium; print(json.dumps(sorted(sys.modules)))"
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, cwd=tmp_path, check=True
+    )
+    imported = {name.split(".")[0] for name in json.loads(done.stdout.splitlines()[-1])}
+    assert imported.isdisjoint({"flask", "sqlalchemy", "werkzeug", "flask_babel"})
