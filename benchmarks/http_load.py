@@ -18,7 +18,9 @@ Two tables, each from alternating rounds after a warm-up: the upcoming edition's
 page (`GET /<slug>/`) and sign-ups (`POST /api/v1/editions/<slug>/registrations`, every
 one with a new address, choices spread over the sessions), each against the bare app.
 Per row: the medians over the rounds of requests/s, p50 and p99 latency, the lowest and
-highest requests/s, the ratio to the bare app's requests/s, and the answers counted; then
+highest requests/s, the ratio to the bare app's requests/s, the CPU the server's processes
+used per request (gunicorn's, and PostgreSQL's backends for that database: a figure that
+other work on the machine skews far less than requests/s), and the answers counted; then
 how full the sessions and waiting lists are.
 The load comes from wrk when it is installed, else from Python threads with one
 http.client connection each, kept alive where the server allows (these threads then
@@ -103,6 +105,8 @@ class Load:
     path: str
     expect: int
     bodies: list[tuple[str, str]] = field(default_factory=list)  # JSON around MARK; POST
+    #: the PostgreSQL database the server uses: its backends' CPU is counted too
+    database: str | None = None
 
 
 @dataclass
@@ -113,6 +117,8 @@ class Result:
     p99: float
     statuses: Counter
     errors: int
+    #: CPU seconds the server's processes (gunicorn, and PostgreSQL's backends) used
+    server_cpu: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -300,6 +306,57 @@ def run_python(load: Load, seconds: int, tag: str) -> Result:
     )
 
 
+# -- server CPU: what a request costs whatever else runs on the machine --------------------
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu(pids) -> dict[int, float]:
+    """CPU seconds (user and system) each process has used so far."""
+    used = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone, or no /proc here
+        used[pid] = (int(fields[11]) + int(fields[12])) / TICKS
+    return used
+
+
+def server_pids(load: Load) -> list[int]:
+    """gunicorn's master and workers; the PostgreSQL backends serving its database."""
+    pid = load.server.process.pid
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    pids = [pid, *map(int, children)]
+    if load.database:
+        engine = sa.create_engine(POSTGRES_URL)
+        try:
+            with engine.connect() as connection:
+                pids += connection.execute(
+                    sa.text("SELECT pid FROM pg_stat_activity WHERE datname = :name"),
+                    {"name": load.database},
+                ).scalars()
+        finally:
+            engine.dispose()
+    return pids
+
+
+def with_server_cpu(run):
+    """`run`, and how much CPU the server used meanwhile."""
+
+    def measured(load: Load, seconds: int, tag: str) -> Result:
+        before = process_cpu(server_pids(load))
+        result = run(load, seconds, tag)
+        after = process_cpu(server_pids(load))
+        result.server_cpu = sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+        return result
+
+    return measured
+
+
 # -- measuring and reporting -------------------------------------------------------------
 
 
@@ -329,6 +386,8 @@ def measure(loads: list[Load], run, args, problems: list[str]) -> list[tuple]:
     for load in loads:
         rounds = results[load.name]
         rate = statistics.median(r.rate for r in rounds)
+        cpu = statistics.median(1000 * r.server_cpu / max(r.requests, 1) for r in rounds)
+        SERVER_CPU[load.name] = cpu
         spread = f"{min(r.rate for r in rounds):.0f}-{max(r.rate for r in rounds):.0f}"
         answers = sum((r.statuses for r in rounds), Counter())
         rows.append(
@@ -345,11 +404,22 @@ def measure(loads: list[Load], run, args, problems: list[str]) -> list[tuple]:
     return rows
 
 
+#: per load, the median server CPU of a request in milliseconds (gunicorn, PostgreSQL)
+SERVER_CPU: dict[str, float] = {}
+
+
 def print_table(title: str, rows: list[tuple]) -> None:
     print(f"\n{title}")
-    print(f"{'':<27} {'req/s':>7} {'rounds':>11} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7}  answers")
+    print(
+        f"{'':<27} {'req/s':>7} {'rounds':>11} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7}"
+        f" {'CPU ms':>7}  answers"
+    )
     for name, rate, spread, ratio, p50, p99, answers in rows:
-        print(f"{name:<27} {rate:7.1f} {spread:>11} {ratio:6.3f} {p50:7.1f} {p99:7.1f}  {answers}")
+        cpu = SERVER_CPU.get(name, 0.0)
+        print(
+            f"{name:<27} {rate:7.1f} {spread:>11} {ratio:6.3f} {p50:7.1f} {p99:7.1f}"
+            f" {cpu:7.3f}  {answers}"
+        )
 
 
 def signup_bodies(program: dict) -> list[tuple[str, str]]:
@@ -384,7 +454,7 @@ def benchmark(stack: ExitStack, args, problems: list[str]) -> None:
     tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="symposium-bench-")))
     env = os.environ | {"SYMPOSIUM_SECRET_KEY": SECRET_KEY, "SYMPOSIUM_RATELIMIT_ENABLED": "false"}
     use_wrk = args.client == "wrk" or (args.client == "auto" and shutil.which("wrk"))
-    run = run_wrk if use_wrk else run_python
+    run = with_server_cpu(run_wrk if use_wrk else run_python)
 
     databases = {"SQLite": f"sqlite:///{tmp / 'symposium.sqlite'}"}
     if url := postgres_database(stack):
@@ -404,9 +474,17 @@ def benchmark(stack: ExitStack, args, problems: list[str]) -> None:
     workers = f"{WORKERS} {args.worker_class} workers"
     workers += f" x {THREADS} threads" if args.worker_class == "gthread" else ""
     print(f"Program page: upcoming edition {slug}", file=sys.stderr)
+    # PostgreSQL's backends do part of each request's work: their CPU counts too.
+    database = {
+        "SQLite": None,
+        "PostgreSQL": sa.make_url(databases.get("PostgreSQL", "x://")).database,
+    }
     pages = measure(
         [Load("bare app GET /", bare, "/", 200)]
-        + [Load(f"program page ({app.name})", app, f"/{slug}/", 200) for app in apps],
+        + [
+            Load(f"program page ({app.name})", app, f"/{slug}/", 200, database=database[app.name])
+            for app in apps
+        ],
         run,
         args,
         problems,
@@ -415,7 +493,10 @@ def benchmark(stack: ExitStack, args, problems: list[str]) -> None:
     path = f"/api/v1/editions/{slug}/registrations"
     signups = measure(
         [Load("bare app POST /", bare, "/", 200, bodies)]
-        + [Load(f"sign-ups ({app.name})", app, path, 201, bodies) for app in apps],
+        + [
+            Load(f"sign-ups ({app.name})", app, path, 201, bodies, database=database[app.name])
+            for app in apps
+        ],
         run,
         args,
         problems,
@@ -425,7 +506,8 @@ def benchmark(stack: ExitStack, args, problems: list[str]) -> None:
         f"\ngunicorn, {workers}; {CONNECTIONS} connections from {client}; "
         f"{os.cpu_count()} CPUs, load average {load_average:.1f} at the start\n"
         f"Medians of {args.rounds} rounds of {args.seconds} s; 'rounds' is the lowest and "
-        "highest req/s"
+        "highest req/s; 'CPU ms' what the server's processes (gunicorn, and PostgreSQL's "
+        "backends) used per request, which other work on the machine skews less"
     )
     print_table(f"Program page GET /{slug}/ against the bare app", pages)
     print_table(f"Sign-ups POST {path} against the bare app", signups)
