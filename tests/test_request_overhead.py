@@ -195,3 +195,14 @@ def test_create_app_leaves_the_garbage_collector_as_it_found_it(sqlite_url, enab
         assert gc.isenabled() is enabled
     finally:
         (gc.enable if was else gc.disable)()
+
+
+def test_a_one_statement_read_hands_its_connection_back_for_transactions(pg_url):
+    app = _pg_app(pg_url, SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 1, "max_overflow": 0})
+    assert _read_one(app) == 1
+    with app.app_context():
+        with db.engine.connect() as connection:  # the same pooled connection
+            assert connection.connection.dbapi_connection.autocommit is False
+            connection.execute(sa.text("SELECT 1"))
+            assert connection.in_transaction()
+        db.engine.dispose()
