@@ -52,3 +52,27 @@ def test_importing_the_package_alone_imports_no_framework(tmp_path):
     )
     imported = {name.split(".")[0] for name in json.loads(done.stdout.splitlines()[-1])}
     assert imported.isdisjoint({"flask", "sqlalchemy", "werkzeug", "flask_babel"})
+
+
+#: ours, which import WeasyPrint's helpers, segno and the PDF layouts: imported by the views
+#: and commands that make a PDF, when they do
+LAZY_MODULES = (
+    "symposium.documents.service",
+    "symposium.documents.badges",
+    "symposium.documents.booklet",
+    "symposium.documents.certificates",
+    "symposium.documents.door_lists",
+    "symposium.documents.parallel",
+)
+
+
+def test_create_app_imports_none_of_the_pdf_makers(tmp_path):
+    program = PROGRAM.replace('name.split(".")[0] in %r', "name in %r")
+    done = subprocess.run(
+        [sys.executable, "-c", program % (LAZY_MODULES,)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=True,
+    )
+    assert json.loads(done.stdout.splitlines()[-1]) == []

@@ -24,7 +24,6 @@ from symposium.audit import service as audit
 from symposium.audit.models import AccessEntry, AuditEntry
 from symposium.audit.service import Actor
 from symposium.database import truncate_write_ahead_log, use_case
-from symposium.documents import service as documents
 from symposium.extensions import db
 from symposium.mail.models import LinkRequest, MessageStatus, OutboxMessage
 from symposium.privacy import orders
@@ -251,13 +250,21 @@ def forget_speaker_addresses(edition: Edition, now: datetime) -> int:
     return forgotten
 
 
+def forget_documents(who: sa.Select, now: datetime) -> int:
+    """Their badges and certificates (symposium.documents.service.forget_documents),
+    imported when someone is erased rather than by every process at start-up."""
+    from symposium.documents import service as documents
+
+    return documents.forget_documents(who, now)
+
+
 #: Erasing one person, and purging everyone of an edition: (whose registration ids, now)
 #: -> rows changed. Each removes one kind of data.
 PERSON_STEPS: list[Callable[[sa.Select, datetime], int]] = [
     anonymise_registrations,
     strip_outbox,
     scrub_audit,
-    documents.forget_documents,
+    forget_documents,
     accreditation.forget_numbers,
     orders.forget_order_places,
     signal_data.forget_subscriptions,

@@ -3,8 +3,6 @@
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 
-from symposium.documents import booklet as booklet_docs
-from symposium.documents import certificates, service
 from symposium.documents.models import DocumentKind, JobStatus
 from symposium.i18n import current_language
 from symposium.registration import service as registrations
@@ -12,6 +10,9 @@ from symposium.registration.models import Registration, RegistrationStatus
 from symposium.web.common import edition_or_404
 
 bp = Blueprint("documents", __name__)
+
+# symposium.documents (its booklet, certificates and service) is imported by the views
+# that make a PDF, when they do: not by every web process at start-up.
 
 
 def pdf_response(pdf: bytes, filename: str) -> Response:
@@ -37,6 +38,8 @@ def _language_of(registration) -> str:
 @bp.route("/r/<token>/badge.pdf")
 def badge(token: str):
     """One's own badge: name, organisation, personal program and check-in code."""
+    from symposium.documents import service
+
     registration = _registration_or_404(token)
     if registration.status != RegistrationStatus.confirmed:
         abort(404)
@@ -47,6 +50,8 @@ def badge(token: str):
 @bp.route("/r/<token>/certificate.pdf")
 def certificate(token: str):
     """A certificate of attendance, once the symposium has begun and one was checked in."""
+    from symposium.documents import certificates, service
+
     registration = _registration_or_404(token)
     if not certificates.available(registration):
         abort(404)
@@ -57,6 +62,9 @@ def certificate(token: str):
 @bp.route("/<slug>/summaries.pdf")
 def booklet(slug: str):
     """The summaries booklet: the file when it is made, else a page that waits for it."""
+    from symposium.documents import booklet as booklet_docs
+    from symposium.documents import service
+
     edition = edition_or_404(slug)
     if not booklet_docs.published_summaries(edition):
         abort(404)
@@ -79,6 +87,8 @@ def booklet(slug: str):
 @bp.route("/<slug>/summaries/progress")
 def booklet_progress(slug: str):
     """Whether the booklet is ready, for the waiting page's script."""
+    from symposium.documents import service
+
     edition = edition_or_404(slug)
     job = service.latest_job(edition, DocumentKind.booklet)
     finished = job is None or job.finished

@@ -20,7 +20,6 @@ from symposium.accreditation import service as accreditation
 from symposium.accreditation.numbers import REGISTER_NAMES
 from symposium.accreditation.presence import earned_points, evaluation_needed
 from symposium.allocation import service as allocation
-from symposium.documents import certificates
 from symposium.evaluations import service as evaluations
 from symposium.i18n import current_language
 from symposium.orders import groups, online
@@ -146,6 +145,8 @@ def send_link(slug: str):
 @bp.route("/r/<token>")
 def manage(token: str):
     """One registration: personal program, changes, waiting lists, cancel."""
+    from symposium.documents import certificates  # not at start-up (documents.py says why)
+
     registration = registration_or_404(token)
     edition = registration.edition
     available = certificates.available(registration)

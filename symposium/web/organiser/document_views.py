@@ -5,7 +5,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from symposium.audit import service as audit
-from symposium.documents import door_lists, service
 from symposium.documents.models import DocumentKind, JobStatus
 from symposium.i18n import current_language
 from symposium.web.access import current_actor
@@ -23,6 +22,8 @@ WHOLE_EDITION = {DocumentKind.certificates.value, DocumentKind.booklet.value}
 @bp.route("/<slug>/documents", methods=["GET", "POST"])
 def documents(slug: str):
     """Badges (sheets or single, everyone or a part), certificates, booklet, door lists."""
+    from symposium.documents import service
+
     edition = edition_or_404(slug, include_drafts=True)
     badges_form = BadgesForm(prefix="badges").offer(edition)
     make_form = MakeDocumentForm()
@@ -54,6 +55,8 @@ def documents(slug: str):
 @bp.route("/<slug>/documents/<int:job_id>")
 def job(slug: str, job_id: int):
     """How far a document is; the page reloads itself until it is done."""
+    from symposium.documents import service
+
     edition = edition_or_404(slug, include_drafts=True)
     found = found_or_404(service.job_of_edition(edition, job_id))
     response = render_template(
@@ -71,6 +74,8 @@ def job(slug: str, job_id: int):
 @bp.route("/<slug>/documents/<int:job_id>/progress")
 def job_progress(slug: str, job_id: int):
     """The job's progress as JSON, for the page's script."""
+    from symposium.documents import service
+
     found = found_or_404(service.job_of_edition(edition_or_404(slug, include_drafts=True), job_id))
     return (
         jsonify(
@@ -87,6 +92,8 @@ def job_progress(slug: str, job_id: int):
 @bp.route("/<slug>/documents/<int:job_id>/file")
 def job_file(slug: str, job_id: int):
     """The finished PDF; badge sheets downloaded count as printed."""
+    from symposium.documents import service
+
     edition = edition_or_404(slug, include_drafts=True)
     found = found_or_404(service.job_of_edition(edition, job_id))
     pdf = service.file_content(found)
@@ -107,6 +114,8 @@ def job_file(slug: str, job_id: int):
 @bp.route("/<slug>/sessions/<int:session_id>/door-list.pdf")
 def door_list(slug: str, session_id: int):
     """Names and organisations of everyone with a seat, with room to sign."""
+    from symposium.documents import door_lists, service
+
     edition = edition_or_404(slug, include_drafts=True)
     session = door_lists.session_of(edition, session_id)
     if session is None:
