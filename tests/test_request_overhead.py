@@ -206,3 +206,20 @@ def test_a_one_statement_read_hands_its_connection_back_for_transactions(pg_url)
             connection.execute(sa.text("SELECT 1"))
             assert connection.in_transaction()
         db.engine.dispose()
+
+
+def test_the_program_page_answers_conditions_as_werkzeug_does(sqlite_app, make_edition):
+    slug = make_edition().slug
+    client = sqlite_app.test_client()
+
+    plain = client.get(f"/{slug}/")
+    etag = plain.headers["ETag"]
+
+    assert plain.headers["Date"] and int(plain.headers["Content-Length"]) == len(plain.data)
+    assert plain.headers["Cache-Control"] == "no-cache, private"
+    assert client.get(f"/{slug}/", headers={"If-None-Match": etag}).status_code == 304
+    assert client.get(f"/{slug}/", headers={"If-None-Match": '"other"'}).status_code == 200
+    assert client.get(f"/{slug}/", headers={"If-Match": '"other"'}).status_code == 412
+    assert client.get(f"/{slug}/", headers={"If-Match": etag}).status_code == 200
+    since = plain.headers["Last-Modified"]
+    assert client.get(f"/{slug}/", headers={"If-Modified-Since": since}).status_code == 304

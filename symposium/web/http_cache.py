@@ -104,10 +104,13 @@ def conditional(
         add_vary(response, vary)
         return response
 
-    conditions = [name for name in _CONDITIONS if name in request.environ]
-    decides = not (seen.ambiguous and "HTTP_IF_NONE_MATCH" not in conditions)
+    # The request's headers are parsed only when it sent them (most requests send none).
+    environ = request.environ
+    conditions = any(name in environ for name in _CONDITIONS)
+    by_etag = conditions and bool(request.if_none_match)
+    decides = not (seen.ambiguous and not by_etag)
     if not isinstance(response, Response):
-        if decides and conditions:
+        if decides and (by_etag or (conditions and request.if_modified_since)):
             # Asked with an empty answer first: a 304 needs no body.
             probe = headed(Response()).make_conditional(request)
             if probe.status_code == 304:
@@ -118,10 +121,16 @@ def conditional(
         return response
     if conditions:
         return response.make_conditional(request)
-    # What make_conditional does when the request asks nothing (most do): add the date.
+    # What make_conditional does when the request asks nothing (most do): the date, and
+    # the length of a body that was built piece by piece.
     headers = response.headers
-    if request.method in ("GET", "HEAD") and "Date" not in headers:
-        headers["Date"] = http_date()
+    if request.method in ("GET", "HEAD"):
+        if "Date" not in headers:
+            headers["Date"] = http_date()
+        if response.automatically_set_content_length and "Content-Length" not in headers:
+            length = response.calculate_content_length()
+            if length is not None:
+                headers["Content-Length"] = str(length)
     return response
 
 
