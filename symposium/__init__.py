@@ -28,6 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
             instance_relative_config=True,
         )
         app.url_rule_class = LazyRule
+        _check_sync_once(app)
         configure(app, dict(config or {}))
         register_extensions(app)
         register_blueprints(app)
@@ -37,6 +38,28 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
         init_cache_headers(app)
         register_commands(app)
     return app
+
+
+def _check_sync_once(app: Flask) -> None:
+    """Flask asks of every hook and view, on every request, whether it is a coroutine
+    function (inspect: some fifty calls a request); here it asks once per function. They
+    are the app's own hooks, views and handlers, a fixed few; functions made anew for
+    each request (after_this_request) are not kept beyond the first thousand."""
+    ensure_sync = app.ensure_sync
+    checked: dict = {}
+
+    def checked_once(func):
+        try:
+            return checked[func]
+        except KeyError:
+            made = ensure_sync(func)
+            if len(checked) < 1000:
+                checked[func] = made
+            return made
+        except TypeError:  # not hashable: ask every time, as Flask does
+            return ensure_sync(func)
+
+    app.ensure_sync = checked_once  # type: ignore[method-assign]  # Flask's extension point
 
 
 @contextmanager

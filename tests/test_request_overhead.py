@@ -223,3 +223,17 @@ def test_the_program_page_answers_conditions_as_werkzeug_does(sqlite_app, make_e
     assert client.get(f"/{slug}/", headers={"If-Match": etag}).status_code == 200
     since = plain.headers["Last-Modified"]
     assert client.get(f"/{slug}/", headers={"If-Modified-Since": since}).status_code == 304
+
+
+def test_the_kept_sync_check_answers_as_flask_does(sqlite_app):
+    def plain():
+        return "plain"
+
+    async def coroutine():
+        return "coroutine"
+
+    for _ in range(2):  # the second time from what was kept
+        assert sqlite_app.ensure_sync(plain) is plain
+        # Flask without its async extra refuses coroutine views, every time
+        with pytest.raises(RuntimeError, match="async"):
+            sqlite_app.ensure_sync(coroutine)
