@@ -13,7 +13,8 @@ import functools
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.attributes import instance_dict, set_committed_value
+from sqlalchemy.orm.instrumentation import manager_of_class
 
 from symposium.extensions import db
 from symposium.registration.models import Choice, Registration
@@ -35,8 +36,8 @@ def _insert_registration(dialect: str) -> sa.Insert:
     )
 
 
-#: one statement for all of a sign-up's choices; their ids in the order given
-_INSERT_CHOICES = sa.insert(_CHOICE).returning(_CHOICE.c.id, sort_by_parameter_order=True)
+#: one statement for all of a sign-up's choices, one per round; which id each round got
+_INSERT_CHOICES = sa.insert(_CHOICE).returning(_CHOICE.c.round_id, _CHOICE.c.id)
 
 
 def execute(statement, parameters: dict | list[dict]) -> sa.CursorResult:
@@ -62,15 +63,18 @@ def insert_registration(values: dict) -> Registration | None:
 
 
 def insert_choices(registration: Registration, rows: list[dict]) -> list[Choice]:
-    """New choices of a registration in the session, added to its `choices`, which must be
-    loaded (a new registration's are)."""
+    """New choices of a registration in the session, at most one per round, added to its
+    `choices` (a new registration's are known to be none)."""
     if not rows:
         return []
-    ids = execute(_INSERT_CHOICES, rows).scalars().all()
-    choices = [as_loaded(Choice, {"id": id_, **row}) for id_, row in zip(ids, rows, strict=True)]
+    earlier = list(registration.choices)  # read before the insert, which it must not see
+    ids = {round_id: id_ for round_id, id_ in execute(_INSERT_CHOICES, rows)}
+    if len(ids) != len(rows):
+        raise ValueError("one choice per round")
+    choices = [as_loaded(Choice, {"id": ids[row["round_id"]], **row}) for row in rows]
     for choice in choices:
         set_committed_value(choice, "registration", registration)
-    set_committed_value(registration, "choices", [*registration.choices, *choices])
+    set_committed_value(registration, "choices", [*earlier, *choices])
     return choices
 
 
@@ -82,7 +86,9 @@ def as_loaded(model: type, values: dict):
     columns = _columns(model)
     if values.keys() != columns:
         raise ValueError(f"{model.__name__}: columns {sorted(columns ^ values.keys())}")
-    instance = model(**values)
+    # Filled in as the ORM fills an object it loads: no attribute events, no history.
+    instance = manager_of_class(model).new_instance()
+    instance_dict(instance).update(values)
     make_transient_to_detached(instance)
     db.session.add(instance)
     return instance
