@@ -134,3 +134,27 @@ def test_a_json_sign_up_writes_each_row_in_one_statement_and_reads_little(client
     reads = [statement for statement in seen if statement.startswith("SELECT")]
     assert [statement for statement in reads if "FROM edition" in statement] == reads[:1]
     assert not any("FROM registration" in statement for statement in reads)
+
+
+def test_a_sign_up_run_again_leaves_nothing_of_its_first_run_in_the_session(
+    app, make_edition, monkeypatch
+):
+    # The edition as the page loaded it: no venue limit, so the place is claimed last...
+    edition = make_edition(rounds=1, capacity=5)
+    [workshop, *_] = edition.rounds[0].sessions
+    db.session.get(Edition, edition.id)
+    with db.engine.begin() as organiser:  # ...and meanwhile the venue turns out to be full
+        organiser.execute(
+            sa.update(Edition).where(Edition.id == edition.id).values(venue_capacity=0)
+        )
+    made = []  # held on to, as anything might: the first run's rows are rolled back
+    as_loaded = rows.as_loaded
+    monkeypatch.setattr(rows, "as_loaded", lambda *args: made.append(as_loaded(*args)) or made[-1])
+
+    registration = service.register(edition.id, person(1, {workshop.round_id: workshop.id}))
+
+    assert registration.status == RegistrationStatus.waitlisted
+    first_run = [obj for obj in made if obj is not registration]
+    assert [type(obj) for obj in first_run] == [Registration, Choice]
+    assert not any(obj in db.session for obj in first_run)
+    assert sa.inspect(registration).persistent

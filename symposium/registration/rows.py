@@ -11,6 +11,7 @@ ordinary persistent objects and nothing is written twice.
 import functools
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_dict, set_committed_value
@@ -90,8 +91,30 @@ def as_loaded(model: type, values: dict):
     instance = manager_of_class(model).new_instance()
     instance_dict(instance).update(values)
     make_transient_to_detached(instance)
-    db.session.add(instance)
+    session = db.session()
+    session.add(instance)
+    session.info.setdefault(_MADE, []).append(instance)
     return instance
+
+
+_MADE = "symposium.rows_made"
+
+
+@sa.event.listens_for(orm.Session, "after_commit")
+def _kept(session: orm.Session) -> None:
+    session.info.pop(_MADE, None)
+
+
+@sa.event.listens_for(orm.Session, "after_soft_rollback")
+def _undone(session: orm.Session, previous_transaction: orm.SessionTransaction) -> None:
+    """What `as_loaded` added leaves the session when its transaction is rolled back, as
+    rows the session inserted itself do: else a retried use case (`TryAgain`) could meet
+    the stale object of a row that is gone, under an id that SQLite hands out again."""
+    if previous_transaction.parent is not None:
+        return  # a savepoint: the transaction goes on
+    for instance in session.info.pop(_MADE, ()):
+        if instance in session:
+            session.expunge(instance)
 
 
 @functools.cache
