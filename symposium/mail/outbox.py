@@ -4,6 +4,7 @@ A message is queued either ready-made (`queue`, for mail-outs) or as references 
 builder turns into a `Mail` when the worker sends it (`queue_later`).
 """
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -75,13 +76,20 @@ def builder(kind: str):
     return register
 
 
+@functools.cache
+def _insert_statement(dialect: str):
+    """Built once per process: building it took longer than running it (a sign-up queues one)."""
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(OutboxMessage.__table__)
+    return insert.on_conflict_do_nothing(index_elements=["dedupe_key"])
+
+
 def _insert(**values) -> None:
     """Insert unless the dedupe key is known: the same event never queues twice."""
-    dialect = db.session.get_bind().dialect.name
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert(OutboxMessage)
-    db.session.execute(
-        insert.values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    )
+    session = db.session()
+    if session.autoflush:  # as the session's own `execute` would: what is pending goes first
+        session.flush()
+    dialect = session.get_bind().dialect.name
+    session.connection().execute(_insert_statement(dialect), values)
 
 
 def queue(mail: Mail) -> None:

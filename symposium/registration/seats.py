@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from symposium.extensions import db
 from symposium.program.models import Edition, Session
 from symposium.registration.models import Choice, ChoiceState, Registration, RegistrationStatus
+from symposium.registration.rows import execute
 
 
 def lock_session(session_id: int) -> None:
@@ -65,30 +66,39 @@ def claim_seats(session_ids: list[int]) -> set[int]:
     """
     if not session_ids:
         return set()
-    taken = db.session.execute(
-        sa.update(Session)
-        .where(
-            Session.id.in_(session_ids),
-            sa.or_(Session.capacity.is_(None), Session.taken < Session.capacity),
-        )
-        .values(taken=Session.taken + 1)
-        .returning(Session.id)
-        .execution_options(synchronize_session=False)
+    return set(execute(_TAKE_SEATS, {"session_ids": session_ids}).scalars())
+
+
+_SESSIONS = Session.__table__
+_EDITIONS = Edition.__table__
+_HAS_SEATS = sa.or_(_SESSIONS.c.capacity.is_(None), _SESSIONS.c.taken < _SESSIONS.c.capacity)
+# The statements of a sign-up, built once: building them took longer than running them.
+_TAKE_SEAT = (
+    sa.update(_SESSIONS)
+    .where(_SESSIONS.c.id == sa.bindparam("session_id"), _HAS_SEATS)
+    .values(taken=_SESSIONS.c.taken + 1)
+)
+_TAKE_SEATS = (
+    sa.update(_SESSIONS)
+    .where(_SESSIONS.c.id.in_(sa.bindparam("session_ids", expanding=True)), _HAS_SEATS)
+    .values(taken=_SESSIONS.c.taken + 1)
+    .returning(_SESSIONS.c.id)
+)
+_TAKE_PLACE = (
+    sa.update(_EDITIONS)
+    .where(
+        _EDITIONS.c.id == sa.bindparam("edition_id"),
+        sa.or_(
+            _EDITIONS.c.venue_capacity.is_(None),
+            _EDITIONS.c.registered < _EDITIONS.c.venue_capacity,
+        ),
     )
-    return set(taken.scalars())
+    .values(registered=_EDITIONS.c.registered + 1)
+)
 
 
 def _take_seat(session_id: int) -> bool:
-    result = db.session.execute(
-        sa.update(Session)
-        .where(
-            Session.id == session_id,
-            sa.or_(Session.capacity.is_(None), Session.taken < Session.capacity),
-        )
-        .values(taken=Session.taken + 1)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
+    return execute(_TAKE_SEAT, {"session_id": session_id}).rowcount == 1
 
 
 def release_seat(session_id: int) -> None:
@@ -110,16 +120,7 @@ def count_waiting(session_id: int, delta: int) -> None:
 
 
 def claim_venue_place(edition_id: int) -> bool:
-    result = db.session.execute(
-        sa.update(Edition)
-        .where(
-            Edition.id == edition_id,
-            sa.or_(Edition.venue_capacity.is_(None), Edition.registered < Edition.venue_capacity),
-        )
-        .values(registered=Edition.registered + 1)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
+    return execute(_TAKE_PLACE, {"edition_id": edition_id}).rowcount == 1
 
 
 def release_venue_place(edition_id: int) -> None:

@@ -11,12 +11,13 @@ from symposium.database import TryAgain, keep_after_commit, refuse_conflicts, us
 from symposium.extensions import db
 from symposium.program.models import AllocationMode, Edition, Session, SessionKind
 from symposium.program.service import registration_state
-from symposium.registration import notifications, rankings, seats
+from symposium.registration import notifications, rankings, rows, seats
 from symposium.registration.models import (
     Choice,
     ChoiceState,
     Registration,
     RegistrationStatus,
+    new_manage_secret,
 )
 from symposium.registration.personal import active_choice
 from symposium.registration.requests import (
@@ -32,6 +33,7 @@ from symposium.registration.requests import (
     normalise_email,
     validate,
 )
+from symposium.text import name_sort_key
 
 # -- use cases -------------------------------------------------------------------------
 
@@ -80,45 +82,28 @@ def enrol(
         )
 
     email_key = normalise_email(request.email)
-    earlier = db.session.scalar(
-        sa.select(Registration.id).where(
-            Registration.edition_id == edition.id, Registration.email_key == email_key
-        )
-    )
-    if earlier is not None:
+    place_last = edition.venue_capacity is None
+    has_place = place_last or seats.claim_venue_place(edition.id)
+    details = _details(request, now, has_place)
+    registration = rows.insert_registration(_new_row(edition.id, email_key, details))
+    rejoined = registration is None
+    if rejoined:
         # Someone who cancelled may come back: their registration is taken up again,
         # at the back of every line, with what they ask for now.
-        registration = _locked(earlier)
+        registration = _locked(
+            db.session.scalar(
+                sa.select(Registration.id).where(
+                    Registration.edition_id == edition.id, Registration.email_key == email_key
+                )
+            )
+        )
         db.session.refresh(registration)
         if registration.status != RegistrationStatus.cancelled:
             raise DuplicateRegistration()
-    else:
-        # known to have no choices: appending to them reads nothing
-        registration = Registration(edition_id=edition.id, email_key=email_key, choices=[])
-
-    place_last = edition.venue_capacity is None
-    has_place = place_last or seats.claim_venue_place(edition.id)
-    registration.first_name = request.first_name.strip()
-    registration.last_name = request.last_name.strip()
-    registration.email = request.email.strip()
-    registration.organisation = request.organisation.strip()
-    registration.role = request.role
-    registration.dietary_needs = request.dietary_needs.strip()
-    registration.access_needs = request.access_needs.strip()
-    registration.newsletter = bool(request.newsletter)
-    registration.answers = _stored_answers(request.answers)
-    registration.consent_at = now
-    registration.locale = request.locale if request.locale in ("nl", "en") else "nl"
-    registration.status = (
-        RegistrationStatus.confirmed if has_place else RegistrationStatus.waitlisted
-    )
-    registration.created_at = now
-    registration.cancelled_at = None
-    # New details want a new badge: it is printed with the next sheets.
-    registration.badge_printed_at = None
-    db.session.add(registration)
-    db.session.flush()
-    notifications.confirmation(registration, rejoined_at=now if earlier is not None else None)
+        for name, value in details.items():
+            setattr(registration, name, value)
+        db.session.flush()
+    notifications.confirmation(registration, rejoined_at=now if rejoined else None)
     if has_place and edition.allocation_mode == AllocationMode.ranked:
         for round_id in sorted(request.choices):
             rankings.store_ranking(registration, round_id, request.choices[round_id].ranking)
@@ -135,6 +120,44 @@ def enrol(
         raise TryAgain()  # a venue limit was set meanwhile, and reached
     seats.forget_counters()
     return registration
+
+
+def _details(request: RegistrationRequest, now: datetime, has_place: bool) -> dict:
+    """What a sign-up writes into its registration, new or taken up again."""
+    return {
+        "first_name": request.first_name.strip(),
+        "last_name": request.last_name.strip(),
+        "email": request.email.strip(),
+        "organisation": request.organisation.strip(),
+        "role": request.role,
+        "dietary_needs": request.dietary_needs.strip(),
+        "access_needs": request.access_needs.strip(),
+        "newsletter": bool(request.newsletter),
+        "answers": _stored_answers(request.answers),
+        "consent_at": now,
+        "locale": request.locale if request.locale in ("nl", "en") else "nl",
+        "status": RegistrationStatus.confirmed if has_place else RegistrationStatus.waitlisted,
+        "created_at": now,
+        "cancelled_at": None,
+        # New details want a new badge: it is printed with the next sheets.
+        "badge_printed_at": None,
+    }
+
+
+def _new_row(edition_id: int, email_key: str, details: dict) -> dict:
+    """Every column of a new registration."""
+    sort_last, sort_first = name_sort_key(details["first_name"], details["last_name"])
+    return details | {
+        "edition_id": edition_id,
+        "email_key": email_key,
+        "sort_last": sort_last,
+        "sort_first": sort_first,
+        "manage_secret": new_manage_secret(),
+        "checked_in_at": None,
+        "checked_out_at": None,
+        "erased_at": None,
+        "email_confirmed_at": None,
+    }
 
 
 @use_case
@@ -167,14 +190,27 @@ def reinstate(registration_id: int, actor: Actor, now: datetime | None = None) -
 
 def _take_seats(registration: Registration, wanted: dict[int, RoundRequest]) -> None:
     """A seat in each session asked for, else a waiting place. The choices are written
-    first (as seats), then every seat is claimed in one statement, so the session rows
-    are locked for the last few statements only."""
-    choices = [
-        seats.add_choice(registration, round_id, w.session_id, ChoiceState.confirmed, False)
-        for round_id, w in sorted(wanted.items())
-        if w.session_id is not None
-    ]
-    db.session.flush()
+    first (as seats, in one statement), then every seat is claimed in one statement, so
+    the session rows are locked for the last few statements only."""
+    now = seats._now()
+    choices = rows.insert_choices(
+        registration,
+        [
+            {
+                "registration_id": registration.id,
+                "round_id": round_id,
+                "session_id": w.session_id,
+                "rank": 1,
+                "state": ChoiceState.confirmed,
+                "created_at": now,
+                "waitlisted_at": None,
+                "decided_at": now,
+                "attended_at": None,
+            }
+            for round_id, w in sorted(wanted.items())
+            if w.session_id is not None
+        ],
+    )
     taken = seats.claim_seats([choice.session_id for choice in choices])
     for choice in choices:
         if choice.session_id not in taken and not seats.claim_seat(choice.session_id):

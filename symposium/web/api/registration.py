@@ -4,7 +4,6 @@ from flask import Blueprint, abort, jsonify, request
 
 from symposium.i18n import current_language
 from symposium.orders import service as orders
-from symposium.program.service import edition_by_slug
 from symposium.registration import service
 from symposium.registration.models import ChoiceState
 from symposium.registration.personal import manage_url
@@ -98,10 +97,10 @@ def _messages(errors: dict[str, list]) -> dict[str, list[str]]:
 def create_registration(slug: str):
     """Sign up: 201 with the choices' states, 409 duplicate (or a paid edition), 422 field
     errors, 400 not JSON."""
-    edition = edition_by_slug(slug)
+    edition, sells_places = orders.edition_for_sign_up(slug)
     if edition is None:
         abort(404)
-    if orders.finance_of(edition.id) is not None:  # a place is bought through an order
+    if sells_places:  # a place is bought through an order
         order_url = external_url("orders.new_order", slug=slug, people=1)
         return jsonify(error=f"This edition sells tickets: order a place at {order_url}"), 409
     try:
