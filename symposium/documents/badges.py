@@ -117,17 +117,11 @@ def badge_for(registration: Registration, edition: Edition) -> Badge:
     )
 
 
-def selected_registrations(edition: Edition, selection: BadgeSelection) -> list[Registration]:
-    """Confirmed attendees, by last name, with their choices loaded."""
-    query = (
-        sa.select(Registration)
-        .where(
-            Registration.edition_id == edition.id,
-            Registration.status == RegistrationStatus.confirmed,
-            Registration.erased_at.is_(None),
-        )
-        .options(selectinload(Registration.choices))
-        .order_by(*BY_NAME)
+def _selected(edition: Edition, selection: BadgeSelection) -> sa.Select:
+    query = sa.select(Registration).where(
+        Registration.edition_id == edition.id,
+        Registration.status == RegistrationStatus.confirmed,
+        Registration.erased_at.is_(None),
     )
     if selection.session_id is not None or selection.round_id is not None:
         held = sa.select(Choice.registration_id).where(Choice.state == ChoiceState.confirmed)
@@ -138,7 +132,24 @@ def selected_registrations(edition: Edition, selection: BadgeSelection) -> list[
         query = query.where(Registration.id.in_(held))
     if selection.not_yet_printed:
         query = query.where(Registration.badge_printed_at.is_(None))
+    return query
+
+
+def selected_registrations(edition: Edition, selection: BadgeSelection) -> list[Registration]:
+    """Confirmed attendees, by last name, with their choices loaded."""
+    query = (
+        _selected(edition, selection)
+        .options(selectinload(Registration.choices))
+        .order_by(*BY_NAME)
+    )
     return list(db.session.scalars(query))
+
+
+def selected_count(edition: Edition, selection: BadgeSelection) -> int:
+    """How many badges `selected_registrations` gives, in one cheap query."""
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(_selected(edition, selection).subquery())
+    )
 
 
 def badges_html(badges: Sequence[Badge], sheets: bool, language: str) -> str:

@@ -33,7 +33,7 @@ from symposium.documents import booklet as booklet_docs
 from symposium.documents import certificates as certificate_docs
 from symposium.documents import door_lists
 from symposium.documents.models import DocumentJob, DocumentKind, JobStatus
-from symposium.documents.parallel import process_count, render_in_parallel
+from symposium.documents.parallel import RenderingProcesses, process_count, render_in_parallel
 from symposium.documents.rendering import STATIC_ROOT, render_pdf
 from symposium.extensions import db
 from symposium.program.models import Edition, Session
@@ -154,9 +154,16 @@ def door_list(edition: Edition, session: Session, language: str) -> bytes:
     return render_pdf(door_lists.door_list_html(listing, language), "door_list.css")
 
 
-def render_plan(content: Plan, language: str, on_progress=None, waited_for=False) -> bytes:
+def render_plan(
+    content: Plan,
+    language: str,
+    on_progress=None,
+    waited_for=False,
+    renderers: RenderingProcesses | None = None,
+) -> bytes:
     """The whole document; `on_progress(items_done)` as chunks finish. `waited_for`: on
-    every CPU, for a command someone sits waiting for (see parallel.process_count)."""
+    every CPU, for a command someone sits waiting for (see parallel.process_count).
+    `renderers`: processes started beforehand (see `badge_renderers`)."""
     parts = content.chunks()
     sizes = [len(part) for part in parts]
 
@@ -164,15 +171,29 @@ def render_plan(content: Plan, language: str, on_progress=None, waited_for=False
         if on_progress:
             on_progress(sum(sizes[:chunks_done]))
 
+    # A generator: each chunk's HTML is made while the processes render the ones before it.
+    html = (content.to_html(part, language) for part in parts)
+    if renderers is not None:
+        return renderers.render(html, progress)
     if len(parts) == 1:
-        pdf = render_pdf(content.to_html(parts[0], language), content.stylesheet)
+        pdf = render_pdf(next(html), content.stylesheet)
         progress(1)
         return pdf
-    # A generator: each chunk's HTML (and QR codes) is made while the processes render
-    # the ones before it.
-    html = (content.to_html(part, language) for part in parts)
     processes = process_count(current_app.config.get("DOCUMENT_PROCESSES"), waited_for)
     return render_in_parallel(html, content.stylesheet, len(parts), progress, processes)
+
+
+def badge_count(edition: Edition, selection: dict) -> int:
+    """How many badges a selection gives, without collecting them."""
+    return badge_docs.selected_count(edition, _selection(selection))
+
+
+def badge_renderers(count: int, waited_for: bool = False) -> RenderingProcesses:
+    """Rendering processes for `count` badges, to be entered before the badges' data is
+    collected so that the processes start meanwhile; as many as `render_plan` would use."""
+    chunks = -(-count // badge_docs.CHUNK)
+    processes = process_count(current_app.config.get("DOCUMENT_PROCESSES"), waited_for)
+    return RenderingProcesses("badges.css", min(processes, chunks))
 
 
 # -- large documents, made by the worker -----------------------------------------------
