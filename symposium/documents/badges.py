@@ -48,9 +48,19 @@ class Badge:
     edition_title: str
     when_and_where: str
     program: tuple[ProgramLine, ...]
-    #: what the QR code says; drawn when the HTML is made (see badges_html)
+    #: what the QR code says; drawn by the process that renders the badge
     checkin_url: str
     qr_label: str
+
+    @property
+    def program_text(self) -> str:
+        """The program as lines of text, two a session (when and where, then the title),
+        printed as one paragraph: a paragraph a line would cost WeasyPrint a box each."""
+        lines = []
+        for line in self.program:
+            lines.append(f"{line.time} · {line.room}" if line.room else line.time)
+            lines.append(line.title)
+        return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -66,6 +76,10 @@ def checkin_qr(url: str) -> str:
     """The QR code's image address: drawn by the process that renders the badge (see
     documents.rendering)."""
     return qr_address(url)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _short(text: str, limit: int) -> str:
@@ -89,8 +103,9 @@ def badge_for(registration: Registration, edition: Edition) -> Badge:
         program.append(
             ProgramLine(
                 time=format_time_range(session.starts_at, session.ends_at, tz),
-                title=_short(localized(session, "title"), PROGRAM_TITLE_CHARACTERS),
-                room=session.room,
+                # one line each: the program is printed with its line breaks kept
+                title=_short(_one_line(localized(session, "title")), PROGRAM_TITLE_CHARACTERS),
+                room=_one_line(session.room or ""),
             )
         )
     url = external_url("organiser_checkin.check_in_by_code", code=checkin_code(registration))

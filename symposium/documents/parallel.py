@@ -5,15 +5,19 @@ pages, so they are cut into chunks that separate processes render side by side; 
 are joined in order with pypdf. Each chunk embeds its own subset of the fonts, which makes
 the file a little larger than one document would be.
 
-Starting a rendering process costs most of a second (Python, then WeasyPrint and the
-fonts), so `RenderingProcesses` can be started before the document's data is collected:
-the processes load WeasyPrint while the caller queries the database.
+Starting a rendering process costs most of a second (Python, the app's packages, then
+WeasyPrint and the fonts), so `RenderingProcesses` can be started before the document's
+data is collected: the processes load WeasyPrint while the caller queries the database. A
+process with one thread (a command) forks them, so they start with the app's packages
+already loaded; a threaded one (the worker) spawns them, since forking a process whose
+other threads may hold locks is unsafe. Either way they never touch the database.
 """
 
 import io
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 
 from symposium.documents.rendering import render_pdf, warm_up
@@ -39,11 +43,10 @@ class RenderingProcesses:
 
     def __enter__(self) -> "RenderingProcesses":
         if self.processes > 1:
-            # spawn, not fork: the caller may be a threaded worker holding database
-            # connections
+            start = "fork" if threading.active_count() == 1 else "spawn"
             self.pool = ProcessPoolExecutor(
                 max_workers=self.processes,
-                mp_context=multiprocessing.get_context("spawn"),
+                mp_context=multiprocessing.get_context(start),
                 initializer=warm_up,
                 initargs=(self.stylesheet_name,),
             )
@@ -67,21 +70,23 @@ class RenderingProcesses:
         `html_chunks` may be a generator: each chunk is handed to a process as soon as it
         is made, so making the next one overlaps rendering.
         """
-        parts = []
+        joined = _Joined()
         if self.pool is None:
             for html in html_chunks:
-                parts.append(render_pdf(html, self.stylesheet_name))
+                joined.add(render_pdf(html, self.stylesheet_name))
                 if on_progress:
-                    on_progress(len(parts))
-            return join(parts)
+                    on_progress(joined.count)
+            return joined.pdf()
         futures = [
             self.pool.submit(render_pdf, html, self.stylesheet_name) for html in html_chunks
         ]
         for future in futures:
-            parts.append(future.result())
+            # Joined as they come, while the processes render the rest: only writing the
+            # whole is left when the last chunk is done.
+            joined.add(future.result())
             if on_progress:
-                on_progress(len(parts))
-        return join(parts)
+                on_progress(joined.count)
+        return joined.pdf()
 
 
 def render_in_parallel(
@@ -102,14 +107,32 @@ def render_in_parallel(
         return renderers.render(html_chunks, on_progress)
 
 
-def join(parts: Sequence[bytes]) -> bytes:
-    if len(parts) == 1:
-        return parts[0]
-    from pypdf import PdfWriter  # imported when used: it slows every start-up
+class _Joined:
+    """PDF parts joined in the order they are added."""
 
-    writer = PdfWriter()
-    for part in parts:
-        writer.append(io.BytesIO(part))
-    output = io.BytesIO()
-    writer.write(output)
-    return output.getvalue()
+    def __init__(self) -> None:
+        self.count = 0
+        self._first: bytes | None = None
+        self._writer = None
+
+    def add(self, part: bytes) -> None:
+        self.count += 1
+        if self.count == 1:
+            self._first = part  # a single part is the whole document as it is
+            return
+        if self._writer is None:
+            from pypdf import PdfWriter  # imported when used: it slows every start-up
+
+            self._writer = PdfWriter()
+            self._writer.append(io.BytesIO(self._first))
+        self._writer.append(io.BytesIO(part))
+
+    def pdf(self) -> bytes:
+        if self._writer is None:
+            if self._first is None:
+                raise ValueError("no parts to join")
+            return self._first
+        output = io.BytesIO()
+        self._writer.write(output)
+        return output.getvalue()
+
