@@ -153,9 +153,7 @@ def _selected(edition: Edition, selection: BadgeSelection) -> sa.Select:
 def selected_registrations(edition: Edition, selection: BadgeSelection) -> list[Registration]:
     """Confirmed attendees, by last name, with their choices loaded."""
     query = (
-        _selected(edition, selection)
-        .options(selectinload(Registration.choices))
-        .order_by(*BY_NAME)
+        _selected(edition, selection).options(selectinload(Registration.choices)).order_by(*BY_NAME)
     )
     return list(db.session.scalars(query))
 

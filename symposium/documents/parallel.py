@@ -34,16 +34,20 @@ def process_count(setting: object = None, waited_for: bool = False) -> int:
 class RenderingProcesses:
     """A pool of `processes` rendering processes, started (and loading WeasyPrint and
     `stylesheet_name`) as soon as it is entered. With one process, no pool: the chunks
-    are rendered in the caller's own process."""
+    are rendered in the caller's own process. `start_method`: "fork" or "spawn"; by
+    default fork where this process has a single thread."""
 
-    def __init__(self, stylesheet_name: str, processes: int) -> None:
+    def __init__(
+        self, stylesheet_name: str, processes: int, start_method: str | None = None
+    ) -> None:
         self.stylesheet_name = stylesheet_name
         self.processes = max(1, processes)
+        self.start_method = start_method
         self.pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> "RenderingProcesses":
         if self.processes > 1:
-            start = "fork" if threading.active_count() == 1 else "spawn"
+            start = self.start_method or ("fork" if threading.active_count() == 1 else "spawn")
             self.pool = ProcessPoolExecutor(
                 max_workers=self.processes,
                 mp_context=multiprocessing.get_context(start),
@@ -77,9 +81,7 @@ class RenderingProcesses:
                 if on_progress:
                     on_progress(joined.count)
             return joined.pdf()
-        futures = [
-            self.pool.submit(render_pdf, html, self.stylesheet_name) for html in html_chunks
-        ]
+        futures = [self.pool.submit(render_pdf, html, self.stylesheet_name) for html in html_chunks]
         for future in futures:
             # Joined as they come, while the processes render the rest: only writing the
             # whole is left when the last chunk is done.
@@ -135,4 +137,3 @@ class _Joined:
         output = io.BytesIO()
         self._writer.write(output)
         return output.getvalue()
-
