@@ -166,6 +166,7 @@ def register(app: Flask) -> None:
     @click.option("--not-yet-printed", is_flag=True, help="Only badges not printed before.")
     def badges_command(edition, output, sheets, language, round_id, session_id, not_yet_printed):
         """Badges of an edition's confirmed attendees as one PDF, sorted by last name."""
+        from symposium.documents import badges as badge_docs
         from symposium.documents import service as documents
         from symposium.documents.models import DocumentKind
         from symposium.program.service import edition_by_slug
@@ -179,11 +180,11 @@ def register(app: Flask) -> None:
             "not_yet_printed": not_yet_printed,
         }
         kind = DocumentKind.badge_sheets if sheets else DocumentKind.badges
-        count = documents.badge_count(found, selection)
+        count = badge_docs.selected_count(found, badge_docs.BadgeSelection.of(selection))
         if not count:
             raise click.ClickException("Nobody matches: no badges to make.")
         # The rendering processes start (and load WeasyPrint) while the badges are collected.
-        with documents.badge_renderers(count, waited_for=True) as renderers:
+        with badge_docs.renderers(count, waited_for=True) as renderers:
             content = documents.plan(found, kind, selection, language)
             if not content.items:
                 raise click.ClickException("Nobody matches: no badges to make.")

@@ -6,12 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import render_template
+from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from symposium.documents import layout
+from symposium.documents.parallel import RenderingProcesses, process_count
 from symposium.documents.rendering import qr_address
 from symposium.extensions import db
 from symposium.i18n import each_in_own_language, format_day, format_time_range, localized
@@ -70,6 +71,15 @@ class BadgeSelection:
     round_id: int | None = None
     session_id: int | None = None
     not_yet_printed: bool = False
+
+    @classmethod
+    def of(cls, selection: dict) -> "BadgeSelection":
+        """From a document job's selection (a dict, as stored)."""
+        return cls(
+            round_id=selection.get("round_id"),
+            session_id=selection.get("session_id"),
+            not_yet_printed=bool(selection.get("not_yet_printed")),
+        )
 
 
 def checkin_qr(url: str) -> str:
@@ -199,3 +209,10 @@ def badges(
 #: badges per chunk rendered by one process: small enough to show progress often, large
 #: enough that starting a chunk costs little; a multiple of four, so sheets stay whole
 CHUNK = 48
+
+
+def renderers(count: int, waited_for: bool = False) -> RenderingProcesses:
+    """Rendering processes for `count` badges, as many as `service.render_plan` would use:
+    entered before the badges are collected (`badges`), they start meanwhile."""
+    processes = process_count(current_app.config.get("DOCUMENT_PROCESSES"), waited_for)
+    return RenderingProcesses("badges.css", min(processes, -(-count // CHUNK)))

@@ -33,7 +33,7 @@ from symposium.documents import booklet as booklet_docs
 from symposium.documents import certificates as certificate_docs
 from symposium.documents import door_lists
 from symposium.documents.models import DocumentJob, DocumentKind, JobStatus
-from symposium.documents.parallel import RenderingProcesses, process_count, render_in_parallel
+from symposium.documents.parallel import process_count, render_in_parallel
 from symposium.documents.rendering import STATIC_ROOT, render_pdf
 from symposium.extensions import db
 from symposium.program.models import Edition, Session
@@ -72,19 +72,13 @@ class Plan:
         return [self.items[i : i + self.chunk] for i in range(0, len(self.items), self.chunk)]
 
 
-def _selection(selection: dict) -> badge_docs.BadgeSelection:
-    return badge_docs.BadgeSelection(
-        round_id=selection.get("round_id"),
-        session_id=selection.get("session_id"),
-        not_yet_printed=bool(selection.get("not_yet_printed")),
-    )
-
-
 def plan(edition: Edition, kind: DocumentKind, selection: dict, language: str) -> Plan:
     """What a document of this kind will show now."""
     if kind in (DocumentKind.badges, DocumentKind.badge_sheets):
         sheets = kind == DocumentKind.badge_sheets
-        registrations = badge_docs.selected_registrations(edition, _selection(selection))
+        registrations = badge_docs.selected_registrations(
+            edition, badge_docs.BadgeSelection.of(selection)
+        )
         items = badge_docs.badges(edition, registrations, language, own_languages=True)
         return Plan(
             items=items,
@@ -155,15 +149,11 @@ def door_list(edition: Edition, session: Session, language: str) -> bytes:
 
 
 def render_plan(
-    content: Plan,
-    language: str,
-    on_progress=None,
-    waited_for=False,
-    renderers: RenderingProcesses | None = None,
+    content: Plan, language: str, on_progress=None, waited_for=False, renderers=None
 ) -> bytes:
     """The whole document; `on_progress(items_done)` as chunks finish. `waited_for`: on
     every CPU, for a command someone sits waiting for (see parallel.process_count).
-    `renderers`: processes started beforehand (see `badge_renderers`)."""
+    `renderers`: processes started beforehand (see `badges.renderers`)."""
     parts = content.chunks()
     sizes = [len(part) for part in parts]
 
@@ -181,19 +171,6 @@ def render_plan(
         return pdf
     processes = process_count(current_app.config.get("DOCUMENT_PROCESSES"), waited_for)
     return render_in_parallel(html, content.stylesheet, len(parts), progress, processes)
-
-
-def badge_count(edition: Edition, selection: dict) -> int:
-    """How many badges a selection gives, without collecting them."""
-    return badge_docs.selected_count(edition, _selection(selection))
-
-
-def badge_renderers(count: int, waited_for: bool = False) -> RenderingProcesses:
-    """Rendering processes for `count` badges, to be entered before the badges' data is
-    collected so that the processes start meanwhile; as many as `render_plan` would use."""
-    chunks = -(-count // badge_docs.CHUNK)
-    processes = process_count(current_app.config.get("DOCUMENT_PROCESSES"), waited_for)
-    return RenderingProcesses("badges.css", min(processes, chunks))
 
 
 # -- large documents, made by the worker -----------------------------------------------
