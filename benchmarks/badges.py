@@ -33,7 +33,7 @@ from weasyprint import HTML
 from symposium import create_app
 from symposium.documents import service
 from symposium.documents.models import DocumentKind
-from symposium.documents.parallel import render_in_parallel
+from symposium.documents.parallel import process_count, render_in_parallel
 from symposium.extensions import db
 from symposium.program.models import (
     Edition,
@@ -128,22 +128,27 @@ def report(label: str, seconds: float, people: int, floor: float | None) -> None
     )
 
 
-def whole_command(database_url: str, folder: str) -> float:
-    """Wall time of `flask badges --sheets` in a fresh process, start-up included."""
+def whole_command(database_url: str, folder: str, edition: str = "bench") -> float:
+    """Wall time of `flask badges --sheets` in a fresh process, start-up included. For an
+    edition that does not exist: the command's start-up and first query alone."""
     flask = str(Path(sys.executable).with_name("flask"))
     output = Path(folder) / "command.pdf"
+    output.unlink(missing_ok=True)
     env = {
         **os.environ,
         "SYMPOSIUM_DATABASE_URL": database_url,
         "SYMPOSIUM_SECRET_KEY": "bench",
         "SYMPOSIUM_DOCUMENTS_FOLDER": folder,
     }
-    command = [flask, "--app", "symposium", "badges", "bench", "--sheets", "-o", str(output)]
+    command = [flask, "--app", "symposium", "badges", edition, "--sheets", "-o", str(output)]
     start = time.perf_counter()
-    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
+    finished = subprocess.run(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     seconds = time.perf_counter() - start
-    if not output.read_bytes().startswith(b"%PDF"):
-        raise SystemExit("flask badges made no PDF")
+    made = output.is_file() and output.read_bytes().startswith(b"%PDF")
+    if made != (edition == "bench") or (finished.returncode == 0) != made:
+        raise SystemExit(f"flask badges {edition}: exit {finished.returncode}, PDF made: {made}")
     return seconds
 
 
@@ -174,19 +179,23 @@ def main() -> None:
             url = app.config["SQLALCHEMY_DATABASE_URI"]
             seconds = whole_command(url, folder)
             report("flask badges --sheets, whole command", seconds, people, floor)
+            started = whole_command(url, folder, edition="no-such-edition")
+            print(f"{'  of which start-up and first query':<36}{started:7.2f} s")
             if arguments.command_only:
                 print(f"load average now {os.getloadavg()[0]:.1f}")
                 return
 
             for kind in (DocumentKind.badges, DocumentKind.badge_sheets):
-                for processes in (1, None):
+                # Every CPU, as for the command (process_count() alone keeps one CPU free:
+                # on two CPUs that is one process, which made both rows the same).
+                for processes in (1, process_count(waited_for=True)):
                     start = time.perf_counter()
                     content = service.plan(edition, kind, {}, "nl")
                     parts = content.chunks()
                     html = (content.to_html(part, "nl") for part in parts)
                     pdf = render_in_parallel(html, content.stylesheet, len(parts), None, processes)
                     seconds = time.perf_counter() - start
-                    where = "one process" if processes == 1 else f"{os.cpu_count()} processes"
+                    where = "one process" if processes == 1 else f"{processes} processes"
                     report(f"{kind}, {where}", seconds, people, floor)
                 print(f"{'':<36}({len(pdf) >> 10} KiB of PDF)")
 

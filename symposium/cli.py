@@ -166,6 +166,7 @@ def register(app: Flask) -> None:
     @click.option("--not-yet-printed", is_flag=True, help="Only badges not printed before.")
     def badges_command(edition, output, sheets, language, round_id, session_id, not_yet_printed):
         """Badges of an edition's confirmed attendees as one PDF, sorted by last name."""
+        from symposium.documents import badges as badge_docs
         from symposium.documents import service as documents
         from symposium.documents.models import DocumentKind
         from symposium.program.service import edition_by_slug
@@ -179,18 +180,25 @@ def register(app: Flask) -> None:
             "not_yet_printed": not_yet_printed,
         }
         kind = DocumentKind.badge_sheets if sheets else DocumentKind.badges
-        content = documents.plan(found, kind, selection, language)
-        if not content.items:
+        count = badge_docs.selected_count(found, badge_docs.BadgeSelection.of(selection))
+        if not count:
             raise click.ClickException("Nobody matches: no badges to make.")
-        with click.progressbar(length=len(content.items), label="Badges") as bar:
-            shown = 0
+        # The rendering processes start (and load WeasyPrint) while the badges are collected.
+        with badge_docs.renderers(count, waited_for=True) as renderers:
+            content = documents.plan(found, kind, selection, language)
+            if not content.items:
+                raise click.ClickException("Nobody matches: no badges to make.")
+            with click.progressbar(length=len(content.items), label="Badges") as bar:
+                shown = 0
 
-            def progress(done: int) -> None:
-                nonlocal shown
-                bar.update(done - shown)
-                shown = done
+                def progress(done: int) -> None:
+                    nonlocal shown
+                    bar.update(done - shown)
+                    shown = done
 
-            pdf = documents.render_plan(content, language, on_progress=progress, waited_for=True)
+                pdf = documents.render_plan(
+                    content, language, on_progress=progress, renderers=renderers
+                )
         output.write_bytes(pdf)
         click.echo(f"{len(content.items)} badges, {len(pdf) // 1024} KiB: {output}")
 

@@ -6,12 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import render_template
+from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from symposium.documents import layout
+from symposium.documents.parallel import RenderingProcesses, process_count
 from symposium.documents.rendering import qr_address
 from symposium.extensions import db
 from symposium.i18n import each_in_own_language, format_day, format_time_range, localized
@@ -48,9 +49,19 @@ class Badge:
     edition_title: str
     when_and_where: str
     program: tuple[ProgramLine, ...]
-    #: what the QR code says; drawn when the HTML is made (see badges_html)
+    #: what the QR code says; drawn by the process that renders the badge
     checkin_url: str
     qr_label: str
+
+    @property
+    def program_text(self) -> str:
+        """The program as lines of text, two a session (when and where, then the title),
+        printed as one paragraph: a paragraph a line would cost WeasyPrint a box each."""
+        lines = []
+        for line in self.program:
+            lines.append(f"{line.time} · {line.room}" if line.room else line.time)
+            lines.append(line.title)
+        return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -61,11 +72,24 @@ class BadgeSelection:
     session_id: int | None = None
     not_yet_printed: bool = False
 
+    @classmethod
+    def of(cls, selection: dict) -> "BadgeSelection":
+        """From a document job's selection (a dict, as stored)."""
+        return cls(
+            round_id=selection.get("round_id"),
+            session_id=selection.get("session_id"),
+            not_yet_printed=bool(selection.get("not_yet_printed")),
+        )
+
 
 def checkin_qr(url: str) -> str:
     """The QR code's image address: drawn by the process that renders the badge (see
     documents.rendering)."""
     return qr_address(url)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _short(text: str, limit: int) -> str:
@@ -89,8 +113,9 @@ def badge_for(registration: Registration, edition: Edition) -> Badge:
         program.append(
             ProgramLine(
                 time=format_time_range(session.starts_at, session.ends_at, tz),
-                title=_short(localized(session, "title"), PROGRAM_TITLE_CHARACTERS),
-                room=session.room,
+                # one line each: the program is printed with its line breaks kept
+                title=_short(_one_line(localized(session, "title")), PROGRAM_TITLE_CHARACTERS),
+                room=_one_line(session.room or ""),
             )
         )
     url = external_url("organiser_checkin.check_in_by_code", code=checkin_code(registration))
@@ -117,17 +142,11 @@ def badge_for(registration: Registration, edition: Edition) -> Badge:
     )
 
 
-def selected_registrations(edition: Edition, selection: BadgeSelection) -> list[Registration]:
-    """Confirmed attendees, by last name, with their choices loaded."""
-    query = (
-        sa.select(Registration)
-        .where(
-            Registration.edition_id == edition.id,
-            Registration.status == RegistrationStatus.confirmed,
-            Registration.erased_at.is_(None),
-        )
-        .options(selectinload(Registration.choices))
-        .order_by(*BY_NAME)
+def _selected(edition: Edition, selection: BadgeSelection) -> sa.Select:
+    query = sa.select(Registration).where(
+        Registration.edition_id == edition.id,
+        Registration.status == RegistrationStatus.confirmed,
+        Registration.erased_at.is_(None),
     )
     if selection.session_id is not None or selection.round_id is not None:
         held = sa.select(Choice.registration_id).where(Choice.state == ChoiceState.confirmed)
@@ -138,7 +157,22 @@ def selected_registrations(edition: Edition, selection: BadgeSelection) -> list[
         query = query.where(Registration.id.in_(held))
     if selection.not_yet_printed:
         query = query.where(Registration.badge_printed_at.is_(None))
+    return query
+
+
+def selected_registrations(edition: Edition, selection: BadgeSelection) -> list[Registration]:
+    """Confirmed attendees, by last name, with their choices loaded."""
+    query = (
+        _selected(edition, selection).options(selectinload(Registration.choices)).order_by(*BY_NAME)
+    )
     return list(db.session.scalars(query))
+
+
+def selected_count(edition: Edition, selection: BadgeSelection) -> int:
+    """How many badges `selected_registrations` gives, in one cheap query."""
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(_selected(edition, selection).subquery())
+    )
 
 
 def badges_html(badges: Sequence[Badge], sheets: bool, language: str) -> str:
@@ -175,3 +209,10 @@ def badges(
 #: badges per chunk rendered by one process: small enough to show progress often, large
 #: enough that starting a chunk costs little; a multiple of four, so sheets stay whole
 CHUNK = 48
+
+
+def renderers(count: int, waited_for: bool = False) -> RenderingProcesses:
+    """Rendering processes for `count` badges, as many as `service.render_plan` would use:
+    entered before the badges are collected (`badges`), they start meanwhile."""
+    processes = process_count(current_app.config.get("DOCUMENT_PROCESSES"), waited_for)
+    return RenderingProcesses("badges.css", min(processes, -(-count // CHUNK)))

@@ -72,19 +72,13 @@ class Plan:
         return [self.items[i : i + self.chunk] for i in range(0, len(self.items), self.chunk)]
 
 
-def _selection(selection: dict) -> badge_docs.BadgeSelection:
-    return badge_docs.BadgeSelection(
-        round_id=selection.get("round_id"),
-        session_id=selection.get("session_id"),
-        not_yet_printed=bool(selection.get("not_yet_printed")),
-    )
-
-
 def plan(edition: Edition, kind: DocumentKind, selection: dict, language: str) -> Plan:
     """What a document of this kind will show now."""
     if kind in (DocumentKind.badges, DocumentKind.badge_sheets):
         sheets = kind == DocumentKind.badge_sheets
-        registrations = badge_docs.selected_registrations(edition, _selection(selection))
+        registrations = badge_docs.selected_registrations(
+            edition, badge_docs.BadgeSelection.of(selection)
+        )
         items = badge_docs.badges(edition, registrations, language, own_languages=True)
         return Plan(
             items=items,
@@ -154,9 +148,12 @@ def door_list(edition: Edition, session: Session, language: str) -> bytes:
     return render_pdf(door_lists.door_list_html(listing, language), "door_list.css")
 
 
-def render_plan(content: Plan, language: str, on_progress=None, waited_for=False) -> bytes:
+def render_plan(
+    content: Plan, language: str, on_progress=None, waited_for=False, renderers=None
+) -> bytes:
     """The whole document; `on_progress(items_done)` as chunks finish. `waited_for`: on
-    every CPU, for a command someone sits waiting for (see parallel.process_count)."""
+    every CPU, for a command someone sits waiting for (see parallel.process_count).
+    `renderers`: processes started beforehand (see `badges.renderers`)."""
     parts = content.chunks()
     sizes = [len(part) for part in parts]
 
@@ -164,13 +161,14 @@ def render_plan(content: Plan, language: str, on_progress=None, waited_for=False
         if on_progress:
             on_progress(sum(sizes[:chunks_done]))
 
+    # A generator: each chunk's HTML is made while the processes render the ones before it.
+    html = (content.to_html(part, language) for part in parts)
+    if renderers is not None:
+        return renderers.render(html, progress)
     if len(parts) == 1:
-        pdf = render_pdf(content.to_html(parts[0], language), content.stylesheet)
+        pdf = render_pdf(next(html), content.stylesheet)
         progress(1)
         return pdf
-    # A generator: each chunk's HTML (and QR codes) is made while the processes render
-    # the ones before it.
-    html = (content.to_html(part, language) for part in parts)
     processes = process_count(current_app.config.get("DOCUMENT_PROCESSES"), waited_for)
     return render_in_parallel(html, content.stylesheet, len(parts), progress, processes)
 
