@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 from flask import render_template
 from flask_babel import force_locale, get_translations
+from jinja2 import pass_context
+from markupsafe import Markup
 from sqlalchemy.dialects import postgresql, sqlite
 
 from symposium.extensions import db
@@ -164,7 +166,7 @@ def contents(messages: list[OutboxMessage]) -> dict[int, Content | Exception | N
             mails.setdefault(mail.locale, []).append((message.id, mail))
     for locale, group in mails.items():
         with force_locale(locale):
-            translated = _template_gettext()
+            translated = _template_gettext(shared={})
             for message_id, mail in group:
                 try:
                     subject, text, html = _render_here(mail, translated)
@@ -177,24 +179,53 @@ def contents(messages: list[OutboxMessage]) -> dict[int, Content | Exception | N
     return written
 
 
-def _template_gettext() -> dict:
+def _template_gettext(shared: dict | None = None) -> dict:
     """The templates' `_()` and `ngettext()` for the language in force, its catalogue looked
     up once: through Flask-Babel every one of a message's ~50 texts looked up the app, the
     context, the language and the catalogue again (a fifth of writing a message). Given as
-    template variables, they serve that one render only (other threads render too)."""
+    template variables, they serve that one render only (other threads render too).
+
+    `shared`: where the batch keeps the parts its messages have in common (`shared_part`),
+    for this language."""
     from jinja2.ext import _make_new_gettext, _make_new_ngettext
 
     catalogue = get_translations()
     return {
         "gettext": _make_new_gettext(catalogue.ugettext),
         "ngettext": _make_new_ngettext(catalogue.ungettext),
+        "shared_part": _shared_parts(shared),
     }
+
+
+def _shared_parts(shared: dict | None):
+    """The templates' `shared_part(name, *key)`: the template `name` rendered as an include
+    would, once for each `key` in a batch (then kept for the batch's other messages of the
+    language). The key holds everything the part reads that differs between messages (the
+    edition's id, a program's `key`): a confirmation's program, which took a third of
+    writing one, is the same for everyone who chose the same sessions."""
+
+    @pass_context
+    def shared_part(context, name: str, *key):
+        made = None if shared is None else shared.get((name, *key))
+        if made is None:
+            template = context.environment.get_template(name)
+            # As `{% include %}` does it: the context shared, not copied with the globals.
+            made = "".join(template.root_render_func(template.new_context(context.get_all(), True)))
+            if shared is not None:
+                shared[(name, *key)] = made
+        return Markup(made) if context.eval_ctx.autoescape else made  # nosec B704: rendered
+
+    return shared_part
 
 
 def _render_here(mail: Mail, translated: dict | None = None) -> tuple[str, str, str]:
     """As `render`, in the language already chosen (`translated`: its `_template_gettext`)."""
     subject = str(mail.subject() if callable(mail.subject) else mail.subject)
-    context = {"subject": subject, **mail.context, **(translated or {})}
+    context = {"subject": subject, **mail.context, **(translated or _UNSHARED)}
     text = _paragraphs(render_template(f"mail/{mail.kind}.txt", **context))
     html = render_template(f"mail/{mail.kind}.html", **context)
     return subject, text, html
+
+
+#: outside a batch: Flask-Babel's own `_()`, every part rendered each time
+_UNSHARED = {"shared_part": _shared_parts(None)}
