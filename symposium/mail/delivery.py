@@ -12,6 +12,7 @@ conversation held the GIL whenever the server answered, which made every SMTP co
 for it (the conversation took twice as long as smtplib alone).
 """
 
+import functools
 import logging
 import smtplib
 import time
@@ -19,6 +20,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import Message
+from email.utils import parseaddr
 
 import sqlalchemy as sa
 from flask import current_app
@@ -337,9 +339,16 @@ class _Outgoing:
 
     def send(self, smtp: smtplib.SMTP, sender: str) -> None:
         if isinstance(self.email, bytes):
-            smtp.sendmail(sender, [self.recipient], self.email)
+            # The bare address: smtplib parses what it is given again for every message.
+            smtp.sendmail(_envelope_address(sender), [self.recipient], self.email)
         else:  # an address outside ASCII: smtplib asks for SMTPUTF8
             smtp.send_message(self.email, from_addr=sender, to_addrs=[self.recipient])
+
+
+@functools.lru_cache(maxsize=8)
+def _envelope_address(sender: str) -> str:
+    """ "Symposium <symposium@example.org>" -> "symposium@example.org"."""
+    return parseaddr(sender)[1] or sender
 
 
 def _write_batch(message_ids: list[int], sender: str) -> dict[int, _Outgoing]:
