@@ -131,10 +131,10 @@ def _record_sent(marks: list[tuple[sa.Update, dict]]) -> None:
 #: never more than this many,
 MARK_AT_MOST = 10
 #: nor any accepted longer than this after the first of them went on the wire (seconds). A
-#: mark costs 0.1-0.4 ms and a message on loopback less than a millisecond: marking each
-#: one on its own took a fifth of the worker's time. Against a slow server (a message
-#: taking longer than this), every message is marked as soon as it is accepted.
-MARK_WITHIN = 0.005
+#: mark costs 0.1-0.4 ms and a message on loopback about a millisecond: marking each one
+#: on its own took a fifth of the worker's time. Against a slow server (a message taking
+#: longer than this), every message is marked as soon as it is accepted.
+MARK_WITHIN = 0.01
 
 
 class SentMarks:
