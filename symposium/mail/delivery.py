@@ -160,6 +160,9 @@ class SentMarks:
         self.postgresql = engine.dialect.name == "postgresql"
         if self.postgresql or engine.url.database not in (None, "", ":memory:"):
             self.connection = engine.connect()
+        if self.postgresql:
+            self.connection.exec_driver_sql("SET synchronous_commit TO OFF")
+            self.connection.commit()
         self.unmarked: list[tuple[sa.Update, dict]] = []
         #: when the first unmarked message went on the wire (time.monotonic)
         self.since = 0.0
@@ -182,8 +185,6 @@ class SentMarks:
             _record_sent(marks)
             return
         with writing(), self.connection.begin():
-            if self.postgresql:
-                self.connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
             for statement in dict.fromkeys(statement for statement, _ in marks):
                 rows = [values for each, values in marks if each is statement]
                 self.connection.execute(statement, rows)  # one executemany
@@ -194,8 +195,17 @@ class SentMarks:
             self.write()
         finally:
             if self.connection is not None:
-                self.connection.close()
-                self.connection = None
+                self._let_go()
+
+    def _let_go(self) -> None:
+        try:
+            if self.postgresql:  # the pooled connection must not keep the setting
+                self.connection.exec_driver_sql("RESET synchronous_commit")
+                self.connection.commit()
+            self.connection.close()
+        except sa.exc.DBAPIError:
+            self.connection.invalidate()
+        self.connection = None
 
 
 @use_case
@@ -313,12 +323,18 @@ def deliver_due(batch_size: int = 50, should_stop=lambda: False) -> BatchResult:
         smtp = None
         raise
     finally:
-        # Hand back first: hanging up waits for the server, and a stop during that wait
-        # (or one already asked for) must not leave claimed messages claimed.
-        if marks is not None:
-            marks.close()
-        _release(pending)
-        _hang_up(smtp, interruptible, stopping=should_stop())
+        # Marks and hand-back first: hanging up waits for the server, and a stop during that
+        # wait (or one already asked for) must not leave sent messages unmarked or claimed
+        # messages claimed. Each is tried even when the one before failed.
+        try:
+            try:
+                if marks is not None:
+                    marks.close()
+            finally:
+                if pending:
+                    _release(pending)
+        finally:
+            _hang_up(smtp, interruptible, stopping=should_stop())
     return result
 
 
