@@ -2,9 +2,10 @@
 
 A batch is claimed by marking its messages `sending` until a lease runs out, in a short
 transaction of its own (`FOR UPDATE SKIP LOCKED` lets several workers share the outbox
-on PostgreSQL). Each message is marked sent right after the SMTP server accepted it, so
-a worker killed mid-batch leaves only unsent messages behind, which the next worker picks
-up when their lease expires.
+on PostgreSQL). Messages are marked sent soon after the SMTP server accepted them, a few
+at a time (`SentMarks`), and all of them whatever ends the batch: a worker killed outright
+mid-batch leaves unsent messages behind, which the next worker picks up when their lease
+expires, and at most the last few sent ones, which go out once more as the same message.
 
 The whole batch is written (templates, calendar files) and turned into the bytes that go
 over SMTP before the conversation starts, in this thread: a writing thread beside the
