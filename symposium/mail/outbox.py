@@ -213,7 +213,8 @@ def _shared_parts(shared: dict | None):
             made = "".join(template.root_render_func(template.new_context(context.get_all(), True)))
             if shared is not None:
                 shared[(name, *key)] = made
-        return Markup(made) if context.eval_ctx.autoescape else made  # nosec B704: rendered
+        # Rendered by the template engine, which escaped what it had to: safe as it is.
+        return Markup(made) if context.eval_ctx.autoescape else made  # nosec B704
 
     return shared_part
 
