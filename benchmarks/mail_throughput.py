@@ -17,11 +17,13 @@ message's X-Symposium-Key. Two tables, medians over the rounds:
 1. Messages per second delivered by `delivery.deliver_due` called in a loop (before each
    round the outbox is reset to queued and unwritten), against plain `smtplib.SMTP`
    sending the same N messages over one connection, written and built beforehand with
-   `delivery.build_email`; and the ratio worker/plain. When the worker is below 0.7 of
-   plain, one more round times each step of `deliver_due` and prints where the time goes.
+   `delivery.build_email` (`send_message`, which flattens each); and the ratio
+   worker/plain. Beside it the CPU time of this process per message, which a shared
+   machine skews less. When the worker is below 0.7 of plain, one more round times each
+   step of `deliver_due` and prints where the time goes.
 2. p50 and p99 of `POST /api/v1/editions/<slug>/registrations` through the test client
-   while the real worker loop (`worker.run`) delivers a backlog in a thread of the same
-   process: with no worker, with a fast SMTP server and with one that waits
+   (not with `--signups 0`) while the real worker loop (`worker.run`) delivers a backlog in
+   a thread of the same process: with no worker, with a fast SMTP server and with one that waits
    --slow-seconds per message; and the ratio slow/fast.
 
 `--profile` adds the step timings whatever the ratio, and a worker round under cProfile
@@ -34,6 +36,7 @@ message lost or delivered twice, a failed delivery or a sign-up not answered 201
 import argparse
 import asyncio
 import cProfile
+import gc
 import multiprocessing
 import os
 import pstats
@@ -287,37 +290,38 @@ def check(received: list[str], expected: set[str], what: str) -> None:
 # -- 1. throughput ----------------------------------------------------------------------------
 
 
-def worker_round(app, server: SmtpServer) -> float:
+def worker_round(app, server: SmtpServer) -> tuple[float, float]:
+    """Messages per second, and this process's CPU seconds per message."""
     with app.app_context():
         keys = requeue()
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         while True:
             result = delivery.deliver_due(app.config["MAIL_BATCH_SIZE"])
             if result.retried or result.failed:
                 raise Broken(f"worker: {result.retried} to retry, {result.failed} failed")
             if not result.sent:
                 break
-        elapsed = time.perf_counter() - start
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
         db.session.remove()
     check(server.take(), keys, "worker")
-    return len(keys) / elapsed
+    return len(keys) / elapsed, cpu / len(keys)
 
 
-def plain_round(emails, sender: str, server: SmtpServer) -> float:
-    start = time.perf_counter()
+def plain_round(emails, sender: str, server: SmtpServer) -> tuple[float, float]:
+    start, cpu = time.perf_counter(), time.process_time()
     with smtplib.SMTP("127.0.0.1", server.port) as smtp:
         for recipient, email in emails:
             smtp.send_message(email, from_addr=sender, to_addrs=[recipient])
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     check(server.take(), {email["X-Symposium-Key"] for _, email in emails}, "plain smtplib")
-    return len(emails) / elapsed
+    return len(emails) / elapsed, cpu / len(emails)
 
 
 STEPS = {
     "claim a batch": (delivery, "_claim_batch"),
     "write the batch (outbox.contents)": (delivery, "contents"),
-    "build_email": (delivery, "build_email"),
-    "SMTP send_message": (smtplib.SMTP, "send_message"),
+    "MIME bytes (email_bytes)": (delivery, "email_bytes"),
+    "SMTP sendmail": (smtplib.SMTP, "sendmail"),
     "record each sent (commit)": (delivery.SentMarks, "sent"),
     "release the rest": (delivery, "_release"),
 }
@@ -341,7 +345,7 @@ def where_time_goes(app, server: SmtpServer) -> None:
     for label, (owner, name) in STEPS.items():
         setattr(owner, name, timed(label, originals[label]))
     try:
-        rate = worker_round(app, server)
+        rate, _ = worker_round(app, server)
     finally:
         for label, (owner, name) in STEPS.items():
             setattr(owner, name, originals[label])
@@ -354,17 +358,25 @@ def where_time_goes(app, server: SmtpServer) -> None:
         print(f"    {label:<44}{seconds / count * 1e6:>7.0f} µs {seconds / total:>6.0%}")
 
 
-def throughput(app, server: SmtpServer, rounds: int) -> tuple[float, float]:
+def throughput(app, server: SmtpServer, rounds: int) -> dict[str, float]:
+    """Medians over the rounds: msg/s and CPU seconds a message of this process, for the
+    worker and for plain smtplib (the SMTP server's own time is in neither CPU figure)."""
     with app.app_context():
         sender = app.config["MAIL_DEFAULT_SENDER"]
         messages = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).all()
         emails = [(m.recipient, delivery.build_email(m, sender)) for m in messages]
         db.session.remove()
-    worker_rates, plain_rates = [], []
+    gc.freeze()  # as `worker.run` does once started (plain smtplib runs in this process too)
+    worker, plain = [], []
     for _ in range(rounds):
-        worker_rates.append(worker_round(app, server))
-        plain_rates.append(plain_round(emails, sender, server))
-    return statistics.median(worker_rates), statistics.median(plain_rates)
+        worker.append(worker_round(app, server))
+        plain.append(plain_round(emails, sender, server))
+    return {
+        "worker": statistics.median(rate for rate, _ in worker),
+        "plain": statistics.median(rate for rate, _ in plain),
+        "worker_cpu": statistics.median(cpu for _, cpu in worker),
+        "plain_cpu": statistics.median(cpu for _, cpu in plain),
+    }
 
 
 # -- 2. sign-up latency while the worker delivers -------------------------------------------
@@ -453,7 +465,8 @@ def measure(name: str, url: str, server: SmtpServer, instance: str, args) -> dic
         sign_up(edition_id, args.messages, sessions)
         db.session.remove()
     print(f"{name}: {args.messages} sign-ups queued in {time.perf_counter() - started:.1f} s")
-    worker_rate, plain_rate = throughput(app, server, args.rounds)
+    figures = throughput(app, server, args.rounds)
+    worker_rate, plain_rate = figures["worker"], figures["plain"]
     print(f"{name}: worker {worker_rate:.0f} msg/s, plain smtplib {plain_rate:.0f} msg/s")
     if worker_rate / plain_rate < TARGET or args.profile:
         where_time_goes(app, server)
@@ -461,11 +474,11 @@ def measure(name: str, url: str, server: SmtpServer, instance: str, args) -> dic
         profile = cProfile.Profile()
         profile.runcall(worker_round, app, server)
         pstats.Stats(profile).sort_stats("tottime").print_stats(12)
-    signups = latency(app, server, slug, sessions, args.messages, args)
+    signups = latency(app, server, slug, sessions, args.messages, args) if args.signups else {}
     with app.app_context():
         db.engine.dispose()
     return {
-        "throughput": (worker_rate, plain_rate),
+        "throughput": figures,
         "latency": signups,
         "batch": app.config["MAIL_BATCH_SIZE"],
     }
@@ -478,8 +491,18 @@ def report(results: dict[str, dict], args) -> None:
     )
     print(f"{'database':<12}{'worker msg/s':>14}{'plain msg/s':>14}{'worker/plain':>14}")
     for name, result in results.items():
-        worker_rate, plain_rate = result["throughput"]
+        worker_rate, plain_rate = result["throughput"]["worker"], result["throughput"]["plain"]
         print(f"{name:<12}{worker_rate:>14.0f}{plain_rate:>14.0f}{worker_rate / plain_rate:>14.2f}")
+    print(
+        "\nCPU time of this process per message (less noisy than the rates on a shared "
+        "machine;\nthe SMTP server's own time is in neither)"
+    )
+    print(f"{'database':<12}{'worker µs':>14}{'plain µs':>14}")
+    for name, result in results.items():
+        figures = result["throughput"]
+        print(f"{name:<12}{figures['worker_cpu'] * 1e6:>14.0f}{figures['plain_cpu'] * 1e6:>14.0f}")
+    if not args.signups:
+        return
     print(
         f"\nSign-up latency: POST /api/v1/editions/<slug>/registrations, {args.signups} per "
         f"round, medians of {args.rounds}"
@@ -496,7 +519,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--signups", type=int, default=200)
+    parser.add_argument("--signups", type=int, default=200, help="0: no latency rounds")
     parser.add_argument("--slow-seconds", type=float, default=2.0)
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()

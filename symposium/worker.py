@@ -1,6 +1,7 @@
 """The worker loop: deliver what is due, run scheduled jobs, stop cleanly on SIGTERM."""
 
 import fcntl
+import gc
 import logging
 import os
 import signal
@@ -79,6 +80,10 @@ def run(
     when this worker holds the schedule lock (so that N workers do each job once)."""
     config = current_app.config
     scheduled = [*scheduled, *periodic_purge(config.get("PURGE_AFTER_MONTHS"))]
+    # What start-up made (the app, its modules and templates) lives as long as the process:
+    # kept out of the cyclic collector's full passes, which walked those ~150,000 objects
+    # every few hundred messages (0.1-0.25 s each time, a tenth of the worker's time).
+    gc.freeze()
     last_schedule = 0.0
     lock = ScheduleLock()
     try:

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from icalendar import Calendar
 
 from symposium.extensions import db
-from symposium.mail import delivery
+from symposium.mail import delivery, outbox
 from symposium.mail.models import MessageStatus, OutboxMessage
 from symposium.registration import service
 from tests.conftest import person
@@ -66,3 +66,38 @@ def test_the_calendar_file_keeps_titles_with_commas_semicolons_and_long_accents(
     assert str(event["location"]) == f"{session.room}, {edition.venue}"
     assert event.decoded("dtstart") == session.starts_at
     assert "/r/" in str(event["url"])
+
+
+def test_parts_written_once_per_batch_say_what_each_message_alone_says(
+    app, make_edition, smtp_server
+):
+    """The program is written once for everyone in a batch with the same one: each message
+    must still say exactly what it says when written on its own (another waiting place,
+    another language, another choice is another program)."""
+    edition = make_edition(capacities=[1, 100, 100])
+    first_round, second_round = edition.rounds
+    full = first_round.sessions[0]
+    for number in range(8):
+        choices = {second_round.id: second_round.sessions[1 + number % 2].id}
+        if number == 0:
+            choices[first_round.id] = full.id
+        registration = service.register(
+            edition.id, person(number, choices, locale="en" if number % 3 else "nl")
+        )
+        if number:
+            service.join_waitlist(registration.id, first_round.id, full.id)  # places 1-7
+
+    assert delivery.deliver_due(batch_size=100).sent == 15  # 8 confirmations, 7 waiting
+
+    db.session.rollback()
+    sent = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    for message in sent:
+        alone = OutboxMessage(id=message.id, kind=message.kind, refs=message.refs)
+        said = outbox.content(alone)
+        assert (said.subject, said.text, said.html) == (
+            message.subject,
+            message.text_body,
+            message.html_body,
+        ), message.dedupe_key
+    waiting = [m.text_body for m in sent if m.kind == "waitlist_joined"]
+    assert len(set(waiting)) == 7  # each its own place, though the programs look alike

@@ -117,7 +117,10 @@ def test_a_killed_worker_loses_nothing_and_doubles_nothing_marked_sent(
     assert set(received) == sixty_sign_ups  # nothing lost
     doubled = {key for key, count in received.items() if count > 1}
     assert not doubled & marked_sent  # nothing marked sent went out again
-    assert len(doubled) <= 1  # at most the message on the wire when the worker died
+    # At most the message on the wire when the worker died: a message takes the server
+    # longer than MARK_WITHIN here, so each is marked as soon as it is accepted (with a fast
+    # server a few are marked together: tests/test_mail_marks.py).
+    assert len(doubled) <= 1
     assert received_before >= 10
 
 

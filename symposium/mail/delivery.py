@@ -2,40 +2,37 @@
 
 A batch is claimed by marking its messages `sending` until a lease runs out, in a short
 transaction of its own (`FOR UPDATE SKIP LOCKED` lets several workers share the outbox
-on PostgreSQL). Each message is marked sent right after the SMTP server accepted it, so
-a worker killed mid-batch leaves only unsent messages behind, which the next worker picks
-up when their lease expires.
+on PostgreSQL). Messages are marked sent soon after the SMTP server accepted them, a few
+at a time (`SentMarks`), and all of them whatever ends the batch: a worker killed outright
+mid-batch leaves unsent messages behind, which the next worker picks up when their lease
+expires, and at most the last few sent ones, which go out once more as the same message.
 
-The batch is written (templates, calendar files) a slice at a time by a thread of its own
-while the SMTP conversation waits for the server: writing took as long as sending.
+The whole batch is written (templates, calendar files) and turned into the bytes that go
+over SMTP before the conversation starts, in this thread: a writing thread beside the
+conversation held the GIL whenever the server answered, which made every SMTP command wait
+for it (the conversation took twice as long as smtplib alone).
 """
 
-import base64
+import functools
 import logging
-import secrets
 import smtplib
-from concurrent.futures import Future, ThreadPoolExecutor
+import time
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email import encoders
-from email.charset import QP, Charset
-from email.header import Header
-from email.message import EmailMessage, Message
-from email.mime.base import MIMEBase
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
-from email.policy import SMTP
-from email.utils import formatdate, make_msgid
+from email.message import Message
+from email.utils import parseaddr
 
 import sqlalchemy as sa
 from flask import current_app
 
-from symposium.database import use_case
+from symposium.database import use_case, writing
 from symposium.extensions import db
+from symposium.mail.mime import UNSENDABLE, Unsendable, build_email, email_bytes
 from symposium.mail.models import MessageStatus, OutboxMessage
-from symposium.mail.outbox import Content, content, contents
-from symposium.text import has_control_characters
+from symposium.mail.outbox import Content, contents
+
+__all__ = ["BatchResult", "build_email", "deliver_due", "retry"]
 
 log = logging.getLogger(__name__)
 
@@ -49,102 +46,6 @@ class BatchResult:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _utf8_quoted_printable() -> Charset:
-    charset = Charset("utf-8")
-    charset.header_encoding = QP
-    charset.body_encoding = QP  # lines of at most 76 characters, however long a paragraph
-    return charset
-
-
-UNSENDABLE = "cannot be sent"
-
-
-class Unsendable(ValueError):
-    """A message no attempt can send (a line break in a header): failed at once, no retry."""
-
-
-def _check_headers(*values: str) -> None:
-    if any(has_control_characters(value) for value in values):
-        raise Unsendable("a header holds a line break or another control character")
-
-
-def _boundary() -> str:
-    """A MIME boundary that cannot occur in our parts: quoted-printable writes "=" as "=3D"
-    and base64 has no "_". Given here, it spares the email package a search of the whole
-    message with a regular expression compiled for each boundary it makes up."""
-    return f"=_{secrets.token_hex(16)}"
-
-
-def build_email(message: OutboxMessage, sender: str, written: Content | None = None) -> Message:
-    """Text and HTML alternatives plus attachments; long lines are encoded, never sent raw.
-
-    Built with `email.mime`: the `EmailMessage` API parses every header it sets, which cost
-    about 2 ms a message, more than the SMTP conversation itself on loopback.
-    """
-    written = written or content(message)
-    _check_headers(written.subject, message.recipient, sender)
-    if not (message.recipient.isascii() and sender.isascii()):
-        return _build_international(message, sender, written)
-    charset = _utf8_quoted_printable()
-    alternatives = MIMEMultipart("alternative", boundary=_boundary())
-    alternatives.attach(MIMEText(written.text, "plain", charset))
-    alternatives.attach(MIMEText(written.html, "html", charset))
-    if written.attachments:
-        email = MIMEMultipart("mixed", boundary=_boundary())
-        email.attach(alternatives)
-        for attachment in written.attachments:
-            maintype, subtype = attachment["content_type"].split("/", 1)
-            # RFC 5545 files are UTF-8; saying so keeps accents readable for every client.
-            part = MIMEBase(
-                maintype, subtype, **({"charset": "utf-8"} if maintype == "text" else {})
-            )
-            part.set_payload(_attachment_bytes(attachment))
-            encoders.encode_base64(part)
-            part.add_header("Content-Disposition", "attachment", filename=attachment["filename"])
-            email.attach(part)
-    else:
-        email = alternatives
-    email["From"] = sender
-    email["To"] = message.recipient
-    email["Subject"] = (
-        written.subject if written.subject.isascii() else Header(written.subject, "utf-8")
-    )
-    email["Date"] = formatdate(localtime=False)
-    email["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].strip(">") or None)
-    email["X-Symposium-Key"] = message.dedupe_key
-    return email
-
-
-def _attachment_bytes(attachment: dict) -> bytes:
-    """Text as UTF-8; binary files (a PDF) are stored as base64 text."""
-    if attachment.get("encoding") == "base64":
-        return base64.b64decode(attachment["content"])
-    return attachment["content"].encode()
-
-
-def _build_international(message: OutboxMessage, sender: str, written: Content) -> EmailMessage:
-    """For an address outside ASCII (zoë@...), which only the modern policy can send
-    (SMTPUTF8); slower to build, so kept for the few messages that need it."""
-    email = EmailMessage(policy=SMTP)
-    email["From"] = sender
-    email["To"] = message.recipient
-    email["Subject"] = written.subject
-    email["Date"] = formatdate(localtime=False)
-    email["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].strip(">") or None)
-    email["X-Symposium-Key"] = message.dedupe_key
-    email.set_content(written.text)
-    email.add_alternative(written.html, subtype="html")
-    for attachment in written.attachments:
-        maintype, subtype = attachment["content_type"].split("/", 1)
-        email.add_attachment(
-            _attachment_bytes(attachment),
-            maintype=maintype,
-            subtype=subtype,
-            filename=attachment["filename"],
-        )
-    return email
 
 
 @use_case
@@ -221,41 +122,87 @@ def _sent_values(message_id: int, written: Content | None) -> tuple[sa.Update, d
 
 
 @use_case
-def _record_sent(message_id: int, written: Content | None) -> MessageStatus:
-    """One UPDATE: sent, and the text as it went out for messages written at sending."""
-    db.session.execute(*_sent_values(message_id, written))
-    return MessageStatus.sent
+def _record_sent(marks: list[tuple[sa.Update, dict]]) -> None:
+    """Sent, and the text as it went out for messages written at sending."""
+    for statement, values in marks:
+        db.session.execute(statement, values)
+
+
+#: a crash may send again the messages accepted by the SMTP server but not yet marked sent:
+#: never more than this many,
+MARK_AT_MOST = 10
+#: nor any accepted longer than this after the first of them went on the wire (seconds). A
+#: mark costs 0.1-0.4 ms and a message on loopback about a millisecond: marking each one
+#: on its own took a fifth of the worker's time. Against a slow server (a message taking
+#: longer than this), every message is marked as soon as it is accepted.
+MARK_WITHIN = 0.01
 
 
 class SentMarks:
-    """Marks each message sent right after the SMTP server accepted it, so that a worker
-    killed mid-batch sends again at most the message it had on the wire.
+    """Marks messages sent soon after the SMTP server accepted them, a few in one
+    transaction (see MARK_AT_MOST and MARK_WITHIN), and all of them before the batch ends,
+    whatever ends it (a stop, a lost connection, an error). A worker killed outright (kill -9,
+    a power cut) may so send again at most the last few messages it sent; they carry the
+    same Message-ID and X-Symposium-Key as the first copy, so that they are recognised. Mail
+    is never lost: a mark is only written for a message the server accepted.
 
-    On PostgreSQL through a connection of its own for the batch, in autocommit (one round
-    trip a message instead of four) and with synchronous_commit off: the commit does not
-    wait for the disk. A worker dying loses nothing by that; only the database server
-    crashing could forget the last fraction of a second of marks, and those messages would
-    go out once more, never be lost. Elsewhere (SQLite) one short transaction a message.
+    Through a connection of its own for the batch rather than the ORM session, whose commit
+    would expire every row the batch was written from. On PostgreSQL with synchronous_commit
+    off: the commit does not wait for the disk. A worker dying loses nothing by that; only
+    the database server crashing could forget the last fraction of a second of marks, and
+    those messages would go out once more, never be lost. On SQLite the transaction is begun
+    with the write lock (`BEGIN IMMEDIATE`); an in-memory database, which has one
+    connection for the whole process, goes through the session.
     """
 
     def __init__(self) -> None:
         self.connection: sa.Connection | None = None
-        if db.engine.dialect.name == "postgresql":
-            connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-            connection.exec_driver_sql("SET synchronous_commit TO OFF")
-            self.connection = connection
+        engine = db.engine
+        self.postgresql = engine.dialect.name == "postgresql"
+        if self.postgresql or engine.url.database not in (None, "", ":memory:"):
+            self.connection = engine.connect()
+        if self.postgresql:
+            self.connection.exec_driver_sql("SET synchronous_commit TO OFF")
+            self.connection.commit()
+        self.unmarked: list[tuple[sa.Update, dict]] = []
+        #: when the first unmarked message went on the wire (time.monotonic)
+        self.since = 0.0
 
-    def sent(self, message_id: int, written: Content | None) -> MessageStatus:
-        if self.connection is None:
-            return _record_sent(message_id, written)
-        self.connection.execute(*_sent_values(message_id, written))
+    def sent(self, message_id: int, written: Content | None, since: float) -> MessageStatus:
+        """`message_id` was accepted; `since`: when it went on the wire (time.monotonic)."""
+        if not self.unmarked:
+            self.since = since
+        self.unmarked.append(_sent_values(message_id, written))
+        if len(self.unmarked) >= MARK_AT_MOST or time.monotonic() - self.since >= MARK_WITHIN:
+            self.write()
         return MessageStatus.sent
 
-    def close(self) -> None:
-        if self.connection is None:
+    def write(self) -> None:
+        """Write the marks not yet written, in one transaction."""
+        marks, self.unmarked = self.unmarked, []
+        if not marks:
             return
+        if self.connection is None:
+            _record_sent(marks)
+            return
+        with writing(), self.connection.begin():
+            for statement in dict.fromkeys(statement for statement, _ in marks):
+                rows = [values for each, values in marks if each is statement]
+                self.connection.execute(statement, rows)  # one executemany
+
+    def close(self) -> None:
+        """Write what is left, then let the connection go (also when writing failed)."""
         try:
-            self.connection.exec_driver_sql("RESET synchronous_commit")
+            self.write()
+        finally:
+            if self.connection is not None:
+                self._let_go()
+
+    def _let_go(self) -> None:
+        try:
+            if self.postgresql:  # the pooled connection must not keep the setting
+                self.connection.exec_driver_sql("RESET synchronous_commit")
+                self.connection.commit()
             self.connection.close()
         except sa.exc.DBAPIError:
             self.connection.invalidate()
@@ -328,27 +275,28 @@ def deliver_due(batch_size: int = 50, should_stop=lambda: False) -> BatchResult:
     sender = config["MAIL_DEFAULT_SENDER"]
     pending = list(claimed)
     smtp = None
-    marks = SentMarks()
-    writer = None
+    marks = None
     try:
-        writer = _Writer(claimed, sender)
+        outgoing = _write_batch(claimed, sender)
+        marks = SentMarks()
         with interruptible():
             smtp = connect(config)
         while pending and not should_stop():
             message_id = pending[0]
-            recipient, email, written, problem = writer.written(message_id)
-            if email is None:
+            mail = outgoing[message_id]
+            if mail.email is None:
                 status = (
-                    _record(message_id, problem, final=problem.startswith(UNSENDABLE))
-                    if problem
+                    _record(message_id, mail.problem, final=mail.problem.startswith(UNSENDABLE))
+                    if mail.problem
                     else _record(message_id, "nothing to send: it was removed", final=True)
                 )
                 pending.pop(0)
                 _count(result, status)
                 continue
             try:
+                on_the_wire = time.monotonic()
                 with interruptible():
-                    smtp.send_message(email, from_addr=sender, to_addrs=[recipient])
+                    mail.send(smtp, sender)
             except smtplib.SMTPRecipientsRefused as error:
                 status = _record(message_id, f"recipient refused: {error.recipients}")
             except smtplib.SMTPResponseException as error:
@@ -359,7 +307,7 @@ def deliver_due(batch_size: int = 50, should_stop=lambda: False) -> BatchResult:
                 log.exception("could not send message %s", message_id)
                 status = _record(message_id, f"{type(error).__name__}: {error}")
             else:
-                status = marks.sent(message_id, written)
+                status = marks.sent(message_id, mail.written, on_the_wire)
             pending.pop(0)
             _count(result, status)
     except (OSError, smtplib.SMTPException) as error:
@@ -376,13 +324,18 @@ def deliver_due(batch_size: int = 50, should_stop=lambda: False) -> BatchResult:
         smtp = None
         raise
     finally:
-        # Hand back first: hanging up waits for the server, and a stop during that wait
-        # (or one already asked for) must not leave claimed messages claimed.
-        if writer is not None:
-            writer.close()
-        marks.close()
-        _release(pending)
-        _hang_up(smtp, interruptible, stopping=should_stop())
+        # Marks and hand-back first: hanging up waits for the server, and a stop during that
+        # wait (or one already asked for) must not leave sent messages unmarked or claimed
+        # messages claimed. Each is tried even when the one before failed.
+        try:
+            try:
+                if marks is not None:
+                    marks.close()
+            finally:
+                if pending:
+                    _release(pending)
+        finally:
+            _hang_up(smtp, interruptible, stopping=should_stop())
     return result
 
 
@@ -391,73 +344,61 @@ def _close(smtp: smtplib.SMTP | None) -> None:
         smtp.close()
 
 
-#: messages written at a time by the writer thread: the first slice is what the SMTP
-#: conversation waits for, the rest is written while it runs
-WRITE_SLICE = 10
+@dataclass
+class _Outgoing:
+    """One claimed message, ready to send: `email` is None when there is nothing to send
+    (`problem` says why, or it was removed)."""
+
+    recipient: str
+    email: bytes | Message | None
+    written: Content | None = None
+    problem: str | None = None
+
+    def send(self, smtp: smtplib.SMTP, sender: str) -> None:
+        if isinstance(self.email, bytes):
+            # The bare address: smtplib parses what it is given again for every message.
+            smtp.sendmail(_envelope_address(sender), [self.recipient], self.email)
+        else:  # an address outside ASCII: smtplib asks for SMTPUTF8
+            smtp.send_message(self.email, from_addr=sender, to_addrs=[self.recipient])
 
 
-class _Writer:
-    """Writes a claimed batch a slice at a time in a thread with its own app context and
-    database session, while the caller sends what is written: the SMTP conversation spends
-    most of its time waiting for the server, when this process has a CPU to spare. It only
-    reads; marking sent stays with the caller. An in-memory SQLite database (one connection
-    for the whole process) is written in the caller's thread, before sending."""
-
-    def __init__(self, message_ids: list[int], sender: str) -> None:
-        self.slices: dict[int, Future] = {}
-        self.pool: ThreadPoolExecutor | None = None
-        parts = [message_ids[i : i + WRITE_SLICE] for i in range(0, len(message_ids), WRITE_SLICE)]
-        if db.engine.url.database in (None, "", ":memory:"):
-            done: Future = Future()
-            done.set_result(_write_batch(message_ids, sender))
-            self.slices = dict.fromkeys(message_ids, done)
-            return
-        app = current_app._get_current_object()
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mail-writer")
-        for part in parts:  # one thread: the slices are written in order
-            future = self.pool.submit(self._write, app, part, sender)
-            self.slices.update(dict.fromkeys(part, future))
-
-    @staticmethod
-    def _write(app, message_ids: list[int], sender: str) -> dict[int, tuple]:
-        with app.app_context():
-            try:
-                return _write_batch(message_ids, sender)
-            finally:
-                db.session.remove()
-
-    def written(self, message_id: int) -> tuple:
-        return self.slices[message_id].result()[message_id]
-
-    def close(self) -> None:
-        """Stop writing what will not be sent (a stop, a lost connection)."""
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+@functools.lru_cache(maxsize=8)
+def _envelope_address(sender: str) -> str:
+    """ "Symposium <symposium@example.org>" -> "symposium@example.org"."""
+    return parseaddr(sender)[1] or sender
 
 
-def _write_batch(message_ids: list[int], sender: str) -> dict[int, tuple]:
-    """Every claimed message written and built in one read, before the SMTP conversation:
-    (recipient, email, what it says, the problem when it could not be written)."""
+def _write_batch(message_ids: list[int], sender: str) -> dict[int, _Outgoing]:
+    """Every claimed message written and made ready to send, in one read, before the SMTP
+    conversation."""
     messages = db.session.scalars(
         sa.select(OutboxMessage).where(OutboxMessage.id.in_(message_ids))
     ).all()
     written = contents(list(messages))
-    emails = {}
+    outgoing = {}
     for message in messages:
         said = written.get(message.id)
         try:
             if isinstance(said, Exception):
                 raise said
-            email = build_email(message, sender, said) if said is not None else None
+            if said is None:
+                email = None
+            else:
+                email = email_bytes(message, sender, said) or build_email(message, sender, said)
         except Unsendable as error:
-            emails[message.id] = (message.recipient, None, None, f"{UNSENDABLE}: {error}")
+            problem = f"{UNSENDABLE}: {error}"
+            outgoing[message.id] = _Outgoing(message.recipient, None, problem=problem)
         except Exception as error:  # one message's fault must not stop the outbox
             log.exception("could not write message %s", message.id)
-            emails[message.id] = (message.recipient, None, None, f"{type(error).__name__}: {error}")
+            problem = f"{type(error).__name__}: {error}"
+            outgoing[message.id] = _Outgoing(message.recipient, None, problem=problem)
         else:
-            emails[message.id] = (message.recipient, email, said, None)
+            outgoing[message.id] = _Outgoing(message.recipient, email, said)
     db.session.rollback()  # no transaction held open while talking to SMTP
-    return emails
+    # A message deleted since it was claimed: nothing to send.
+    for message_id in message_ids:
+        outgoing.setdefault(message_id, _Outgoing("", None))
+    return outgoing
 
 
 def _count(result: BatchResult, status: MessageStatus) -> None:

@@ -9,8 +9,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flask import render_template
+from flask import current_app, render_template
 from flask_babel import force_locale, get_translations
+from jinja2 import pass_context
+from markupsafe import Markup
 from sqlalchemy.dialects import postgresql, sqlite
 
 from symposium.extensions import db
@@ -172,10 +174,10 @@ def contents(messages: list[OutboxMessage]) -> dict[int, Content | Exception | N
             mails.setdefault(mail.locale, []).append((message.id, mail))
     for locale, group in mails.items():
         with force_locale(locale):
-            translated = _template_gettext()
+            batch = _batch_context(shared={})
             for message_id, mail in group:
                 try:
-                    subject, text, html = _render_here(mail, translated)
+                    subject, text, html = _render_here(mail, batch)
                 except Exception as error:
                     written[message_id] = error
                     continue
@@ -185,24 +187,79 @@ def contents(messages: list[OutboxMessage]) -> dict[int, Content | Exception | N
     return written
 
 
-def _template_gettext() -> dict:
+def _template_gettext(shared: dict | None = None) -> dict:
     """The templates' `_()` and `ngettext()` for the language in force, its catalogue looked
     up once: through Flask-Babel every one of a message's ~50 texts looked up the app, the
     context, the language and the catalogue again (a fifth of writing a message). Given as
-    template variables, they serve that one render only (other threads render too)."""
+    template variables, they serve that one render only (other threads render too).
+
+    `shared`: where the batch keeps the parts its messages have in common (`shared_part`),
+    for this language."""
     from jinja2.ext import _make_new_gettext, _make_new_ngettext
 
     catalogue = get_translations()
     return {
         "gettext": _make_new_gettext(catalogue.ugettext),
         "ngettext": _make_new_ngettext(catalogue.ungettext),
+        "shared_part": _shared_parts(shared),
     }
 
 
-def _render_here(mail: Mail, translated: dict | None = None) -> tuple[str, str, str]:
-    """As `render`, in the language already chosen (`translated`: its `_template_gettext`)."""
+def _shared_parts(shared: dict | None):
+    """The templates' `shared_part(name, *key)`: the template `name` rendered as an include
+    would, once for each `key` in a batch (then kept for the batch's other messages of the
+    language). The key holds everything the part reads that differs between messages (the
+    edition's id, a program's `key`): a confirmation's program, which took a third of
+    writing one, is the same for everyone who chose the same sessions."""
+
+    @pass_context
+    def shared_part(context, name: str, *key):
+        made = None if shared is None else shared.get((name, *key))
+        if made is None:
+            template = context.environment.get_template(name)
+            # As `{% include %}` does it: the context shared, not copied with the globals.
+            made = "".join(template.root_render_func(template.new_context(context.get_all(), True)))
+            if shared is not None:
+                shared[(name, *key)] = made
+        # Rendered by the template engine, which escaped what it had to: safe as it is.
+        return Markup(made) if context.eval_ctx.autoescape else made  # nosec B704
+
+    return shared_part
+
+
+def _batch_context(shared: dict) -> dict:
+    """What every template of a batch sees in the language in force, made once: the
+    environment's globals, what the app's context processors add and `_template_gettext`.
+    `render_template` made them again for each of a message's two templates (a sixth of
+    writing it)."""
+    processors: dict = {}
+    current_app.update_template_context(processors)
+    return {**current_app.jinja_env.globals, **processors, **_template_gettext(shared)}
+
+
+def _render_batch_template(name: str, context: dict) -> str:
+    """`render_template` less what the batch made once (`_batch_context`): the context is
+    given whole, as `{% include %}` gives it, rather than merged with the globals again.
+    (No `template_rendered` signal: nothing listens for mail.)"""
+    template = current_app.jinja_env.get_template(name)
+    return template.environment.concat(
+        template.root_render_func(template.new_context(context, shared=True))
+    )
+
+
+def _render_here(mail: Mail, batch: dict | None = None) -> tuple[str, str, str]:
+    """As `render`, in the language already chosen; `batch`: its `_batch_context`."""
     subject = str(mail.subject() if callable(mail.subject) else mail.subject)
-    context = {"subject": subject, **mail.context, **(translated or {})}
-    text = _paragraphs(render_template(f"mail/{mail.kind}.txt", **context))
-    html = render_template(f"mail/{mail.kind}.html", **context)
+    if batch is None:
+        context = {"subject": subject, **mail.context, **_UNSHARED}
+        text = _paragraphs(render_template(f"mail/{mail.kind}.txt", **context))
+        html = render_template(f"mail/{mail.kind}.html", **context)
+        return subject, text, html
+    context = {**batch, "subject": subject, **mail.context}
+    text = _paragraphs(_render_batch_template(f"mail/{mail.kind}.txt", context))
+    html = _render_batch_template(f"mail/{mail.kind}.html", context)
     return subject, text, html
+
+
+#: outside a batch: Flask-Babel's own `_()`, every part rendered each time
+_UNSHARED = {"shared_part": _shared_parts(None)}

@@ -7,6 +7,7 @@ icalendar.
 """
 
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -15,7 +16,11 @@ from symposium.i18n import localized
 from symposium.registration.models import Registration
 from symposium.registration.personal import PersonalProgram
 
+# The three below are pure functions of what they are given, and a batch of mail asks them
+# the same questions over and over (the program's titles, times and rooms): remembered.
 
+
+@lru_cache(maxsize=4096)
 def _text(value: str) -> str:
     """An iCalendar TEXT value: backslash, semicolon, comma and new lines escaped."""
     return (
@@ -27,10 +32,12 @@ def _text(value: str) -> str:
     )
 
 
+@lru_cache(maxsize=4096)
 def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
+@lru_cache(maxsize=4096)
 def _fold(line: str) -> str:
     """Lines of at most 75 octets, continued after CRLF and a space, never inside a
     character that takes several octets in UTF-8."""

@@ -17,7 +17,7 @@ from symposium.mail.outbox import Attachment, Mail, builder, preloader, queue_la
 from symposium.program.models import Edition, Session
 from symposium.registration.calendar import personal_calendar
 from symposium.registration.models import Choice, Registration, RegistrationStatus
-from symposium.registration.personal import manage_token, manage_url, personal_program
+from symposium.registration.personal import manage_token, personal_program
 from symposium.registration.seats import Promotion
 from symposium.urls import external_url
 
@@ -114,7 +114,8 @@ def _build(kind: str, refs: dict) -> Mail | None:
         "waitlisted": refs.get("waitlisted", False),
     }
     plan = personal_program(registration)
-    link = manage_url(registration)
+    token = manage_token(registration)  # signed once, for both links
+    link = external_url("registration.manage", token=token)
     attachments = []
     if kind in WITH_CALENDAR and registration.status == RegistrationStatus.confirmed:
         attachments.append(
@@ -135,9 +136,7 @@ def _build(kind: str, refs: dict) -> Mail | None:
             "edition": registration.edition,
             "plan": plan,
             "manage_url": link,
-            "confirm_url": external_url(
-                "registration.confirm_email", token=manage_token(registration)
-            )
+            "confirm_url": external_url("registration.confirm_email", token=token)
             if registration.awaiting_confirmation
             else None,
             "statuses": RegistrationStatus,

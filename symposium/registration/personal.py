@@ -41,6 +41,24 @@ class PersonalProgram:
     def held_sessions(self) -> list[Session]:
         return [plan.held for plan in self.rounds if plan.held is not None]
 
+    @property
+    def key(self) -> tuple:
+        """What tells two programs of one edition apart: mail writes the program once for
+        everyone in a batch who holds, waits for and ranks the same (`shared_part`)."""
+        return (
+            tuple(session.id for session in self.plenaries),
+            tuple(
+                (
+                    plan.round.id,
+                    plan.held.id if plan.held else None,
+                    plan.waiting_for.id if plan.waiting_for else None,
+                    plan.waiting_position,
+                    tuple(session.id for session in plan.ranking),
+                )
+                for plan in self.rounds
+            ),
+        )
+
 
 def active_choice(registration: Registration, round_id: int, state: ChoiceState) -> Choice | None:
     for choice in registration.choices:
