@@ -121,8 +121,12 @@ def badges(quick: bool, rows: list, problems: list) -> None:
     if status != 0 or not found:
         problems.append(f"badges.py failed:\n{output[-2000:]}")
         return
-    best = min(found, key=lambda row: float(row[1]))
-    shown = f"{best[1]} ({best[0].strip()})"
+    # The figure is what the organiser waits for: the whole command, start-up
+    # counted; the best rendering inside one process is shown beside it.
+    ratios = {what.strip(): ratio for what, ratio in found}
+    command = next((ratio for what, ratio in ratios.items() if "whole command" in what), None)
+    best_what, best = min(ratios.items(), key=lambda item: float(item[1]))
+    shown = f"{command} (whole command); {best} ({best_what})"
     people = "200" if quick else "1,000"
     rows.append((f"{people} badges / WeasyPrint trivial pages", "≤ 2", shown, started))
 
