@@ -6,6 +6,7 @@ with "database is locked" when another writer got there first. Reads stay deferr
 pages do not queue behind each other.
 """
 
+import collections
 import functools
 import logging
 import sqlite3
@@ -156,6 +157,87 @@ def one_statement_read() -> Iterator[sa.Connection]:
             yield connection
     finally:
         _one_statement.reset(token)
+
+
+def one_row(statement: sa.Select, parameters: dict) -> Any:
+    """The first row of one reading statement, outside any transaction (see
+    `one_statement_read`). On PostgreSQL through the driver's cursor on a pooled connection,
+    with the statement compiled once: SQLAlchemy's Connection and result around it took
+    about half of the program page's read (70 of 150 µs of CPU). The row's values are
+    converted by the columns' own types, as SQLAlchemy does; a lost connection is
+    reported as SQLAlchemy reports it (`lost_connection`), so the request runs again."""
+    engine = db.engine
+    if engine.dialect.name == "sqlite":
+        with one_statement_read() as connection:
+            return connection.execute(statement, parameters).first()
+    read = _driver_read(statement, engine.dialect)
+    values = read.parameters(parameters)
+    fairy = engine.raw_connection()
+    try:
+        driver = fairy.driver_connection
+        driver.autocommit = True
+        try:
+            with driver.cursor() as cursor:
+                cursor.execute(read.sql, values)
+                row = cursor.fetchone()
+        finally:
+            if not driver.closed:
+                driver.autocommit = False
+    except engine.dialect.loaded_dbapi.Error as error:
+        lost = engine.dialect.is_disconnect(error, driver, None)
+        if lost:
+            fairy.invalidate(error)
+            engine.dispose(close=False)  # as SQLAlchemy does: every pooled one is suspect
+        raise DBAPIError.instance(
+            read.sql, values, error, engine.dialect.loaded_dbapi.Error, connection_invalidated=lost
+        ) from error
+    finally:
+        fairy.close()
+    return None if row is None else read.row(row)
+
+
+class _DriverRead:
+    """A statement compiled for one dialect, with its parameters' and columns' conversions."""
+
+    def __init__(self, statement: sa.Select, dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        self.sql = compiled.string
+        self._compiled = compiled
+        self._binds = {
+            name: bind.type.dialect_impl(dialect).bind_processor(dialect)
+            for name, bind in compiled.binds.items()
+        }
+        columns = list(statement.selected_columns)
+        self._results = [
+            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
+        ]
+        self._row = collections.namedtuple("Row", [column.key for column in columns])
+
+    def parameters(self, given: dict) -> dict:
+        values = self._compiled.construct_params(given)
+        return {
+            name: (self._binds[name](value) if self._binds.get(name) else value)
+            for name, value in values.items()
+        }
+
+    def row(self, values: tuple) -> Any:
+        return self._row(
+            *(
+                convert(value) if convert else value
+                for convert, value in zip(self._results, values, strict=True)
+            )
+        )
+
+
+_driver_reads: dict = {}
+
+
+def _driver_read(statement: sa.Select, dialect) -> _DriverRead:
+    key = (statement, dialect.name)  # statements built once, at import
+    read = _driver_reads.get(key)
+    if read is None:
+        read = _driver_reads[key] = _DriverRead(statement, dialect)
+    return read
 
 
 class TryAgain(Exception):

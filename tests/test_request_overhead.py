@@ -86,6 +86,27 @@ def test_an_edition_without_sessions_has_a_page_state_without_seats(app, make_ed
     assert page_state("no-such-edition") is None
 
 
+def test_the_page_state_row_read_by_the_driver_is_the_row_sqlalchemy_reads(app, make_edition):
+    from symposium.database import one_row
+    from symposium.program.models import EditionStatus
+    from symposium.program.service import _PAGE_STATE
+
+    edition = make_edition(rounds=1, sessions_per_round=2, capacity=3)
+    slug, starts_at = edition.slug, edition.starts_at
+    db.session.commit()
+    db.session.remove()
+
+    row = one_row(_PAGE_STATE, {"slug": slug})
+    with db.engine.connect() as connection:
+        expected = connection.execute(_PAGE_STATE, {"slug": slug}).first()
+
+    assert tuple(row) == tuple(expected)
+    assert row._fields == tuple(expected._fields)
+    assert row.status is EditionStatus.published
+    assert row.starts_at.utcoffset() is not None and row.starts_at == starts_at
+    assert one_row(_PAGE_STATE, {"slug": "no-such-edition"}) is None
+
+
 # -- pooled connections: tested after sitting idle, not before every use ----------------
 
 
@@ -161,6 +182,24 @@ def test_the_program_page_answers_after_its_pooled_connection_was_terminated(pg_
 
     assert client.get("/no-such-edition/").status_code == 404  # not 500: asked again
     with app.app_context():
+        db.engine.dispose()
+
+
+def test_a_driver_read_on_a_terminated_connection_is_reported_as_lost(pg_url):
+    from symposium.database import lost_connection, one_row
+    from symposium.program.service import _PAGE_STATE
+
+    app = _pg_app(pg_url, DATABASE_PING_AFTER_IDLE_SECONDS=3600)
+    with app.app_context():
+        db.create_all()
+        assert one_row(_PAGE_STATE, {"slug": "x"}) is None  # a connection now in the pool
+    assert _terminate_pooled_backends(app) >= 1
+
+    with app.app_context():
+        with pytest.raises(sa.exc.DBAPIError) as broken:
+            one_row(_PAGE_STATE, {"slug": "x"})
+        assert lost_connection(broken.value)  # what requests run again on
+        assert one_row(_PAGE_STATE, {"slug": "x"}) is None  # a new connection
         db.engine.dispose()
 
 

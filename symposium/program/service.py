@@ -17,7 +17,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
-from symposium.database import one_statement_read
+from symposium.database import one_row
 from symposium.extensions import db
 from symposium.program.models import (
     Edition,
@@ -379,8 +379,7 @@ def _page_state_row(slug: str) -> sa.Row | None:
     # BEGIN and a ROLLBACK were two of the program page's four round trips.
     if db.session.registry.has() and db.session().in_transaction():
         return db.session.connection().execute(_PAGE_STATE, {"slug": slug}).first()
-    with one_statement_read() as connection:
-        return connection.execute(_PAGE_STATE, {"slug": slug}).first()
+    return one_row(_PAGE_STATE, {"slug": slug})
 
 
 def _read_seats(text: str | None) -> dict[int, Seats]:
