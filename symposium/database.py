@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any, ParamSpec, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -229,15 +230,9 @@ class _DriverRead:
         )
 
 
-_driver_reads: dict = {}
-
-
+@functools.cache  # statements are built once, at import, and so is each one's read
 def _driver_read(statement: sa.Select, dialect) -> _DriverRead:
-    key = (statement, dialect.name)  # statements built once, at import
-    read = _driver_reads.get(key)
-    if read is None:
-        read = _driver_reads[key] = _DriverRead(statement, dialect)
-    return read
+    return _DriverRead(statement, dialect)
 
 
 class TryAgain(Exception):
@@ -438,3 +433,8 @@ def refuse_conflicts(refusal: Callable[[IntegrityError], BaseException]):
         return run
 
     return decorate
+
+
+def conflict_insert(dialect: str, table) -> sa.Insert:
+    """The INSERT of `dialect` ("postgresql" or "sqlite"), which knows ON CONFLICT."""
+    return (postgresql if dialect == "postgresql" else sqlite).insert(table)

@@ -13,8 +13,8 @@ from flask import current_app, render_template
 from flask_babel import force_locale, get_translations
 from jinja2 import pass_context
 from markupsafe import Markup
-from sqlalchemy.dialects import postgresql, sqlite
 
+from symposium.database import conflict_insert
 from symposium.extensions import db
 from symposium.mail.models import OutboxMessage
 
@@ -81,7 +81,7 @@ def builder(kind: str):
 @functools.cache
 def _insert_statement(dialect: str):
     """Built once per process: building it took longer than running it (a sign-up queues one)."""
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert(OutboxMessage.__table__)
+    insert = conflict_insert(dialect, OutboxMessage.__table__)
     return insert.on_conflict_do_nothing(index_elements=["dedupe_key"])
 
 

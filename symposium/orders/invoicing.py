@@ -15,11 +15,10 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.dialects import postgresql, sqlite
 
 from symposium.audit import service as audit
 from symposium.audit.service import Actor
-from symposium.database import use_case
+from symposium.database import conflict_insert, use_case
 from symposium.extensions import db
 from symposium.orders import notifications
 from symposium.orders.models import (
@@ -43,7 +42,7 @@ class InvoiceError(RuleError):
 def next_number(supplier: str, year: int) -> int:
     """The next number of this supplier's year, taken in the caller's transaction."""
     dialect = db.session.get_bind().dialect.name
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert(InvoiceCounter)
+    insert = conflict_insert(dialect, InvoiceCounter)
     db.session.execute(
         insert.values(supplier=supplier, year=year, last=0).on_conflict_do_nothing(
             index_elements=["supplier", "year"]

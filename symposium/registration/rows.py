@@ -12,11 +12,11 @@ import functools
 
 import sqlalchemy as sa
 from sqlalchemy import orm
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_dict, set_committed_value
 from sqlalchemy.orm.instrumentation import manager_of_class
 
+from symposium.database import conflict_insert
 from symposium.extensions import db
 from symposium.registration.models import Choice, Registration
 
@@ -31,7 +31,7 @@ CHOICE_COLUMNS = frozenset(column.key for column in _CHOICE.c if column.key != "
 def _insert_registration(dialect: str) -> sa.Insert:
     """A new row, or none when the address signed up for the edition before (the unique
     index decides, also against a sign-up with that address being committed meanwhile)."""
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert(_REGISTRATION)
+    insert = conflict_insert(dialect, _REGISTRATION)
     return insert.on_conflict_do_nothing(index_elements=["edition_id", "email_key"]).returning(
         _REGISTRATION.c.id
     )
